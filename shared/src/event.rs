@@ -1,0 +1,150 @@
+//! Decoding what arrives: an SQS event of EventBridge events, one EventBridge event ("Security Hub
+//! Findings - Imported" or "- Custom Action"), a bare ASFF finding or a list of them, or a GetFindings
+//! response. Anything else is refused with a reason; one bad finding never hides the others.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::asff::Finding;
+use crate::ids::Region;
+use crate::Error;
+
+pub const DETAIL_TYPE_IMPORTED: &str = "Security Hub Findings - Imported";
+pub const DETAIL_TYPE_CUSTOM_ACTION: &str = "Security Hub Findings - Custom Action";
+
+/// Where a batch of findings came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Imported,
+    CustomAction { action_name: String, action_target_arn: Option<String> },
+    /// A bare finding, list of findings or GetFindings response (CLI input).
+    Direct,
+}
+
+/// One delivery unit: an SQS message, or the whole input when it is not an SQS event.
+#[derive(Debug)]
+pub struct Message {
+    /// The SQS message id, reported back in `batchItemFailures`.
+    pub id: Option<String>,
+    pub content: Result<Content, String>,
+}
+
+#[derive(Debug)]
+pub struct Content {
+    pub source: Source,
+    /// The envelope's region (the aggregation region), when there is an envelope.
+    pub region: Option<Region>,
+    /// Each finding decoded, or refused with the reason.
+    pub findings: Vec<Result<Finding, String>>,
+}
+
+#[derive(Deserialize)]
+struct SqsRecord {
+    #[serde(rename = "messageId")]
+    message_id: String,
+    body: String,
+}
+
+/// Decode any supported input. An error means the input as a whole is unreadable (not JSON, not a
+/// known shape); per-message and per-finding problems are reported inside the result.
+pub fn decode(input: &str) -> Result<Vec<Message>, Error> {
+    let value: Value = serde_json::from_str(input).map_err(|e| Error::NotJson { reason: e.to_string() })?;
+    decode_value(value)
+}
+
+pub fn decode_value(value: Value) -> Result<Vec<Message>, Error> {
+    if let Some(records) = value.get("Records").and_then(Value::as_array) {
+        let mut messages = Vec::with_capacity(records.len());
+        for (index, record) in records.iter().enumerate() {
+            let record: SqsRecord = serde_json::from_value(record.clone()).map_err(|e| Error::UnknownInput {
+                reason: format!("Records[{index}] is not an SQS record: {e}"),
+            })?;
+            let content = serde_json::from_str::<Value>(&record.body)
+                .map_err(|e| format!("SQS message body is not JSON: {e}"))
+                .and_then(|body| decode_one(body).map_err(|e| e.to_string()));
+            messages.push(Message { id: Some(record.message_id), content });
+        }
+        return Ok(messages);
+    }
+    Ok(vec![Message { id: None, content: Ok(decode_one(value)?) }])
+}
+
+/// Decode one EventBridge event, bare finding(s) or GetFindings response.
+fn decode_one(value: Value) -> Result<Content, Error> {
+    if let Some(detail_type) = value.get("detail-type").and_then(Value::as_str) {
+        return decode_envelope(detail_type, &value);
+    }
+    if let Some(findings) = value.get("Findings").and_then(Value::as_array) {
+        return Ok(direct(findings));
+    }
+    // A recorded API response (placebo style) wraps the GetFindings response in `data`.
+    if let Some(findings) = value.pointer("/data/Findings").and_then(Value::as_array) {
+        return Ok(direct(findings));
+    }
+    if let Some(findings) = value.as_array() {
+        return Ok(direct(findings));
+    }
+    if value.get("SchemaVersion").is_some() || value.get("ProductArn").is_some() || looks_ocsf(&value) {
+        return Ok(direct(std::slice::from_ref(&value)));
+    }
+    Err(Error::UnknownInput { reason: "no `detail-type`, `Records`, `Findings` or ASFF `SchemaVersion` found".into() })
+}
+
+fn decode_envelope(detail_type: &str, value: &Value) -> Result<Content, Error> {
+    let source = match detail_type {
+        DETAIL_TYPE_IMPORTED => Source::Imported,
+        DETAIL_TYPE_CUSTOM_ACTION => Source::CustomAction {
+            action_name: value.pointer("/detail/actionName").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            action_target_arn: value
+                .get("resources")
+                .and_then(Value::as_array)
+                .and_then(|r| r.first())
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        },
+        "Findings Imported V2" => {
+            return Err(Error::UnknownInput {
+                reason: "detail-type `Findings Imported V2` carries OCSF findings (Security Hub V2), which Riposte does not support yet; route the ASFF \"Security Hub Findings - Imported\" events instead".into(),
+            })
+        }
+        "GuardDuty Finding" => {
+            return Err(Error::UnknownInput {
+                reason: "detail-type `GuardDuty Finding` is GuardDuty's native event; Riposte reads GuardDuty findings through Security Hub (ASFF \"Security Hub Findings - Imported\")".into(),
+            })
+        }
+        other => {
+            return Err(Error::UnknownInput {
+                reason: format!("detail-type `{other}` is not handled; expected `{DETAIL_TYPE_IMPORTED}` or `{DETAIL_TYPE_CUSTOM_ACTION}`"),
+            })
+        }
+    };
+    if value.get("source").and_then(Value::as_str) != Some("aws.securityhub") {
+        return Err(Error::UnknownInput { reason: format!("`{detail_type}` event whose source is not aws.securityhub") });
+    }
+    let findings = value
+        .pointer("/detail/findings")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::UnknownInput { reason: format!("`{detail_type}` event without detail.findings") })?;
+    let region = value.get("region").and_then(Value::as_str).and_then(|r| Region::parse(r).ok());
+    Ok(Content { source, region, findings: findings.iter().map(decode_finding).collect() })
+}
+
+fn direct(findings: &[Value]) -> Content {
+    Content { source: Source::Direct, region: None, findings: findings.iter().map(decode_finding).collect() }
+}
+
+fn looks_ocsf(value: &Value) -> bool {
+    value.get("class_uid").is_some() || value.get("finding_info").is_some()
+}
+
+fn decode_finding(value: &Value) -> Result<Finding, String> {
+    if looks_ocsf(value) {
+        return Err("finding is in OCSF (Security Hub V2) format, which Riposte does not support yet".into());
+    }
+    let id = value.get("Id").and_then(Value::as_str).unwrap_or("<no Id>");
+    serde_json::from_value::<Finding>(value.clone()).map_err(|e| format!("finding {id} is not valid ASFF: {e}"))
+}
+
+#[cfg(test)]
+#[path = "event_tests.rs"]
+pub(crate) mod tests;

@@ -1,0 +1,226 @@
+//! An in-memory member account implementing the ports, for tests of playbooks and the engine (feature
+//! `fake`). It keeps real state, enforces the expected bucket owner like S3, records every call, and
+//! can be told to fail a given API.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::ports::*;
+
+#[derive(Clone, Debug, Default)]
+pub struct FakeUser {
+    pub keys: Vec<AccessKey>,
+    pub policies: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeSecret {
+    pub secret: LinkedSecret,
+    pub tags: BTreeMap<String, String>,
+    pub rotations: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeBucket {
+    pub owner: String,
+    pub tags: BTreeMap<String, String>,
+    pub public_access_block: Option<PublicAccessBlock>,
+    pub acl: BucketAcl,
+    pub acls_disabled: bool,
+    pub policy: Option<String>,
+}
+
+impl FakeBucket {
+    pub fn public(owner: &str, policy: Option<&str>) -> Self {
+        Self {
+            owner: owner.to_owned(),
+            tags: BTreeMap::new(),
+            public_access_block: None,
+            acl: BucketAcl {
+                owner_id: Some("owner-canonical-id".into()),
+                grants: vec![
+                    AclGrant { grantee_type: "CanonicalUser".into(), grantee: "owner-canonical-id".into(), permission: "FULL_CONTROL".into() },
+                    AclGrant { grantee_type: "Group".into(), grantee: "http://acs.amazonaws.com/groups/global/AllUsers".into(), permission: "READ".into() },
+                ],
+            },
+            acls_disabled: false,
+            policy: policy.map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub users: BTreeMap<String, FakeUser>,
+    pub roles: BTreeMap<String, BTreeMap<String, String>>,
+    pub secrets: Vec<FakeSecret>,
+    pub buckets: BTreeMap<String, FakeBucket>,
+}
+
+#[derive(Debug, Default)]
+pub struct FakeAccount {
+    pub state: Mutex<FakeState>,
+    calls: Mutex<Vec<String>>,
+    /// api → (error kind, error code, remaining failures; None = always)
+    failures: Mutex<BTreeMap<String, (PortErrorKind, String, Option<u32>)>>,
+}
+
+impl FakeAccount {
+    pub fn new(state: FakeState) -> Self {
+        Self { state: Mutex::new(state), ..Self::default() }
+    }
+
+    /// Make `api` (an IAM action such as `iam:UpdateAccessKey`) fail `times` times (`None`: always).
+    pub fn fail(&self, api: &str, kind: PortErrorKind, code: &str, times: Option<u32>) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.insert(api.to_owned(), (kind, code.to_owned(), times));
+        }
+    }
+
+    /// Every call so far, as IAM action names, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut FakeState) -> T) -> T {
+        let mut guard = match self.state.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    fn enter(&self, api: &str) -> PortResult<()> {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(api.to_owned());
+        }
+        let Ok(mut failures) = self.failures.lock() else { return Ok(()) };
+        let Some((kind, code, remaining)) = failures.get_mut(api) else { return Ok(()) };
+        let error = PortError::new(*kind, api, Some(code), format!("injected {code}"));
+        match remaining {
+            None => Err(error),
+            Some(0) => Ok(()),
+            Some(n) => {
+                *n -= 1;
+                Err(error)
+            }
+        }
+    }
+
+    fn bucket<T>(&self, api: &str, bucket: &str, owner: &str, f: impl FnOnce(&mut FakeBucket) -> PortResult<T>) -> PortResult<T> {
+        self.enter(api)?;
+        self.with_state(|s| match s.buckets.get_mut(bucket) {
+            None => Err(PortError::new(PortErrorKind::NotFound, api, Some("NoSuchBucket"), bucket)),
+            Some(b) if b.owner != owner => Err(PortError::new(PortErrorKind::Denied, api, Some("AccessDenied"), "expected bucket owner mismatch")),
+            Some(b) => f(b),
+        })
+    }
+
+    fn user<T>(&self, api: &str, user: &str, f: impl FnOnce(&mut FakeUser) -> PortResult<T>) -> PortResult<T> {
+        self.enter(api)?;
+        self.with_state(|s| match s.users.get_mut(user) {
+            None => Err(PortError::new(PortErrorKind::NotFound, api, Some("NoSuchEntity"), user)),
+            Some(u) => f(u),
+        })
+    }
+
+    fn role<T>(&self, api: &str, role: &str, f: impl FnOnce(&mut BTreeMap<String, String>) -> PortResult<T>) -> PortResult<T> {
+        self.enter(api)?;
+        self.with_state(|s| match s.roles.get_mut(role) {
+            None => Err(PortError::new(PortErrorKind::NotFound, api, Some("NoSuchEntity"), role)),
+            Some(r) => f(r),
+        })
+    }
+}
+
+impl IamPort for FakeAccount {
+    async fn list_access_keys(&self, user: &str) -> PortResult<Vec<AccessKey>> {
+        self.user("iam:ListAccessKeys", user, |u| Ok(u.keys.clone()))
+    }
+    async fn deactivate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
+        self.user("iam:UpdateAccessKey", user, |u| {
+            u.keys.iter_mut().filter(|k| k.id == key_id).for_each(|k| k.active = false);
+            Ok(())
+        })
+    }
+    async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> PortResult<()> {
+        self.user("iam:PutUserPolicy", user, |u| {
+            u.policies.insert(name.to_owned(), document.to_owned());
+            Ok(())
+        })
+    }
+    async fn get_user_policy(&self, user: &str, name: &str) -> PortResult<Option<String>> {
+        self.user("iam:GetUserPolicy", user, |u| Ok(u.policies.get(name).cloned()))
+    }
+    async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> PortResult<()> {
+        self.role("iam:PutRolePolicy", role, |r| {
+            r.insert(name.to_owned(), document.to_owned());
+            Ok(())
+        })
+    }
+    async fn get_role_policy(&self, role: &str, name: &str) -> PortResult<Option<String>> {
+        self.role("iam:GetRolePolicy", role, |r| Ok(r.get(name).cloned()))
+    }
+}
+
+impl SecretsPort for FakeAccount {
+    async fn list_linked_secrets(&self, tag_key: &str, user: &str) -> PortResult<Vec<LinkedSecret>> {
+        self.enter("secretsmanager:ListSecrets")?;
+        Ok(self.with_state(|s| {
+            s.secrets.iter().filter(|x| x.tags.get(tag_key).map(String::as_str) == Some(user)).map(|x| x.secret.clone()).collect()
+        }))
+    }
+    async fn rotate_secret(&self, arn: &str) -> PortResult<()> {
+        self.enter("secretsmanager:RotateSecret")?;
+        self.with_state(|s| match s.secrets.iter_mut().find(|x| x.secret.arn == arn) {
+            Some(x) if x.secret.rotation_enabled => {
+                x.rotations += 1;
+                Ok(())
+            }
+            Some(_) => Err(PortError::new(PortErrorKind::Other, "secretsmanager:RotateSecret", Some("InvalidRequestException"), "no rotation configured")),
+            None => Err(PortError::new(PortErrorKind::NotFound, "secretsmanager:RotateSecret", Some("ResourceNotFoundException"), arn)),
+        })
+    }
+}
+
+impl S3Port for FakeAccount {
+    async fn get_bucket_tags(&self, bucket: &str, owner: &str) -> PortResult<BTreeMap<String, String>> {
+        self.bucket("s3:GetBucketTagging", bucket, owner, |b| Ok(b.tags.clone()))
+    }
+    async fn get_public_access_block(&self, bucket: &str, owner: &str) -> PortResult<Option<PublicAccessBlock>> {
+        self.bucket("s3:GetBucketPublicAccessBlock", bucket, owner, |b| Ok(b.public_access_block))
+    }
+    async fn put_public_access_block(&self, bucket: &str, owner: &str, settings: PublicAccessBlock) -> PortResult<()> {
+        self.bucket("s3:PutBucketPublicAccessBlock", bucket, owner, |b| {
+            b.public_access_block = Some(settings);
+            Ok(())
+        })
+    }
+    async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
+        self.bucket("s3:GetBucketAcl", bucket, owner, |b| Ok(b.acl.clone()))
+    }
+    async fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> PortResult<()> {
+        self.bucket("s3:PutBucketAcl", bucket, owner, |b| {
+            if b.acls_disabled {
+                return Err(PortError::new(PortErrorKind::Other, "s3:PutBucketAcl", Some("AccessControlListNotSupported"), "The bucket does not allow ACLs"));
+            }
+            b.acl.grants.retain(|g| !g.is_public());
+            Ok(())
+        })
+    }
+    async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {
+        self.bucket("s3:GetBucketPolicy", bucket, owner, |b| Ok(b.policy.clone()))
+    }
+    async fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> PortResult<()> {
+        self.bucket("s3:PutBucketPolicy", bucket, owner, |b| {
+            b.policy = Some(document.to_owned());
+            Ok(())
+        })
+    }
+    async fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<()> {
+        self.bucket("s3:DeleteBucketPolicy", bucket, owner, |b| {
+            b.policy = None;
+            Ok(())
+        })
+    }
+}

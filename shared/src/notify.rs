@@ -1,0 +1,149 @@
+//! Notification rendering: an AWS Chatbot custom-notification document (Slack/Teams) and a plain-text
+//! e-mail body, published together through SNS with `MessageStructure=json`.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::writeback::RiposteStatus;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Notice {
+    pub finding_id: String,
+    pub title: String,
+    pub account: String,
+    pub region: String,
+    pub resource: String,
+    pub playbook: Option<String>,
+    pub status: RiposteStatus,
+    /// Why: the decision's reason or the failure.
+    pub reason: String,
+    /// What was done, one line per step.
+    pub actions: Vec<String>,
+    /// What a human still has to do.
+    pub next_steps: Vec<String>,
+    pub run: String,
+}
+
+fn headline(notice: &Notice) -> String {
+    let verb = match notice.status {
+        RiposteStatus::Remediated => "remediated",
+        RiposteStatus::Failed => "FAILED to remediate",
+        RiposteStatus::Excluded => "left alone (excluded)",
+        RiposteStatus::AwaitingApproval => "awaits approval for",
+        RiposteStatus::NotifyOnly => "reports (no automatic action)",
+        RiposteStatus::InProgress => "is remediating",
+    };
+    format!("Riposte {verb}: {} in {} ({})", notice.resource, notice.account, notice.region)
+}
+
+/// The Chatbot custom notification. `threadId` is stable per finding so every message about it threads.
+pub fn chatbot(notice: &Notice) -> Value {
+    let mut description = format!("*{}*\n{}", notice.title, notice.reason);
+    for action in &notice.actions {
+        description.push_str(&format!("\n• {action}"));
+    }
+    let mut next_steps = notice.next_steps.clone();
+    if notice.status == RiposteStatus::AwaitingApproval {
+        next_steps.push("Approve in Security Hub: select the finding, Actions → \"Riposte: approve\"".into());
+    }
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": format!("{}:{}", notice.run, notice.finding_id),
+        "content": {
+            "textType": "client-markdown",
+            "title": headline(notice),
+            "description": description,
+            "nextSteps": next_steps,
+            "keywords": [notice.status.as_str(), notice.playbook.clone().unwrap_or_default(), notice.account.clone()],
+        },
+        "metadata": {
+            "threadId": notice.finding_id,
+            "summary": headline(notice),
+            "eventType": format!("riposte.{}", notice.status.as_str()),
+            "relatedResources": [notice.resource, notice.finding_id],
+            "additionalContext": {
+                "account": notice.account, "region": notice.region, "run": notice.run,
+                "playbook": notice.playbook.clone().unwrap_or_default(),
+            },
+        },
+    })
+}
+
+pub fn email(notice: &Notice) -> String {
+    let mut body = format!(
+        "{}\n\nFinding: {}\n{}\nAccount: {}\nRegion: {}\nResource: {}\nPlaybook: {}\nOutcome: {}\nWhy: {}\n",
+        headline(notice),
+        notice.title,
+        notice.finding_id,
+        notice.account,
+        notice.region,
+        notice.resource,
+        notice.playbook.as_deref().unwrap_or("none"),
+        notice.status.as_str(),
+        notice.reason,
+    );
+    if !notice.actions.is_empty() {
+        body.push_str("\nWhat Riposte did:\n");
+        for action in &notice.actions {
+            body.push_str(&format!("  - {action}\n"));
+        }
+    }
+    if !notice.next_steps.is_empty() {
+        body.push_str("\nWhat is left for you:\n");
+        for step in &notice.next_steps {
+            body.push_str(&format!("  - {step}\n"));
+        }
+    }
+    body.push_str(&format!("\nRun {} — the full audit record is in the hub's log.\n", notice.run));
+    body
+}
+
+pub fn subject(notice: &Notice) -> String {
+    // SNS subjects: ASCII, no line breaks, under 100 characters.
+    let subject: String = headline(notice).chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).take(99).collect();
+    subject
+}
+
+/// The SNS message for `MessageStructure=json`.
+pub fn sns_message(notice: &Notice) -> String {
+    json!({ "default": chatbot(notice).to_string(), "email": email(notice) }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(status: RiposteStatus) -> Notice {
+        Notice {
+            finding_id: "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f".into(),
+            title: "Credentials used from a Tor exit node".into(),
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            resource: "user/ci-deployer".into(),
+            playbook: Some("credential-compromise".into()),
+            status,
+            reason: "meets the policy".into(),
+            actions: vec!["access key AKIA1 set Inactive".into()],
+            next_steps: vec!["secret legacy has no rotation configured: rotate it by hand".into()],
+            run: "run-1".into(),
+        }
+    }
+
+    #[test]
+    fn the_sns_message_carries_a_chatbot_document_and_an_email() {
+        let message: Value = serde_json::from_str(&sns_message(&notice(RiposteStatus::Remediated))).unwrap_or_default();
+        let chatbot: Value = serde_json::from_str(message["default"].as_str().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(chatbot["version"], "1.0");
+        assert_eq!(chatbot["source"], "custom");
+        assert_eq!(chatbot["metadata"]["threadId"], "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f");
+        assert!(message["email"].as_str().unwrap_or_default().contains("rotate it by hand"));
+    }
+
+    #[test]
+    fn awaiting_approval_tells_how_to_approve() {
+        let doc = chatbot(&notice(RiposteStatus::AwaitingApproval));
+        assert!(doc["content"]["nextSteps"].to_string().contains("Riposte: approve"));
+        assert!(subject(&notice(RiposteStatus::Failed)).len() < 100);
+    }
+}

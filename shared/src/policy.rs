@@ -1,0 +1,219 @@
+//! The policy decision: given a routed finding, act, notify only, wait for approval, exclude, refuse or
+//! skip — always with the reason. A refusal is a value, not an error.
+
+use serde::Serialize;
+
+use crate::asff::{Finding, SeverityLabel};
+use crate::catalogue::{self, PlaybookSpec};
+use crate::event::Source;
+use crate::ids::{arn_account, AccountId, Region};
+use crate::routing::{route, PrincipalKind, Route, RouteKey, Target};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Control findings at or above this label are remediated automatically.
+    pub threshold: SeverityLabel,
+    /// GuardDuty findings at or above this score (0–8.9) are remediated automatically.
+    pub guardduty_threshold: f64,
+    /// `(key, value)` of the tag that opts a resource out, `AutoRemediate=false` by default.
+    pub exclusion_tag: (String, String),
+    /// Whether a threat finding's suspect can opt itself out with the exclusion tag (default no).
+    pub threat_honours_exclusion: bool,
+    /// Break-glass principals (ARNs) never touched.
+    pub protected_principals: Vec<String>,
+    pub hub_role_name: String,
+    pub spoke_role_name: String,
+    /// Playbooks that wait for an analyst's approval (custom action) instead of acting.
+    pub require_approval: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            threshold: SeverityLabel::High,
+            guardduty_threshold: 7.0,
+            exclusion_tag: ("AutoRemediate".into(), "false".into()),
+            threat_honours_exclusion: false,
+            protected_principals: Vec::new(),
+            hub_role_name: "riposte-hub".into(),
+            spoke_role_name: "SecurityAutomationRemediationRole".into(),
+            require_approval: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "decision", content = "reason", rename_all = "kebab-case")]
+pub enum Decision {
+    Remediate,
+    NotifyOnly(String),
+    AwaitApproval(String),
+    Excluded(String),
+    /// Riposte will not act and a human must look (account mismatch, no target): written back as failed.
+    Refused(String),
+    /// Not Riposte's to handle (archived, already in work, no playbook): nothing is written back.
+    Skip(String),
+}
+
+impl Decision {
+    pub fn reason(&self) -> &str {
+        match self {
+            Decision::Remediate => "meets the policy for automatic remediation",
+            Decision::NotifyOnly(r) | Decision::AwaitApproval(r) | Decision::Excluded(r) | Decision::Refused(r) | Decision::Skip(r) => r,
+        }
+    }
+    pub fn name(&self) -> &'static str {
+        match self {
+            Decision::Remediate => "remediate",
+            Decision::NotifyOnly(_) => "notify-only",
+            Decision::AwaitApproval(_) => "await-approval",
+            Decision::Excluded(_) => "excluded",
+            Decision::Refused(_) => "refused",
+            Decision::Skip(_) => "skip",
+        }
+    }
+}
+
+/// Everything `plan` prints and the engine needs to act on one finding.
+#[derive(Debug)]
+pub struct Assessment {
+    pub account: AccountId,
+    pub region: Option<Region>,
+    pub route_key: Option<RouteKey>,
+    pub playbook: Option<&'static PlaybookSpec>,
+    pub target: Option<Target>,
+    pub decision: Decision,
+    /// The exclusion tag the playbook must check on the live resource, when it applies.
+    pub live_exclusion_tag: Option<(String, String)>,
+}
+
+pub fn assess(finding: &Finding, source: &Source, envelope_region: Option<&Region>, policy: &Policy) -> Assessment {
+    let mut assessment = Assessment {
+        account: finding.aws_account_id.clone(),
+        region: finding.resource_region(envelope_region),
+        route_key: None,
+        playbook: None,
+        target: None,
+        decision: Decision::Skip(String::new()),
+        live_exclusion_tag: None,
+    };
+    assessment.decision = decide(finding, source, policy, &mut assessment);
+    assessment
+}
+
+fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessment) -> Decision {
+    let analyst = matches!(source, Source::CustomAction { .. });
+    let record_state = finding.record_state.as_deref().unwrap_or("ACTIVE");
+    if record_state != "ACTIVE" {
+        return Decision::Skip(format!("record state is {record_state}; only ACTIVE findings are acted on"));
+    }
+    let workflow = finding.workflow_status().unwrap_or("NEW");
+    let workflow_ok = workflow == "NEW" || (analyst && workflow == "NOTIFIED");
+    if !workflow_ok {
+        return Decision::Skip(format!("workflow status is {workflow}; only NEW findings are acted on"));
+    }
+    let (spec, key) = match route(finding) {
+        Route::Playbook { spec, key } => (spec, key),
+        Route::NoPlaybook { key, reason } => {
+            out.route_key = key;
+            return Decision::Skip(reason);
+        }
+    };
+    out.route_key = Some(key);
+    out.playbook = Some(spec);
+    if !spec.threat {
+        let compliance = finding.compliance_status().unwrap_or("NOT_AVAILABLE");
+        if compliance != "FAILED" {
+            return Decision::Skip(format!("compliance status is {compliance}; only FAILED control findings are acted on"));
+        }
+    }
+    if out.region.is_none() {
+        return Decision::Refused("the finding names no region to act in".into());
+    }
+    let target = match catalogue::target(spec, finding) {
+        Ok(target) => target,
+        Err(reason) => return Decision::Refused(reason),
+    };
+    out.target = Some(target.clone());
+    if let Some(reason) = account_mismatch(finding, &target) {
+        return Decision::Refused(reason);
+    }
+    if let Some(reason) = protected(finding, &target, policy) {
+        return Decision::Excluded(reason);
+    }
+    if let Target::IamPrincipal { principal: kind @ (PrincipalKind::Root | PrincipalKind::Other), name, .. } = &target {
+        return Decision::NotifyOnly(match kind {
+            PrincipalKind::Root => "root credentials are never changed automatically: rotate them by hand".into(),
+            _ => format!("principal {name} is not an IAM user or assumed role: contain it by hand"),
+        });
+    }
+    let honours_exclusion = !spec.threat || policy.threat_honours_exclusion;
+    if honours_exclusion {
+        let (key, value) = &policy.exclusion_tag;
+        if finding.resources.iter().any(|r| r.tags.get(key) == Some(value)) {
+            return Decision::Excluded(format!("resource carries the exclusion tag {key}={value}"));
+        }
+        out.live_exclusion_tag = Some(policy.exclusion_tag.clone());
+    }
+    if !analyst {
+        if let Some(reason) = below_threshold(finding, spec, policy) {
+            return Decision::NotifyOnly(reason);
+        }
+        if policy.require_approval.iter().any(|id| id == spec.id) {
+            return Decision::AwaitApproval(format!("playbook {} requires an analyst's approval (Security Hub custom action)", spec.id));
+        }
+    }
+    Decision::Remediate
+}
+
+fn below_threshold(finding: &Finding, spec: &PlaybookSpec, policy: &Policy) -> Option<String> {
+    if spec.threat && finding.is_guardduty() {
+        let score = finding.guardduty_severity().unwrap_or(0.0);
+        return (score < policy.guardduty_threshold)
+            .then(|| format!("GuardDuty severity {score:.1} is below the automatic threshold {:.1}", policy.guardduty_threshold));
+    }
+    let label = finding.severity_label().unwrap_or(SeverityLabel::Informational);
+    (label < policy.threshold)
+        .then(|| format!("severity {} is below the automatic threshold {}", label.as_str(), policy.threshold.as_str()))
+}
+
+/// The member account is the finding's `AwsAccountId`; a resource that names another one is refused.
+fn account_mismatch(finding: &Finding, target: &Target) -> Option<String> {
+    let account = finding.aws_account_id.as_str();
+    if let Target::Bucket { name, owner_account: Some(owner) } = target {
+        if owner != account {
+            return Some(format!("bucket {name} is owned by account {owner}, not the finding's account {account}"));
+        }
+    }
+    finding.resources.iter().find_map(|r| {
+        let other = arn_account(&r.id).filter(|a| *a != account && *a != "aws")?;
+        Some(format!("resource {} belongs to account {other}, not the finding's account {account}", r.id))
+    })
+}
+
+/// The hub's own role, the spoke role and configured break-glass principals are never touched.
+fn protected(finding: &Finding, target: &Target, policy: &Policy) -> Option<String> {
+    let Target::IamPrincipal { principal, name, .. } = target else { return None };
+    let kind = match principal {
+        PrincipalKind::User => "user",
+        PrincipalKind::AssumedRole => "role",
+        _ => return None,
+    };
+    if kind == "role" && (*name == policy.hub_role_name || *name == policy.spoke_role_name) {
+        return Some(format!("role {name} is Riposte's own role and is never touched"));
+    }
+    let account = finding.aws_account_id.as_str();
+    policy
+        .protected_principals
+        .iter()
+        .find(|arn| {
+            let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+            arn_account(arn) == Some(account)
+                && resource.split_once('/').is_some_and(|(k, path)| k == kind && path.rsplit('/').next() == Some(name.as_str()))
+        })
+        .map(|arn| format!("{kind} {name} is a protected principal ({arn})"))
+}
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

@@ -1,0 +1,133 @@
+//! The ports: one method per AWS operation a playbook uses, in domain types. The hub implements them
+//! with the AWS SDK; tests implement them with in-memory fakes. Every future is `Send` so the engine
+//! can run findings concurrently.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+
+/// Why a call failed, as far as a playbook cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PortErrorKind {
+    Denied,
+    NotFound,
+    Throttled,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortError {
+    pub kind: PortErrorKind,
+    /// The IAM action of the failed call, e.g. `iam:UpdateAccessKey`.
+    pub api: String,
+    /// The service's error code (`AccessDenied`, `NoSuchBucketPolicy`, …) when known.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl PortError {
+    pub fn new(kind: PortErrorKind, api: &str, code: Option<&str>, message: impl Into<String>) -> Self {
+        Self { kind, api: api.to_owned(), code: code.map(str::to_owned), message: message.into() }
+    }
+}
+
+impl fmt::Display for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{} failed ({code}): {}", self.api, self.message),
+            None => write!(f, "{} failed: {}", self.api, self.message),
+        }
+    }
+}
+
+pub type PortResult<T> = Result<T, PortError>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub id: String,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedSecret {
+    pub arn: String,
+    pub name: String,
+    pub rotation_enabled: bool,
+}
+
+/// The four S3 Block Public Access settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    pub const ALL_ON: Self =
+        Self { block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true };
+    pub fn all_on(&self) -> bool {
+        *self == Self::ALL_ON
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclGrant {
+    /// `CanonicalUser`, `Group` or `AmazonCustomerByEmail`.
+    pub grantee_type: String,
+    /// Canonical id, group URI or e-mail.
+    pub grantee: String,
+    pub permission: String,
+}
+
+impl AclGrant {
+    /// Grants to everyone or to every authenticated AWS user are public.
+    pub fn is_public(&self) -> bool {
+        self.grantee_type == "Group"
+            && (self.grantee.ends_with("/global/AllUsers") || self.grantee.ends_with("/global/AuthenticatedUsers"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketAcl {
+    pub owner_id: Option<String>,
+    pub grants: Vec<AclGrant>,
+}
+
+pub trait IamPort: Send + Sync {
+    fn list_access_keys(&self, user: &str) -> impl Future<Output = PortResult<Vec<AccessKey>>> + Send;
+    fn deactivate_access_key(&self, user: &str, key_id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    fn put_user_policy(&self, user: &str, name: &str, document: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// The inline policy document, or `None` when the user has no such policy.
+    fn get_user_policy(&self, user: &str, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn put_role_policy(&self, role: &str, name: &str, document: &str) -> impl Future<Output = PortResult<()>> + Send;
+    fn get_role_policy(&self, role: &str, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+}
+
+pub trait SecretsPort: Send + Sync {
+    /// Secrets carrying the tag `tag_key` = `user`.
+    fn list_linked_secrets(&self, tag_key: &str, user: &str) -> impl Future<Output = PortResult<Vec<LinkedSecret>>> + Send;
+    fn rotate_secret(&self, arn: &str) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// S3 bucket operations. Every call carries the expected bucket owner.
+pub trait S3Port: Send + Sync {
+    fn get_bucket_tags(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
+    /// `None` when the bucket has no Block Public Access configuration.
+    fn get_public_access_block(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<Option<PublicAccessBlock>>> + Send;
+    fn put_public_access_block(&self, bucket: &str, owner: &str, settings: PublicAccessBlock) -> impl Future<Output = PortResult<()>> + Send;
+    fn get_bucket_acl(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<BucketAcl>> + Send;
+    /// Canned ACL `private`. Fails with code `AccessControlListNotSupported` when ACLs are disabled.
+    fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// `None` when the bucket has no policy.
+    fn get_bucket_policy(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> impl Future<Output = PortResult<()>> + Send;
+    fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// Everything a playbook may use in a member account.
+pub trait MemberPorts: IamPort + S3Port + SecretsPort {}
+impl<T: IamPort + S3Port + SecretsPort> MemberPorts for T {}

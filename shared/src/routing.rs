@@ -1,0 +1,144 @@
+//! Routing: which playbook answers a finding. Control findings route by `Compliance.SecurityControlId`,
+//! then the legacy `ProductFields.ControlId`, then the AWS Config rule name; GuardDuty findings by the
+//! resource type inside their finding type.
+
+use serde::Serialize;
+
+use crate::asff::Finding;
+use crate::catalogue::{PlaybookSpec, Trigger, CATALOGUE};
+
+/// What a playbook acts on, extracted from the finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Target {
+    IamPrincipal { principal: PrincipalKind, name: String, access_key_id: Option<String>, principal_id: Option<String> },
+    Bucket { name: String, owner_account: Option<String> },
+}
+
+impl Target {
+    /// A short display form: `user/alice`, `role/app`, `root`, `bucket/name`.
+    pub fn label(&self) -> String {
+        match self {
+            Target::IamPrincipal { principal: PrincipalKind::Root, .. } => "root".into(),
+            Target::IamPrincipal { principal, name, .. } => format!("{}/{name}", principal.as_str()),
+            Target::Bucket { name, .. } => format!("bucket/{name}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    User,
+    AssumedRole,
+    Root,
+    /// Federated users and other principal types no playbook step can contain.
+    Other,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::AssumedRole => "role",
+            Self::Root => "root",
+            Self::Other => "principal",
+        }
+    }
+}
+
+/// The routing key a finding carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum RouteKey {
+    Control(String),
+    ConfigRule(String),
+    /// GuardDuty type in its canonical form, e.g. `UnauthorizedAccess:IAMUser/MaliciousIPCaller`.
+    GuardDuty(String),
+}
+
+#[derive(Debug)]
+pub enum Route {
+    Playbook { spec: &'static PlaybookSpec, key: RouteKey },
+    NoPlaybook { key: Option<RouteKey>, reason: String },
+}
+
+/// The control id: consolidated `SecurityControlId`, else the legacy per-standard `ControlId`.
+pub fn control_id(finding: &Finding) -> Option<String> {
+    finding
+        .compliance
+        .as_ref()
+        .and_then(|c| c.security_control_id.clone())
+        .or_else(|| finding.product_field("ControlId"))
+        .filter(|id| !id.is_empty())
+}
+
+/// The AWS Config rule name of a Config-integration finding.
+pub fn config_rule(finding: &Finding) -> Option<String> {
+    finding
+        .product_field("aws/config/ConfigRuleName")
+        .or_else(|| finding.product_field("RuleId").filter(|r| r.contains('-')))
+        .filter(|r| !r.is_empty())
+}
+
+/// GuardDuty types in Security Hub read `TTPs/Discovery/Recon:IAMUser-MaliciousIPCaller`: the
+/// namespace path, then the GuardDuty type with its `/` written as `-`. Return the canonical type.
+pub fn guardduty_type(finding: &Finding) -> Option<String> {
+    finding.types.iter().find_map(|t| {
+        let tail = t.rsplit('/').next()?;
+        let (purpose, rest) = tail.split_once(':')?;
+        let (resource, name) = rest.split_once('-')?;
+        (!purpose.is_empty() && !resource.is_empty() && !name.is_empty()).then(|| format!("{purpose}:{resource}/{name}"))
+    })
+}
+
+/// The resource type of a canonical GuardDuty type (`IAMUser` in `Recon:IAMUser/TorIPCaller`).
+fn guardduty_resource_type(canonical: &str) -> Option<&str> {
+    canonical.split_once(':')?.1.split_once('/').map(|(resource, _)| resource)
+}
+
+fn config_rule_matches(deployed: &str, managed: &str) -> bool {
+    deployed == managed
+        || deployed.starts_with(&format!("{managed}-"))
+        || deployed.ends_with(&format!("-{managed}"))
+        || deployed.contains(&format!("-{managed}-"))
+}
+
+pub fn route(finding: &Finding) -> Route {
+    let key = if finding.is_guardduty() {
+        match guardduty_type(finding) {
+            Some(t) => RouteKey::GuardDuty(t),
+            None => return Route::NoPlaybook { key: None, reason: "GuardDuty finding without a recognisable finding type in Types".into() },
+        }
+    } else if let Some(id) = control_id(finding) {
+        RouteKey::Control(id)
+    } else if let Some(rule) = config_rule(finding) {
+        RouteKey::ConfigRule(rule)
+    } else {
+        return Route::NoPlaybook {
+            key: None,
+            reason: "finding names no control id, Config rule or GuardDuty type Riposte can route".into(),
+        };
+    };
+    let answers = |trigger: &Trigger| match (trigger, &key) {
+        (Trigger::Control(c), RouteKey::Control(id)) => c == id,
+        (Trigger::ConfigRule(rule), RouteKey::ConfigRule(name)) => config_rule_matches(name, rule),
+        (Trigger::GuardDutyResourceType(kind), RouteKey::GuardDuty(t)) => guardduty_resource_type(t) == Some(kind),
+        _ => false,
+    };
+    match CATALOGUE.iter().copied().find(|spec| spec.triggers.iter().any(answers)) {
+        Some(spec) => Route::Playbook { spec, key },
+        None => {
+            let reason = match &key {
+                RouteKey::Control(id) => format!("no playbook for control {id}"),
+                RouteKey::ConfigRule(rule) => format!("no playbook for Config rule {rule}"),
+                RouteKey::GuardDuty(t) => format!("no playbook for GuardDuty finding type {t}"),
+            };
+            Route::NoPlaybook { key: Some(key), reason }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "routing_tests.rs"]
+mod tests;
