@@ -131,3 +131,36 @@ pub trait S3Port: Send + Sync {
 /// Everything a playbook may use in a member account.
 pub trait MemberPorts: IamPort + S3Port + SecretsPort {}
 impl<T: IamPort + S3Port + SecretsPort> MemberPorts for T {}
+
+/// A finding Security Hub did not update, with its error code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unprocessed {
+    pub finding: crate::ids::FindingRef,
+    pub code: String,
+    pub message: String,
+}
+
+/// Security Hub write-back (BatchUpdateFindings) in the aggregation region.
+pub trait FindingsPort: Send + Sync {
+    /// Apply one payload to at most 100 findings; returns the findings left unprocessed.
+    fn update_findings(
+        &self,
+        findings: &[crate::ids::FindingRef],
+        payload: &crate::writeback::WriteBack,
+    ) -> impl Future<Output = PortResult<Vec<Unprocessed>>> + Send;
+}
+
+/// Telling the team (SNS).
+pub trait NotifyPort: Send + Sync {
+    fn notify(&self, notices: &[crate::notify::Notice]) -> impl Future<Output = PortResult<()>> + Send;
+}
+
+/// Reaching a member account: a session for the account (assumed spoke role), ports for the region.
+pub trait SpokesPort: Send + Sync {
+    type Member: MemberPorts + 'static;
+    fn member(
+        &self,
+        account: &crate::ids::AccountId,
+        region: &crate::ids::Region,
+    ) -> impl Future<Output = PortResult<std::sync::Arc<Self::Member>>> + Send;
+}

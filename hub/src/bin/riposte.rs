@@ -1,1 +1,5 @@
-fn main(){}
+//! The `riposte` CLI; see `riposte --help`.
+
+fn main() {
+    std::process::exit(riposte_hub::cli::main());
+}

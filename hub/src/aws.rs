@@ -1,0 +1,54 @@
+//! The AWS SDK adapters behind the domain's ports, and what they share: one SdkConfig (one HTTP
+//! client) from the standard AWS chain, and the mapping of SDK errors to the domain's.
+
+pub mod member;
+pub mod securityhub;
+pub mod sessions;
+pub mod sns;
+
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use riposte_shared::ports::{PortError, PortErrorKind};
+use std::time::Instant;
+
+/// Load the SDK configuration from the standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials).
+pub async fn load_sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+}
+
+/// Map an SDK error to the domain's kinds by its service error code.
+pub fn port_error<E, R>(api: &str, error: SdkError<E, R>) -> PortError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let code = error.code().map(str::to_owned);
+    let kind = match code.as_deref() {
+        Some(
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" | "InvalidClientTokenId"
+            | "ExpiredToken" | "AllAccessDisabled",
+        ) => PortErrorKind::Denied,
+        Some(
+            "NoSuchEntity" | "NoSuchBucket" | "NoSuchBucketPolicy" | "ResourceNotFoundException" | "NoSuchTagSet"
+            | "NoSuchPublicAccessBlockConfiguration" | "NotFound",
+        ) => PortErrorKind::NotFound,
+        Some("Throttling" | "ThrottlingException" | "TooManyRequestsException" | "SlowDown" | "RequestLimitExceeded") => {
+            PortErrorKind::Throttled
+        }
+        _ => PortErrorKind::Other,
+    };
+    let message = error
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(&error).to_string());
+    PortError { kind, api: api.to_owned(), code, message }
+}
+
+/// Log one JSON line per AWS call (inside the finding's span: run, finding, account, region, playbook).
+pub(crate) fn log_call<T>(api: &str, target: &str, started: Instant, result: &Result<T, PortError>) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(_) => tracing::info!(api, target, outcome = "ok", ms, "aws call"),
+        Err(e) => tracing::warn!(api, target, outcome = "error", code = e.code.as_deref().unwrap_or(""), error = %e.message, ms, "aws call"),
+    }
+}

@@ -1,0 +1,200 @@
+//! The `riposte` command line: the same engine as the Lambda, one module-level function per command.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Read;
+
+use crate::aws::securityhub::SecurityHub;
+use crate::aws::sessions::SessionCache;
+use crate::aws::sns::{Notifier, Sns};
+use crate::config::{Config, VARIABLES};
+use crate::engine::{Engine, Mode};
+use crate::HubError;
+
+pub type HubEngine = Engine<SessionCache, SecurityHub, Notifier>;
+
+const AFTER_HELP: &str = "\
+Input (--event FILE, or - for stdin): an EventBridge \"Security Hub Findings - Imported\" or \"- Custom Action\"
+event, an SQS event carrying them, a bare ASFF finding or a list of them, or a GetFindings response.
+
+Exit codes: 0 every finding handled, 1 some finding failed, 2 bad input or configuration.
+
+AWS endpoint, region and credentials come from the standard AWS chain (AWS_REGION, AWS_ENDPOINT_URL,
+AWS_PROFILE or keys). Riposte's own settings, from the environment:";
+
+#[derive(Parser, Debug)]
+#[command(name = "riposte", version, about = "Multi-account AWS security auto-remediation on Security Hub", after_help = after_help())]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn after_help() -> String {
+    let mut text = AFTER_HELP.to_owned();
+    for (name, meaning) in VARIABLES {
+        text.push_str(&format!("\n  {name:<34} {meaning}"));
+    }
+    text
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Remediate the findings in an event: assume the spoke role, fix, verify, write back, notify.
+    Remediate {
+        /// Event file, or - for standard input.
+        #[arg(long)]
+        event: String,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Show what `remediate` would do for each finding, without any AWS call.
+    Plan {
+        /// Event file, or - for standard input.
+        #[arg(long)]
+        event: String,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// List the playbook catalogue: triggers, steps, IAM actions, risk.
+    Playbooks {
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Validate the configuration from the environment and print it.
+    Config,
+}
+
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if json { "info" } else { "warn" })
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Build the engine from the environment: one SdkConfig (one HTTP client) shared by everything.
+pub async fn build_engine(emit_metrics: bool) -> Result<HubEngine, HubError> {
+    let config = Config::from_env()?;
+    let sdk = crate::aws::load_sdk_config().await;
+    if sdk.region().is_none() {
+        return Err(HubError::Input(riposte_shared::Error::Config {
+            name: "AWS_REGION".into(),
+            reason: "not set: the aggregation region where findings are written back".into(),
+        }));
+    }
+    Ok(engine_from(&sdk, config, emit_metrics))
+}
+
+/// An engine over the given SDK configuration (used by tests against the emulator too).
+pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bool) -> HubEngine {
+    let session_name = format!("riposte-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    Engine {
+        spokes: SessionCache::new(sdk.clone(), &config.policy.spoke_role_name, &session_name),
+        findings: SecurityHub::new(sdk),
+        notifier: match &config.sns_topic_arn {
+            Some(topic) => Notifier::Sns(Sns::new(sdk, topic)),
+            None => Notifier::Off,
+        },
+        config,
+        emit_metrics,
+    }
+}
+
+fn read_event(path: &str) -> Result<String, HubError> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map_err(|source| HubError::Read { path: "stdin".into(), source })?;
+    } else {
+        text = std::fs::read_to_string(path).map_err(|source| HubError::Read { path: path.into(), source })?;
+    }
+    Ok(text)
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+async fn run_event(path: &str, output: Output, mode: Mode) -> Result<i32, HubError> {
+    let messages = riposte_shared::event::decode(&read_event(path)?)?;
+    let report = match mode {
+        // A plan needs no AWS configuration at all.
+        Mode::Plan => {
+            let config = Config::from_env()?;
+            let sdk = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+            engine_from(&sdk, config, false).run(messages, mode).await
+        }
+        Mode::Remediate => {
+            let engine = build_engine(false).await?;
+            let mut report = engine.run(messages, mode).await;
+            report.assume_role_calls = engine.spokes.assume_role_calls();
+            report
+        }
+    };
+    match output {
+        Output::Table => print!("{}", report.table()),
+        Output::Json => print_json(&report),
+    }
+    Ok(if report.any_failed() { 1 } else { 0 })
+}
+
+fn playbooks(output: Output) {
+    use riposte_shared::catalogue::CATALOGUE;
+    match output {
+        Output::Json => print_json(&CATALOGUE),
+        Output::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["id", "triggers", "steps", "IAM actions", "risk"]);
+            for spec in CATALOGUE {
+                let triggers: Vec<String> = spec.triggers.iter().map(|t| format!("{t:?}")).collect();
+                let actions: Vec<&str> = spec.grants.iter().map(|g| g.action).collect();
+                table.add_row(vec![spec.id.to_owned(), triggers.join("\n"), spec.steps.join("\n"), actions.join("\n"), format!("{:?}", spec.risk)]);
+            }
+            println!("{table}");
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<i32, HubError> {
+    match cli.command {
+        Command::Remediate { event, output } => run_event(&event, output, Mode::Remediate).await,
+        Command::Plan { event, output } => run_event(&event, output, Mode::Plan).await,
+        Command::Playbooks { output } => {
+            playbooks(output);
+            Ok(0)
+        }
+        Command::Config => {
+            let config = Config::from_env()?;
+            println!("{config:#?}");
+            Ok(0)
+        }
+    }
+}
+
+/// Parse arguments, run, and return the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_logging(std::env::var_os("RIPOSTE_LOG_JSON").is_some());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("riposte: cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("riposte: {e}");
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The Lambda entry: an SQS event of EventBridge events (answered with `batchItemFailures`) or one
+//! EventBridge event delivered directly (an error makes Lambda retry it and, at last, dead-letter it).
+
+use riposte_shared::event;
+use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
+use serde_json::{json, Value};
+
+use crate::engine::{Engine, Mode};
+use crate::HubError;
+
+/// Handle one invocation payload.
+pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(engine: &Engine<S, F, N>, payload: Value) -> Result<Value, HubError> {
+    let is_sqs = payload.get("Records").is_some();
+    let messages = event::decode_value(payload)?;
+    let report = engine.run(messages, Mode::Remediate).await;
+    if is_sqs {
+        let failures: Vec<Value> = report.failed_messages().into_iter().map(|id| json!({ "itemIdentifier": id })).collect();
+        return Ok(json!({ "batchItemFailures": failures }));
+    }
+    if report.any_failed() {
+        let reasons: Vec<String> = report
+            .refused_messages
+            .iter()
+            .map(|m| m.reason.clone())
+            .chain(report.findings.iter().filter(|f| f.failed).map(|f| format!("{}: {}", f.finding_id, f.reason)))
+            .collect();
+        return Err(HubError::Usage(format!("run {} failed: {}", report.run, reasons.join("; "))));
+    }
+    Ok(json!({ "run": report.run, "findings": report.findings.len() }))
+}

@@ -1,0 +1,125 @@
+//! What a run reports: one result per finding (the audit record), rendered as a table or JSON for the
+//! CLI, as one audit log line per finding, and as one CloudWatch EMF metrics line per finding.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use riposte_shared::audit::StepRecord;
+use riposte_shared::writeback::RiposteStatus;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingResult {
+    /// SQS message id the finding came in.
+    pub message_id: Option<String>,
+    pub finding_id: String,
+    pub product_arn: String,
+    pub created_at: Option<String>,
+    pub account: String,
+    pub region: String,
+    pub resource: String,
+    pub playbook: Option<String>,
+    pub decision: String,
+    pub reason: String,
+    /// What was (or, in a plan, would be) written back.
+    pub status: Option<RiposteStatus>,
+    /// `plan`: the steps the playbook would take. `remediate`: empty.
+    pub planned_steps: Vec<String>,
+    pub steps: Vec<StepRecord>,
+    pub manual: Vec<String>,
+    /// Write-back result: `written`, `unchanged` (already carried), `not-needed`, or the error.
+    pub write_back: String,
+    pub hub_ms: f64,
+    /// This finding's delivery must be retried (SQS) / the CLI exits 1.
+    pub failed: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub run: String,
+    pub mode: &'static str,
+    pub findings: Vec<FindingResult>,
+    /// Messages refused as a whole (unreadable body, unsupported format), with the reason.
+    pub refused_messages: Vec<RefusedMessage>,
+    pub assume_role_calls: usize,
+    pub notification_error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RefusedMessage {
+    pub message_id: Option<String>,
+    pub reason: String,
+}
+
+impl RunReport {
+    pub fn any_failed(&self) -> bool {
+        !self.refused_messages.is_empty() || self.findings.iter().any(|f| f.failed)
+    }
+
+    /// SQS message ids to report in `batchItemFailures`.
+    pub fn failed_messages(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .refused_messages
+            .iter()
+            .filter_map(|m| m.message_id.clone())
+            .chain(self.findings.iter().filter(|f| f.failed).filter_map(|f| f.message_id.clone()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    pub fn table(&self) -> String {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(160);
+        let plan = self.mode == "plan";
+        table.set_header(vec!["account", "region", "resource", "playbook", "decision", "reason", if plan { "would" } else { "outcome" }]);
+        for f in &self.findings {
+            let detail = if plan {
+                f.planned_steps.iter().map(|s| format!("• {s}")).collect::<Vec<_>>().join("\n")
+            } else {
+                let mut lines: Vec<String> = f.steps.iter().map(|s| format!("{:?}: {}", s.outcome, s.detail)).collect();
+                lines.extend(f.manual.iter().map(|m| format!("TODO: {m}")));
+                lines.insert(0, format!("{} (write-back {}, {:.0} ms)", f.status.map(|s| s.as_str()).unwrap_or("-"), f.write_back, f.hub_ms));
+                lines.join("\n")
+            };
+            table.add_row(vec![
+                f.account.clone(),
+                f.region.clone(),
+                f.resource.clone(),
+                f.playbook.clone().unwrap_or_else(|| "-".into()),
+                f.decision.clone(),
+                f.reason.clone(),
+                detail,
+            ]);
+        }
+        let mut out = table.to_string();
+        for refused in &self.refused_messages {
+            out.push_str(&format!("\nrefused input{}: {}", refused.message_id.as_deref().map(|m| format!(" (message {m})")).unwrap_or_default(), refused.reason));
+        }
+        out.push_str(&format!("\nrun {} — {} finding(s), {} failed, {} AssumeRole call(s)\n", self.run, self.findings.len(), self.findings.iter().filter(|f| f.failed).count(), self.assume_role_calls));
+        out
+    }
+}
+
+/// One CloudWatch Embedded Metric Format document for a handled finding.
+pub fn emf(result: &FindingResult, time_to_resolve_seconds: Option<f64>, now_ms: i64) -> Value {
+    let outcome = result.status.map(|s| s.as_str()).unwrap_or(result.decision.as_str());
+    let mut metrics = vec![json!({"Name": "Findings", "Unit": "Count"}), json!({"Name": "RemediationMs", "Unit": "Milliseconds"})];
+    let mut doc = json!({
+        "Playbook": result.playbook.clone().unwrap_or_else(|| "none".into()),
+        "Outcome": outcome,
+        "Findings": 1,
+        "RemediationMs": result.hub_ms,
+        "FindingId": result.finding_id,
+        "Account": result.account,
+    });
+    if let Some(seconds) = time_to_resolve_seconds {
+        metrics.push(json!({"Name": "TimeToResolveSeconds", "Unit": "Seconds"}));
+        doc["TimeToResolveSeconds"] = json!(seconds);
+    }
+    doc["_aws"] = json!({
+        "Timestamp": now_ms,
+        "CloudWatchMetrics": [{"Namespace": "Riposte", "Dimensions": [["Playbook", "Outcome"], ["Playbook"]], "Metrics": metrics}],
+    });
+    doc
+}
