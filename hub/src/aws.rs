@@ -13,7 +13,9 @@ use std::time::Instant;
 
 /// Load the SDK configuration from the standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials).
 pub async fn load_sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await
 }
 
 /// Map an SDK error to the domain's kinds by its service error code.
@@ -25,30 +27,55 @@ where
     let code = error.code().map(str::to_owned);
     let kind = match code.as_deref() {
         Some(
-            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" | "InvalidClientTokenId"
-            | "ExpiredToken" | "AllAccessDisabled",
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
+            | "AuthorizationError"
+            | "InvalidClientTokenId"
+            | "ExpiredToken"
+            | "AllAccessDisabled",
         ) => PortErrorKind::Denied,
         Some(
-            "NoSuchEntity" | "NoSuchBucket" | "NoSuchBucketPolicy" | "ResourceNotFoundException" | "NoSuchTagSet"
-            | "NoSuchPublicAccessBlockConfiguration" | "NotFound",
+            "NoSuchEntity"
+            | "NoSuchBucket"
+            | "NoSuchBucketPolicy"
+            | "ResourceNotFoundException"
+            | "NoSuchTagSet"
+            | "NoSuchPublicAccessBlockConfiguration"
+            | "NotFound",
         ) => PortErrorKind::NotFound,
-        Some("Throttling" | "ThrottlingException" | "TooManyRequestsException" | "SlowDown" | "RequestLimitExceeded") => {
-            PortErrorKind::Throttled
-        }
+        Some(
+            "Throttling"
+            | "ThrottlingException"
+            | "TooManyRequestsException"
+            | "SlowDown"
+            | "RequestLimitExceeded",
+        ) => PortErrorKind::Throttled,
         _ => PortErrorKind::Other,
     };
-    let message = error
-        .message()
-        .map(str::to_owned)
-        .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(&error).to_string());
-    PortError { kind, api: api.to_owned(), code, message }
+    let message = error.message().map(str::to_owned).unwrap_or_else(|| {
+        aws_smithy_types::error::display::DisplayErrorContext(&error).to_string()
+    });
+    PortError {
+        kind,
+        api: api.to_owned(),
+        code,
+        message,
+    }
 }
 
 /// Log one JSON line per AWS call (inside the finding's span: run, finding, account, region, playbook).
-pub(crate) fn log_call<T>(api: &str, target: &str, started: Instant, result: &Result<T, PortError>) {
+pub(crate) fn log_call<T>(
+    api: &str,
+    target: &str,
+    started: Instant,
+    result: &Result<T, PortError>,
+) {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(_) => tracing::info!(api, target, outcome = "ok", ms, "aws call"),
-        Err(e) => tracing::warn!(api, target, outcome = "error", code = e.code.as_deref().unwrap_or(""), error = %e.message, ms, "aws call"),
+        Err(e) => {
+            tracing::warn!(api, target, outcome = "error", code = e.code.as_deref().unwrap_or(""), error = %e.message, ms, "aws call")
+        }
     }
 }

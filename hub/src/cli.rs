@@ -70,12 +70,18 @@ pub enum Command {
 }
 
 pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(if json { "info" } else { "warn" })
-    });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if json { "info" } else { "warn" }));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if json {
-        builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
     } else {
         builder.try_init()
     };
@@ -96,7 +102,10 @@ pub async fn build_engine(emit_metrics: bool) -> Result<HubEngine, HubError> {
 
 /// An engine over the given SDK configuration (used by tests against the emulator too).
 pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bool) -> HubEngine {
-    let session_name = format!("riposte-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let session_name = format!(
+        "riposte-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     Engine {
         spokes: SessionCache::new(sdk.clone(), &config.policy.spoke_role_name, &session_name),
         findings: SecurityHub::new(sdk),
@@ -112,15 +121,26 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
 fn read_event(path: &str) -> Result<String, HubError> {
     let mut text = String::new();
     if path == "-" {
-        std::io::stdin().read_to_string(&mut text).map_err(|source| HubError::Read { path: "stdin".into(), source })?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|source| HubError::Read {
+                path: "stdin".into(),
+                source,
+            })?;
     } else {
-        text = std::fs::read_to_string(path).map_err(|source| HubError::Read { path: path.into(), source })?;
+        text = std::fs::read_to_string(path).map_err(|source| HubError::Read {
+            path: path.into(),
+            source,
+        })?;
     }
     Ok(text)
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 async fn run_event(path: &str, output: Output, mode: Mode) -> Result<i32, HubError> {
@@ -129,7 +149,9 @@ async fn run_event(path: &str, output: Output, mode: Mode) -> Result<i32, HubErr
         // A plan needs no AWS configuration at all.
         Mode::Plan => {
             let config = Config::from_env()?;
-            let sdk = aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build();
+            let sdk = aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .build();
             engine_from(&sdk, config, false).run(messages, mode).await
         }
         Mode::Remediate => {
@@ -152,11 +174,20 @@ fn playbooks(output: Output) {
         Output::Json => print_json(&CATALOGUE),
         Output::Table => {
             let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED).set_header(vec!["id", "triggers", "steps", "IAM actions", "risk"]);
+            table
+                .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_header(vec!["id", "triggers", "steps", "IAM actions", "risk"]);
             for spec in CATALOGUE {
-                let triggers: Vec<String> = spec.triggers.iter().map(|t| format!("{t:?}")).collect();
+                let triggers: Vec<String> =
+                    spec.triggers.iter().map(|t| format!("{t:?}")).collect();
                 let actions: Vec<&str> = spec.grants.iter().map(|g| g.action).collect();
-                table.add_row(vec![spec.id.to_owned(), triggers.join("\n"), spec.steps.join("\n"), actions.join("\n"), format!("{:?}", spec.risk)]);
+                table.add_row(vec![
+                    spec.id.to_owned(),
+                    triggers.join("\n"),
+                    spec.steps.join("\n"),
+                    actions.join("\n"),
+                    format!("{:?}", spec.risk),
+                ]);
             }
             println!("{table}");
         }
@@ -183,7 +214,10 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_logging(std::env::var_os("RIPOSTE_LOG_JSON").is_some());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("riposte: cannot start the async runtime: {e}");

@@ -18,27 +18,75 @@ pub struct Config {
 
 /// Every variable the hub reads, with its meaning, for `--help` and `config check`.
 pub const VARIABLES: &[(&str, &str)] = &[
-    ("AWS_REGION", "aggregation region: where findings are written back (required)"),
-    ("RIPOSTE_SPOKE_ROLE_NAME", "role assumed in member accounts (default SecurityAutomationRemediationRole)"),
-    ("RIPOSTE_HUB_ROLE_NAME", "the hub's own role name, never touched (default riposte-hub)"),
-    ("RIPOSTE_SEVERITY_THRESHOLD", "control findings at or above this label are remediated (default HIGH)"),
-    ("RIPOSTE_GUARDDUTY_THRESHOLD", "GuardDuty findings at or above this score 0-8.9 are remediated (default 7.0)"),
-    ("RIPOSTE_EXCLUSION_TAG", "KEY=VALUE tag that opts a resource out (default AutoRemediate=false)"),
-    ("RIPOSTE_THREAT_HONOURS_EXCLUSION", "true to let a threat finding's suspect opt out by tag (default false)"),
-    ("RIPOSTE_PROTECTED_PRINCIPALS", "comma-separated IAM user/role ARNs never touched"),
-    ("RIPOSTE_REQUIRE_APPROVAL", "comma-separated playbook ids that wait for an analyst's approval"),
-    ("RIPOSTE_SNS_TOPIC_ARN", "SNS topic for notifications (optional)"),
-    ("RIPOSTE_AUDIT_BUCKET", "S3 bucket archiving one audit record per run (optional)"),
-    ("RIPOSTE_MAX_PER_ACCOUNT", "concurrent findings per member account (default 4)"),
-    ("RIPOSTE_LINKED_SECRET_TAG", "tag key linking secrets to an IAM user (default riposte:linked-iam-user)"),
+    (
+        "AWS_REGION",
+        "aggregation region: where findings are written back (required)",
+    ),
+    (
+        "RIPOSTE_SPOKE_ROLE_NAME",
+        "role assumed in member accounts (default SecurityAutomationRemediationRole)",
+    ),
+    (
+        "RIPOSTE_HUB_ROLE_NAME",
+        "the hub's own role name, never touched (default riposte-hub)",
+    ),
+    (
+        "RIPOSTE_SEVERITY_THRESHOLD",
+        "control findings at or above this label are remediated (default HIGH)",
+    ),
+    (
+        "RIPOSTE_GUARDDUTY_THRESHOLD",
+        "GuardDuty findings at or above this score 0-8.9 are remediated (default 7.0)",
+    ),
+    (
+        "RIPOSTE_EXCLUSION_TAG",
+        "KEY=VALUE tag that opts a resource out (default AutoRemediate=false)",
+    ),
+    (
+        "RIPOSTE_THREAT_HONOURS_EXCLUSION",
+        "true to let a threat finding's suspect opt out by tag (default false)",
+    ),
+    (
+        "RIPOSTE_PROTECTED_PRINCIPALS",
+        "comma-separated IAM user/role ARNs never touched",
+    ),
+    (
+        "RIPOSTE_REQUIRE_APPROVAL",
+        "comma-separated playbook ids that wait for an analyst's approval",
+    ),
+    (
+        "RIPOSTE_SNS_TOPIC_ARN",
+        "SNS topic for notifications (optional)",
+    ),
+    (
+        "RIPOSTE_AUDIT_BUCKET",
+        "S3 bucket archiving one audit record per run (optional)",
+    ),
+    (
+        "RIPOSTE_MAX_PER_ACCOUNT",
+        "concurrent findings per member account (default 4)",
+    ),
+    (
+        "RIPOSTE_LINKED_SECRET_TAG",
+        "tag key linking secrets to an IAM user (default riposte:linked-iam-user)",
+    ),
 ];
 
 fn invalid(name: &str, reason: impl Into<String>) -> Error {
-    Error::Config { name: name.to_owned(), reason: reason.into() }
+    Error::Config {
+        name: name.to_owned(),
+        reason: reason.into(),
+    }
 }
 
 fn list(value: Option<String>) -> Vec<String> {
-    value.unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl Config {
@@ -48,7 +96,11 @@ impl Config {
 
     /// Read and validate the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let mut policy = Policy::default();
         if let Some(v) = get("RIPOSTE_SPOKE_ROLE_NAME") {
             policy.spoke_role_name = role_name("RIPOSTE_SPOKE_ROLE_NAME", v)?;
@@ -57,47 +109,71 @@ impl Config {
             policy.hub_role_name = role_name("RIPOSTE_HUB_ROLE_NAME", v)?;
         }
         if let Some(v) = get("RIPOSTE_SEVERITY_THRESHOLD") {
-            policy.threshold = SeverityLabel::parse(&v)
-                .ok_or_else(|| invalid("RIPOSTE_SEVERITY_THRESHOLD", format!("`{v}` is not one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL")))?;
+            policy.threshold = SeverityLabel::parse(&v).ok_or_else(|| {
+                invalid(
+                    "RIPOSTE_SEVERITY_THRESHOLD",
+                    format!("`{v}` is not one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL"),
+                )
+            })?;
         }
         if let Some(v) = get("RIPOSTE_GUARDDUTY_THRESHOLD") {
             policy.guardduty_threshold = v
                 .parse::<f64>()
                 .ok()
                 .filter(|s| (0.0..=10.0).contains(s))
-                .ok_or_else(|| invalid("RIPOSTE_GUARDDUTY_THRESHOLD", format!("`{v}` is not a GuardDuty score between 0 and 10")))?;
+                .ok_or_else(|| {
+                    invalid(
+                        "RIPOSTE_GUARDDUTY_THRESHOLD",
+                        format!("`{v}` is not a GuardDuty score between 0 and 10"),
+                    )
+                })?;
         }
         if let Some(v) = get("RIPOSTE_EXCLUSION_TAG") {
             let (key, value) = v
                 .split_once('=')
                 .filter(|(k, _)| !k.is_empty())
-                .ok_or_else(|| invalid("RIPOSTE_EXCLUSION_TAG", format!("`{v}` is not KEY=VALUE")))?;
+                .ok_or_else(|| {
+                    invalid("RIPOSTE_EXCLUSION_TAG", format!("`{v}` is not KEY=VALUE"))
+                })?;
             policy.exclusion_tag = (key.to_owned(), value.to_owned());
         }
         if let Some(v) = get("RIPOSTE_THREAT_HONOURS_EXCLUSION") {
-            policy.threat_honours_exclusion = v
-                .parse::<bool>()
-                .map_err(|_| invalid("RIPOSTE_THREAT_HONOURS_EXCLUSION", format!("`{v}` is not true or false")))?;
+            policy.threat_honours_exclusion = v.parse::<bool>().map_err(|_| {
+                invalid(
+                    "RIPOSTE_THREAT_HONOURS_EXCLUSION",
+                    format!("`{v}` is not true or false"),
+                )
+            })?;
         }
         policy.protected_principals = list(get("RIPOSTE_PROTECTED_PRINCIPALS"));
         for arn in &policy.protected_principals {
             let ok = arn.starts_with("arn:")
-                && riposte_shared::ids::arn_account(arn).is_some_and(|a| riposte_shared::ids::AccountId::parse(a).is_ok())
+                && riposte_shared::ids::arn_account(arn)
+                    .is_some_and(|a| riposte_shared::ids::AccountId::parse(a).is_ok())
                 && (arn.contains(":user/") || arn.contains(":role/"));
             if !ok {
-                return Err(invalid("RIPOSTE_PROTECTED_PRINCIPALS", format!("`{arn}` is not an IAM user or role ARN")));
+                return Err(invalid(
+                    "RIPOSTE_PROTECTED_PRINCIPALS",
+                    format!("`{arn}` is not an IAM user or role ARN"),
+                ));
             }
         }
         policy.require_approval = list(get("RIPOSTE_REQUIRE_APPROVAL"));
         for id in &policy.require_approval {
             if riposte_shared::catalogue::find(id).is_none() {
-                return Err(invalid("RIPOSTE_REQUIRE_APPROVAL", format!("`{id}` is not a playbook id (see `riposte playbooks`)")));
+                return Err(invalid(
+                    "RIPOSTE_REQUIRE_APPROVAL",
+                    format!("`{id}` is not a playbook id (see `riposte playbooks`)"),
+                ));
             }
         }
         let sns_topic_arn = get("RIPOSTE_SNS_TOPIC_ARN");
         if let Some(arn) = &sns_topic_arn {
             if !arn.starts_with("arn:") || !arn.contains(":sns:") {
-                return Err(invalid("RIPOSTE_SNS_TOPIC_ARN", format!("`{arn}` is not an SNS topic ARN")));
+                return Err(invalid(
+                    "RIPOSTE_SNS_TOPIC_ARN",
+                    format!("`{arn}` is not an SNS topic ARN"),
+                ));
             }
         }
         let max_per_account = match get("RIPOSTE_MAX_PER_ACCOUNT") {
@@ -106,20 +182,29 @@ impl Config {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=64).contains(n))
-                .ok_or_else(|| invalid("RIPOSTE_MAX_PER_ACCOUNT", format!("`{v}` is not a number from 1 to 64")))?,
+                .ok_or_else(|| {
+                    invalid(
+                        "RIPOSTE_MAX_PER_ACCOUNT",
+                        format!("`{v}` is not a number from 1 to 64"),
+                    )
+                })?,
         };
         Ok(Self {
             policy,
             sns_topic_arn,
             audit_bucket: get("RIPOSTE_AUDIT_BUCKET"),
             max_per_account,
-            linked_secret_tag: get("RIPOSTE_LINKED_SECRET_TAG").unwrap_or_else(|| DEFAULT_LINKED_SECRET_TAG.to_owned()),
+            linked_secret_tag: get("RIPOSTE_LINKED_SECRET_TAG")
+                .unwrap_or_else(|| DEFAULT_LINKED_SECRET_TAG.to_owned()),
         })
     }
 }
 
 fn role_name(name: &str, value: String) -> Result<String, Error> {
-    let ok = (1..=64).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    let ok = (1..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     if ok {
         Ok(value)
     } else {
@@ -133,7 +218,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, Error> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -141,7 +229,10 @@ mod tests {
     fn defaults_apply_when_nothing_is_set() {
         let c = config(&[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.policy.threshold, SeverityLabel::High);
-        assert_eq!(c.policy.exclusion_tag, ("AutoRemediate".into(), "false".into()));
+        assert_eq!(
+            c.policy.exclusion_tag,
+            ("AutoRemediate".into(), "false".into())
+        );
         assert_eq!(c.max_per_account, 4);
     }
 
@@ -157,8 +248,14 @@ mod tests {
             ("RIPOSTE_SNS_TOPIC_ARN", "my-topic"),
             ("RIPOSTE_SPOKE_ROLE_NAME", "bad role"),
         ] {
-            let error = config(&[(name, value)]).err().map(|e| e.to_string()).unwrap_or_default();
-            assert!(error.contains(name) && error.contains(value), "{name}: {error}");
+            let error = config(&[(name, value)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                error.contains(name) && error.contains(value),
+                "{name}: {error}"
+            );
         }
     }
 }

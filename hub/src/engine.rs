@@ -74,8 +74,16 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             let content = match message.content {
                 Ok(content) => content,
                 Err(reason) => {
-                    tracing::warn!(run, message_id = message.id.as_deref().unwrap_or(""), reason, "message refused");
-                    refused_messages.push(RefusedMessage { message_id: message.id, reason });
+                    tracing::warn!(
+                        run,
+                        message_id = message.id.as_deref().unwrap_or(""),
+                        reason,
+                        "message refused"
+                    );
+                    refused_messages.push(RefusedMessage {
+                        message_id: message.id,
+                        reason,
+                    });
                     continue;
                 }
             };
@@ -83,18 +91,38 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 let finding = match finding {
                     Ok(finding) => finding,
                     Err(reason) => {
-                        tracing::warn!(run, message_id = message.id.as_deref().unwrap_or(""), reason, "finding refused");
-                        refused_messages.push(RefusedMessage { message_id: message.id.clone(), reason });
+                        tracing::warn!(
+                            run,
+                            message_id = message.id.as_deref().unwrap_or(""),
+                            reason,
+                            "finding refused"
+                        );
+                        refused_messages.push(RefusedMessage {
+                            message_id: message.id.clone(),
+                            reason,
+                        });
                         continue;
                     }
                 };
                 let started = Instant::now();
-                let mut assessment = assess(&finding, &content.source, content.region.as_ref(), &self.config.policy);
+                let mut assessment = assess(
+                    &finding,
+                    &content.source,
+                    content.region.as_ref(),
+                    &self.config.policy,
+                );
                 if !seen.insert(finding.reference()) {
-                    assessment.decision = Decision::Skip("duplicate of another delivery in this batch".into());
+                    assessment.decision =
+                        Decision::Skip("duplicate of another delivery in this batch".into());
                 }
-                let result = initial_result(&finding, &assessment, message.id.clone(), &content.source);
-                work.push(Work { finding, assessment, result, started });
+                let result =
+                    initial_result(&finding, &assessment, message.id.clone(), &content.source);
+                work.push(Work {
+                    finding,
+                    assessment,
+                    result,
+                    started,
+                });
             }
         }
         if mode == Mode::Remediate {
@@ -102,7 +130,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         }
         let mut report = RunReport {
             run,
-            mode: if mode == Mode::Plan { "plan" } else { "remediate" },
+            mode: if mode == Mode::Plan {
+                "plan"
+            } else {
+                "remediate"
+            },
             findings: work.into_iter().map(|w| w.result).collect(),
             refused_messages,
             assume_role_calls: 0,
@@ -122,7 +154,15 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             .filter(|w| w.assessment.decision == Decision::Remediate)
             .map(|w| {
                 let playbook = w.result.playbook.as_deref();
-                (w.finding.reference(), WriteBack::new(RiposteStatus::InProgress, playbook, run, &format!("playbook {} started", playbook.unwrap_or("-"))))
+                (
+                    w.finding.reference(),
+                    WriteBack::new(
+                        RiposteStatus::InProgress,
+                        playbook,
+                        run,
+                        &format!("playbook {} started", playbook.unwrap_or("-")),
+                    ),
+                )
             })
             .collect();
         if !claims.is_empty() {
@@ -150,7 +190,12 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 w.result.write_back = "not-needed".into();
                 continue;
             };
-            let payload = WriteBack::new(status, w.result.playbook.as_deref(), run, &summary(&w.result));
+            let payload = WriteBack::new(
+                status,
+                w.result.playbook.as_deref(),
+                run,
+                &summary(&w.result),
+            );
             if payload.already_carried_by(&w.finding) {
                 w.result.write_back = "unchanged".into();
             } else {
@@ -173,17 +218,31 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     }
 
     async fn run_playbook(&self, w: &Work) -> Result<PlaybookReport, String> {
-        let (Some(spec), Some(target), Some(region)) = (w.assessment.playbook, w.assessment.target.as_ref(), w.assessment.region.as_ref()) else {
+        let (Some(spec), Some(target), Some(region)) = (
+            w.assessment.playbook,
+            w.assessment.target.as_ref(),
+            w.assessment.region.as_ref(),
+        ) else {
             return Err("internal: a remediate decision without playbook, target or region".into());
         };
-        let ports = self.spokes.member(&w.assessment.account, region).await.map_err(|e| {
-            format!("cannot reach account {} through the spoke role: {e}", w.assessment.account)
-        })?;
+        let ports = self
+            .spokes
+            .member(&w.assessment.account, region)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot reach account {} through the spoke role: {e}",
+                    w.assessment.account
+                )
+            })?;
         let ctx = RunContext {
             account: w.assessment.account.clone(),
             region: region.clone(),
             now: OffsetDateTime::now_utc(),
-            observed_at: w.finding.observed_at().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+            observed_at: w
+                .finding
+                .observed_at()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
             linked_secret_tag: self.config.linked_secret_tag.clone(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
         };
@@ -195,21 +254,34 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     }
 
     /// Write payloads back grouped; retry findings left unprocessed. Returns each finding's result.
-    async fn write_back(&self, items: Vec<(FindingRef, WriteBack)>) -> BTreeMap<FindingRef, Result<(), String>> {
+    async fn write_back(
+        &self,
+        items: Vec<(FindingRef, WriteBack)>,
+    ) -> BTreeMap<FindingRef, Result<(), String>> {
         let mut results = BTreeMap::new();
         for (payload, refs) in group(items) {
             let mut pending = refs;
             for attempt in 1..=WRITE_BACK_ATTEMPTS {
                 match self.findings.update_findings(&pending, &payload).await {
                     Ok(unprocessed) => {
-                        let left: HashMap<&FindingRef, String> = unprocessed.iter().map(|u| (&u.finding, format!("{}: {}", u.code, u.message))).collect();
+                        let left: HashMap<&FindingRef, String> = unprocessed
+                            .iter()
+                            .map(|u| (&u.finding, format!("{}: {}", u.code, u.message)))
+                            .collect();
                         for finding in &pending {
                             match left.get(finding) {
                                 None => results.insert(finding.clone(), Ok(())),
-                                Some(error) => results.insert(finding.clone(), Err(format!("unprocessed after {attempt} attempt(s): {error}"))),
+                                Some(error) => results.insert(
+                                    finding.clone(),
+                                    Err(format!("unprocessed after {attempt} attempt(s): {error}")),
+                                ),
                             };
                         }
-                        pending = unprocessed.into_iter().map(|u| u.finding).filter(|f| pending.contains(f)).collect();
+                        pending = unprocessed
+                            .into_iter()
+                            .map(|u| u.finding)
+                            .filter(|f| pending.contains(f))
+                            .collect();
                     }
                     Err(e) => {
                         for finding in &pending {
@@ -265,8 +337,13 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             let record = serde_json::to_string(f).unwrap_or_default();
             tracing::info!(target: "riposte::audit", run = report.run, finding_id = f.finding_id, account = f.account, outcome = f.status.map(|s| s.as_str()).unwrap_or(&f.decision), record, "audit");
             if self.emit_metrics && f.status.is_some() {
-                let resolved = (f.status == Some(RiposteStatus::Remediated)).then(|| time_to_resolve(f, now)).flatten();
-                println!("{}", emf(f, resolved, (now.unix_timestamp_nanos() / 1_000_000) as i64));
+                let resolved = (f.status == Some(RiposteStatus::Remediated))
+                    .then(|| time_to_resolve(f, now))
+                    .flatten();
+                println!(
+                    "{}",
+                    emf(f, resolved, (now.unix_timestamp_nanos() / 1_000_000) as i64)
+                );
             }
         }
     }
@@ -278,7 +355,12 @@ fn time_to_resolve(f: &FindingResult, now: OffsetDateTime) -> Option<f64> {
     Some((now - created).as_seconds_f64())
 }
 
-fn initial_result(finding: &Finding, a: &Assessment, message_id: Option<String>, source: &Source) -> FindingResult {
+fn initial_result(
+    finding: &Finding,
+    a: &Assessment,
+    message_id: Option<String>,
+    source: &Source,
+) -> FindingResult {
     let status = match &a.decision {
         Decision::Remediate => None,
         Decision::NotifyOnly(_) => Some(RiposteStatus::NotifyOnly),
@@ -287,9 +369,16 @@ fn initial_result(finding: &Finding, a: &Assessment, message_id: Option<String>,
         Decision::Refused(_) => Some(RiposteStatus::Failed),
         Decision::Skip(_) => None,
     };
-    let resource = a.target.as_ref().map(|t| t.label()).or_else(|| finding.resources.first().map(|r| r.id.clone())).unwrap_or_default();
+    let resource = a
+        .target
+        .as_ref()
+        .map(|t| t.label())
+        .or_else(|| finding.resources.first().map(|r| r.id.clone()))
+        .unwrap_or_default();
     let reason = match source {
-        Source::CustomAction { action_name, .. } if a.decision == Decision::Remediate => format!("analyst action \"{action_name}\""),
+        Source::CustomAction { action_name, .. } if a.decision == Decision::Remediate => {
+            format!("analyst action \"{action_name}\"")
+        }
         _ => a.decision.reason().to_owned(),
     };
     FindingResult {
@@ -330,7 +419,9 @@ fn apply_report(result: &mut FindingResult, report: Result<PlaybookReport, Strin
                 PlaybookOutcome::Failed { .. } => RiposteStatus::Failed,
             });
             match &report.outcome {
-                PlaybookOutcome::Excluded { reason } | PlaybookOutcome::Failed { reason } => result.reason = reason.clone(),
+                PlaybookOutcome::Excluded { reason } | PlaybookOutcome::Failed { reason } => {
+                    result.reason = reason.clone()
+                }
                 PlaybookOutcome::Remediated => {}
             }
             result.failed = matches!(report.outcome, PlaybookOutcome::Failed { .. });
@@ -343,7 +434,10 @@ fn apply_report(result: &mut FindingResult, report: Result<PlaybookReport, Strin
 /// The note's summary: the outcome and its reason, plus follow-ups a human must do.
 fn summary(result: &FindingResult) -> String {
     let mut text = match result.status {
-        Some(RiposteStatus::Remediated) => format!("remediated and verified by playbook {}", result.playbook.as_deref().unwrap_or("-")),
+        Some(RiposteStatus::Remediated) => format!(
+            "remediated and verified by playbook {}",
+            result.playbook.as_deref().unwrap_or("-")
+        ),
         _ => result.reason.clone(),
     };
     if !result.manual.is_empty() {

@@ -1,1 +1,435 @@
+//! Engine tests over fakes of the ports: real playbooks, in-memory member accounts that keep state.
+
 use super::*;
+use crate::config::Config;
+use riposte_shared::event::decode;
+use riposte_shared::fake::{FakeAccount, FakeBucket, FakeState, FakeUser};
+use riposte_shared::ports::{AccessKey, PortError, PortErrorKind, PortResult, Unprocessed};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+const ACCOUNT_A: &str = "111111111111";
+const ACCOUNT_B: &str = "644160558196";
+
+#[derive(Default)]
+struct FakeSpokes {
+    accounts: HashMap<String, Arc<FakeAccount>>,
+    member_calls: AtomicUsize,
+}
+
+impl SpokesPort for FakeSpokes {
+    type Member = FakeAccount;
+    async fn member(&self, account: &AccountId, _region: &Region) -> PortResult<Arc<FakeAccount>> {
+        self.member_calls.fetch_add(1, Ordering::Relaxed);
+        self.accounts.get(account.as_str()).cloned().ok_or_else(|| {
+            PortError::new(
+                PortErrorKind::Denied,
+                "sts:AssumeRole",
+                Some("AccessDenied"),
+                format!("not authorized to assume the spoke role in {account}"),
+            )
+        })
+    }
+}
+
+#[derive(Default)]
+struct FakeFindings {
+    calls: Mutex<Vec<(Vec<FindingRef>, WriteBack)>>,
+    /// Leave this many calls' worth of findings unprocessed before processing them.
+    unprocessed_first: AtomicUsize,
+}
+
+impl FindingsPort for FakeFindings {
+    async fn update_findings(
+        &self,
+        findings: &[FindingRef],
+        payload: &WriteBack,
+    ) -> PortResult<Vec<Unprocessed>> {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push((findings.to_vec(), payload.clone()));
+        }
+        if self.unprocessed_first.load(Ordering::Relaxed) > 0 {
+            self.unprocessed_first.fetch_sub(1, Ordering::Relaxed);
+            return Ok(findings
+                .iter()
+                .map(|f| Unprocessed {
+                    finding: f.clone(),
+                    code: "InternalFailure".into(),
+                    message: "try again".into(),
+                })
+                .collect());
+        }
+        Ok(Vec::new())
+    }
+}
+
+impl FakeFindings {
+    fn final_payloads(&self) -> Vec<(String, WriteBack)> {
+        self.calls
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|(_, p)| {
+                        p.fields.get("riposte:status").map(String::as_str) != Some("in-progress")
+                    })
+                    .flat_map(|(refs, p)| {
+                        refs.iter()
+                            .map(|r| (r.id.clone(), p.clone()))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct FakeNotifier {
+    notices: Mutex<Vec<Notice>>,
+}
+
+impl NotifyPort for FakeNotifier {
+    async fn notify(&self, notices: &[Notice]) -> PortResult<()> {
+        if let Ok(mut all) = self.notices.lock() {
+            all.extend_from_slice(notices);
+        }
+        Ok(())
+    }
+}
+
+fn fixture(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/../tests/fixtures/public/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default()).unwrap_or_default()
+}
+
+/// The public S3.8 sample (account 111111111111, bucket `example`).
+fn s3_finding() -> serde_json::Value {
+    fixture("finding-control-s3-8.json")
+}
+
+/// The GuardDuty console-login sample (user kapil in 644160558196), raised to a HIGH compromise type.
+fn compromise_finding() -> serde_json::Value {
+    let mut event = fixture("sh-custom-action-guardduty-iam-consolelogin.json");
+    let mut finding = event["detail"]["findings"][0].take();
+    finding["Types"] =
+        serde_json::json!(["TTPs/Initial Access/UnauthorizedAccess:IAMUser-MaliciousIPCaller"]);
+    finding["Severity"] = serde_json::json!({"Label": "HIGH", "Normalized": 80, "Product": 8});
+    finding["Workflow"] = serde_json::json!({"Status": "NEW"});
+    finding
+}
+
+fn imported(finding: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"version": "0", "id": "e", "detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub",
+        "account": "999999999999", "region": "us-east-1", "resources": [], "detail": {"findings": [finding]}})
+}
+
+fn sqs(events: &[serde_json::Value]) -> Vec<Message> {
+    let records: Vec<_> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| serde_json::json!({"messageId": format!("m{i}"), "body": e.to_string()}))
+        .collect();
+    decode(&serde_json::json!({ "Records": records }).to_string()).unwrap_or_default()
+}
+
+fn world() -> FakeSpokes {
+    let mut a = FakeState::default();
+    a.buckets.insert("example".into(), FakeBucket::public(ACCOUNT_A, Some(r#"{"Version":"2012-10-17","Statement":[{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example/*"}]}"#)));
+    let mut b = FakeState::default();
+    b.users.insert(
+        "kapil".into(),
+        FakeUser {
+            keys: vec![
+                AccessKey {
+                    id: "AKIAK1".into(),
+                    active: true,
+                },
+                AccessKey {
+                    id: "AKIAK2".into(),
+                    active: true,
+                },
+            ],
+            ..Default::default()
+        },
+    );
+    let mut spokes = FakeSpokes::default();
+    spokes
+        .accounts
+        .insert(ACCOUNT_A.into(), Arc::new(FakeAccount::new(a)));
+    spokes
+        .accounts
+        .insert(ACCOUNT_B.into(), Arc::new(FakeAccount::new(b)));
+    spokes
+}
+
+fn engine(spokes: FakeSpokes, config: Config) -> Engine<FakeSpokes, FakeFindings, FakeNotifier> {
+    Engine {
+        spokes,
+        findings: FakeFindings::default(),
+        notifier: FakeNotifier::default(),
+        config,
+        emit_metrics: false,
+    }
+}
+
+fn default_config() -> Config {
+    Config::from_lookup(|_| None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn status_of(report: &RunReport, account: &str) -> Option<RiposteStatus> {
+    report
+        .findings
+        .iter()
+        .find(|f| f.account == account)
+        .and_then(|f| f.status)
+}
+
+#[tokio::test]
+async fn a_batch_of_two_incidents_in_two_accounts_is_remediated_written_back_and_notified() {
+    let e = engine(world(), default_config());
+    let report = e
+        .run(
+            sqs(&[imported(s3_finding()), imported(compromise_finding())]),
+            Mode::Remediate,
+        )
+        .await;
+    assert_eq!(
+        status_of(&report, ACCOUNT_A),
+        Some(RiposteStatus::Remediated),
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(
+        status_of(&report, ACCOUNT_B),
+        Some(RiposteStatus::Remediated),
+        "{:#?}",
+        report.findings
+    );
+    assert!(report.failed_messages().is_empty());
+    e.spokes.accounts[ACCOUNT_B]
+        .with_state(|s| assert!(s.users["kapil"].keys.iter().all(|k| !k.active)));
+    e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_none()));
+    let finals = e.findings.final_payloads();
+    assert_eq!(finals.len(), 2);
+    assert!(finals
+        .iter()
+        .all(|(_, p)| p.workflow_status == "RESOLVED" && p.fields["riposte:run"] == report.run));
+    // Both findings share one payload per playbook; claims and outcomes: at most 2 calls each.
+    assert!(e.findings.calls.lock().map(|c| c.len()).unwrap_or(0) <= 4);
+    assert_eq!(e.notifier.notices.lock().map(|n| n.len()).unwrap_or(0), 2);
+}
+
+#[tokio::test]
+async fn a_member_without_the_spoke_role_fails_alone_and_its_message_is_retried() {
+    let mut spokes = world();
+    spokes.accounts.remove(ACCOUNT_A);
+    let e = engine(spokes, default_config());
+    let report = e
+        .run(
+            sqs(&[imported(s3_finding()), imported(compromise_finding())]),
+            Mode::Remediate,
+        )
+        .await;
+    assert_eq!(status_of(&report, ACCOUNT_A), Some(RiposteStatus::Failed));
+    assert_eq!(
+        status_of(&report, ACCOUNT_B),
+        Some(RiposteStatus::Remediated)
+    );
+    assert_eq!(report.failed_messages(), vec!["m0".to_string()]);
+    let failed = e
+        .findings
+        .final_payloads()
+        .into_iter()
+        .find(|(_, p)| p.fields["riposte:status"] == "failed")
+        .map(|(_, p)| p);
+    assert!(
+        failed.is_some_and(|p| p.workflow_status == "NOTIFIED" && p.note.contains("spoke role"))
+    );
+}
+
+#[tokio::test]
+async fn access_denied_on_one_step_fails_the_finding_but_reports_every_step() {
+    let spokes = world();
+    spokes.accounts[ACCOUNT_B].fail(
+        "iam:PutUserPolicy",
+        PortErrorKind::Denied,
+        "AccessDenied",
+        None,
+    );
+    let e = engine(spokes, default_config());
+    let report = e
+        .run(sqs(&[imported(compromise_finding())]), Mode::Remediate)
+        .await;
+    let f = &report.findings[0];
+    assert_eq!(f.status, Some(RiposteStatus::Failed));
+    assert!(f.reason.contains("AccessDenied"));
+    assert!(
+        f.steps
+            .iter()
+            .filter(|s| s.step == "deactivate-key")
+            .count()
+            == 2
+    );
+    e.spokes.accounts[ACCOUNT_B]
+        .with_state(|s| assert!(s.users["kapil"].keys.iter().all(|k| !k.active)));
+}
+
+#[tokio::test]
+async fn unprocessed_findings_are_retried_until_written() {
+    let e = engine(world(), default_config());
+    e.findings.unprocessed_first.store(2, Ordering::Relaxed);
+    let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
+    assert_eq!(
+        report.findings[0].write_back, "written",
+        "{:#?}",
+        report.findings[0]
+    );
+    assert!(!report.any_failed());
+}
+
+#[tokio::test]
+async fn findings_left_unprocessed_every_time_are_reported_failed() {
+    let e = engine(world(), default_config());
+    e.findings.unprocessed_first.store(100, Ordering::Relaxed);
+    let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
+    assert!(report.findings[0].write_back.contains("InternalFailure"));
+    assert_eq!(report.failed_messages(), vec!["m0".to_string()]);
+}
+
+#[tokio::test]
+async fn duplicate_delivery_converges_to_the_same_state_and_outcome() {
+    let e = engine(world(), default_config());
+    let batch = || {
+        sqs(&[
+            imported(s3_finding()),
+            imported(s3_finding()),
+            imported(compromise_finding()),
+        ])
+    };
+    let first = e.run(batch(), Mode::Remediate).await;
+    assert_eq!(
+        first
+            .findings
+            .iter()
+            .filter(|f| f.decision == "skip")
+            .count(),
+        1,
+        "the in-batch duplicate is skipped"
+    );
+    let state = |e: &Engine<FakeSpokes, FakeFindings, FakeNotifier>| {
+        let a = e.spokes.accounts[ACCOUNT_A].with_state(|s| format!("{:?}", s.buckets));
+        let b = e.spokes.accounts[ACCOUNT_B].with_state(|s| format!("{:?}", s.users));
+        (a, b)
+    };
+    let after_first = state(&e);
+    let calls_before = e.spokes.accounts[ACCOUNT_B].calls().len();
+    let second = e.run(batch(), Mode::Remediate).await;
+    assert_eq!(state(&e), after_first);
+    let second_calls = &e.spokes.accounts[ACCOUNT_B].calls()[calls_before..];
+    assert!(
+        !second_calls
+            .iter()
+            .any(|c| c == "iam:UpdateAccessKey" || c == "iam:PutUserPolicy"),
+        "{second_calls:?}"
+    );
+    let outcome = |r: &RunReport| {
+        r.findings
+            .iter()
+            .map(|f| (f.decision.clone(), f.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outcome(&first), outcome(&second));
+}
+
+#[tokio::test]
+async fn a_bucket_owned_by_another_account_is_refused_without_assuming_anything() {
+    let mut finding = s3_finding();
+    finding["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
+    let e = engine(world(), default_config());
+    let report = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
+    assert_eq!(report.findings[0].decision, "refused");
+    assert_eq!(report.findings[0].status, Some(RiposteStatus::Failed));
+    assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
+    e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_some()));
+}
+
+#[tokio::test]
+async fn a_protected_principal_is_untouched() {
+    let config = Config::from_lookup(|k| {
+        (k == "RIPOSTE_PROTECTED_PRINCIPALS")
+            .then(|| format!("arn:aws:iam::{ACCOUNT_B}:user/kapil"))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let e = engine(world(), config);
+    let report = e
+        .run(sqs(&[imported(compromise_finding())]), Mode::Remediate)
+        .await;
+    assert_eq!(report.findings[0].status, Some(RiposteStatus::Excluded));
+    assert!(e.spokes.accounts[ACCOUNT_B].calls().is_empty());
+    e.spokes.accounts[ACCOUNT_B]
+        .with_state(|s| assert!(s.users["kapil"].keys.iter().all(|k| k.active)));
+}
+
+#[tokio::test]
+async fn a_bucket_tagged_for_exclusion_is_left_public_and_marked_excluded() {
+    let spokes = world();
+    spokes.accounts[ACCOUNT_A].with_state(|s| {
+        if let Some(b) = s.buckets.get_mut("example") {
+            b.tags.insert("AutoRemediate".into(), "false".into());
+        }
+    });
+    let e = engine(spokes, default_config());
+    let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
+    assert_eq!(report.findings[0].status, Some(RiposteStatus::Excluded));
+    e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_some()));
+    let finals = e.findings.final_payloads();
+    assert_eq!(finals[0].1.fields["riposte:status"], "excluded");
+}
+
+#[tokio::test]
+async fn a_finding_that_already_carries_its_outcome_is_not_written_again() {
+    let mut finding = s3_finding();
+    finding["Severity"]["Label"] = "LOW".into();
+    finding["Workflow"]["Status"] = "NEW".into();
+    let e = engine(world(), default_config());
+    let first = e
+        .run(sqs(&[imported(finding.clone())]), Mode::Remediate)
+        .await;
+    assert_eq!(first.findings[0].status, Some(RiposteStatus::NotifyOnly));
+    assert_eq!(first.findings[0].write_back, "written");
+    // Security Hub's next "Imported" event carries NOTIFIED + riposte:status: the pattern no longer
+    // matches, and even when fed directly the engine does nothing.
+    finding["Workflow"]["Status"] = "NOTIFIED".into();
+    finding["UserDefinedFields"] =
+        serde_json::json!({"riposte:status": "notify-only", "riposte:playbook": "public-bucket"});
+    let calls = e.findings.calls.lock().map(|c| c.len()).unwrap_or(0);
+    let second = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
+    assert_eq!(second.findings[0].decision, "skip");
+    assert_eq!(e.findings.calls.lock().map(|c| c.len()).unwrap_or(0), calls);
+}
+
+#[tokio::test]
+async fn plan_makes_no_call_at_all() {
+    let e = engine(world(), default_config());
+    let report = e
+        .run(
+            sqs(&[imported(s3_finding()), imported(compromise_finding())]),
+            Mode::Plan,
+        )
+        .await;
+    assert_eq!(report.findings.len(), 2);
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.decision == "remediate" && !f.planned_steps.is_empty()));
+    assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
+    assert!(e
+        .findings
+        .calls
+        .lock()
+        .map(|c| c.is_empty())
+        .unwrap_or(false));
+}

@@ -8,9 +8,15 @@ pub enum HubError {
     #[error(transparent)]
     Input(#[from] riposte_shared::Error),
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is stale: run `{command}` and commit the result")]
     Stale { path: String, command: String },
     #[error("{0}")]

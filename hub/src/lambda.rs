@@ -9,12 +9,19 @@ use crate::engine::{Engine, Mode};
 use crate::HubError;
 
 /// Handle one invocation payload.
-pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(engine: &Engine<S, F, N>, payload: Value) -> Result<Value, HubError> {
+pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
+    engine: &Engine<S, F, N>,
+    payload: Value,
+) -> Result<Value, HubError> {
     let is_sqs = payload.get("Records").is_some();
     let messages = event::decode_value(payload)?;
     let report = engine.run(messages, Mode::Remediate).await;
     if is_sqs {
-        let failures: Vec<Value> = report.failed_messages().into_iter().map(|id| json!({ "itemIdentifier": id })).collect();
+        let failures: Vec<Value> = report
+            .failed_messages()
+            .into_iter()
+            .map(|id| json!({ "itemIdentifier": id }))
+            .collect();
         return Ok(json!({ "batchItemFailures": failures }));
     }
     if report.any_failed() {
@@ -22,9 +29,19 @@ pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(engine: &Engi
             .refused_messages
             .iter()
             .map(|m| m.reason.clone())
-            .chain(report.findings.iter().filter(|f| f.failed).map(|f| format!("{}: {}", f.finding_id, f.reason)))
+            .chain(
+                report
+                    .findings
+                    .iter()
+                    .filter(|f| f.failed)
+                    .map(|f| format!("{}: {}", f.finding_id, f.reason)),
+            )
             .collect();
-        return Err(HubError::Usage(format!("run {} failed: {}", report.run, reasons.join("; "))));
+        return Err(HubError::Usage(format!(
+            "run {} failed: {}",
+            report.run,
+            reasons.join("; ")
+        )));
     }
     Ok(json!({ "run": report.run, "findings": report.findings.len() }))
 }

@@ -61,7 +61,12 @@ impl RunReport {
             .refused_messages
             .iter()
             .filter_map(|m| m.message_id.clone())
-            .chain(self.findings.iter().filter(|f| f.failed).filter_map(|f| f.message_id.clone()))
+            .chain(
+                self.findings
+                    .iter()
+                    .filter(|f| f.failed)
+                    .filter_map(|f| f.message_id.clone()),
+            )
             .collect();
         ids.sort();
         ids.dedup();
@@ -70,16 +75,43 @@ impl RunReport {
 
     pub fn table(&self) -> String {
         let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(160);
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(160);
         let plan = self.mode == "plan";
-        table.set_header(vec!["account", "region", "resource", "playbook", "decision", "reason", if plan { "would" } else { "outcome" }]);
+        table.set_header(vec![
+            "account",
+            "region",
+            "resource",
+            "playbook",
+            "decision",
+            "reason",
+            if plan { "would" } else { "outcome" },
+        ]);
         for f in &self.findings {
             let detail = if plan {
-                f.planned_steps.iter().map(|s| format!("• {s}")).collect::<Vec<_>>().join("\n")
+                f.planned_steps
+                    .iter()
+                    .map(|s| format!("• {s}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             } else {
-                let mut lines: Vec<String> = f.steps.iter().map(|s| format!("{:?}: {}", s.outcome, s.detail)).collect();
+                let mut lines: Vec<String> = f
+                    .steps
+                    .iter()
+                    .map(|s| format!("{:?}: {}", s.outcome, s.detail))
+                    .collect();
                 lines.extend(f.manual.iter().map(|m| format!("TODO: {m}")));
-                lines.insert(0, format!("{} (write-back {}, {:.0} ms)", f.status.map(|s| s.as_str()).unwrap_or("-"), f.write_back, f.hub_ms));
+                lines.insert(
+                    0,
+                    format!(
+                        "{} (write-back {}, {:.0} ms)",
+                        f.status.map(|s| s.as_str()).unwrap_or("-"),
+                        f.write_back,
+                        f.hub_ms
+                    ),
+                );
                 lines.join("\n")
             };
             table.add_row(vec![
@@ -94,17 +126,37 @@ impl RunReport {
         }
         let mut out = table.to_string();
         for refused in &self.refused_messages {
-            out.push_str(&format!("\nrefused input{}: {}", refused.message_id.as_deref().map(|m| format!(" (message {m})")).unwrap_or_default(), refused.reason));
+            out.push_str(&format!(
+                "\nrefused input{}: {}",
+                refused
+                    .message_id
+                    .as_deref()
+                    .map(|m| format!(" (message {m})"))
+                    .unwrap_or_default(),
+                refused.reason
+            ));
         }
-        out.push_str(&format!("\nrun {} — {} finding(s), {} failed, {} AssumeRole call(s)\n", self.run, self.findings.len(), self.findings.iter().filter(|f| f.failed).count(), self.assume_role_calls));
+        out.push_str(&format!(
+            "\nrun {} — {} finding(s), {} failed, {} AssumeRole call(s)\n",
+            self.run,
+            self.findings.len(),
+            self.findings.iter().filter(|f| f.failed).count(),
+            self.assume_role_calls
+        ));
         out
     }
 }
 
 /// One CloudWatch Embedded Metric Format document for a handled finding.
 pub fn emf(result: &FindingResult, time_to_resolve_seconds: Option<f64>, now_ms: i64) -> Value {
-    let outcome = result.status.map(|s| s.as_str()).unwrap_or(result.decision.as_str());
-    let mut metrics = vec![json!({"Name": "Findings", "Unit": "Count"}), json!({"Name": "RemediationMs", "Unit": "Milliseconds"})];
+    let outcome = result
+        .status
+        .map(|s| s.as_str())
+        .unwrap_or(result.decision.as_str());
+    let mut metrics = vec![
+        json!({"Name": "Findings", "Unit": "Count"}),
+        json!({"Name": "RemediationMs", "Unit": "Milliseconds"}),
+    ];
     let mut doc = json!({
         "Playbook": result.playbook.clone().unwrap_or_else(|| "none".into()),
         "Outcome": outcome,

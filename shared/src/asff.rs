@@ -188,7 +188,10 @@ impl SeverityLabel {
 
 impl Finding {
     pub fn reference(&self) -> FindingRef {
-        FindingRef { id: self.id.clone(), product_arn: self.product_arn.clone() }
+        FindingRef {
+            id: self.id.clone(),
+            product_arn: self.product_arn.clone(),
+        }
     }
 
     /// A `ProductFields` value as text (ASFF says strings; tolerate numbers).
@@ -264,6 +267,8 @@ impl Finding {
 
     /// The most recent time the finding says the activity was seen, for convergence checks.
     pub fn observed_at(&self) -> Option<&str> {
-        self.last_observed_at.as_deref().or(self.updated_at.as_deref())
+        self.last_observed_at
+            .as_deref()
+            .or(self.updated_at.as_deref())
     }
 }

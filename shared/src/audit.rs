@@ -30,7 +30,13 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
-    pub fn new(step: &str, api: Option<&str>, target: &str, outcome: StepOutcome, detail: impl Into<String>) -> Self {
+    pub fn new(
+        step: &str,
+        api: Option<&str>,
+        target: &str,
+        outcome: StepOutcome,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             step: step.to_owned(),
             api: api.map(str::to_owned),
@@ -53,8 +59,12 @@ pub enum PlaybookOutcome {
     /// Fixed and verified by reading back.
     Remediated,
     /// The live resource carries the exclusion tag.
-    Excluded { reason: String },
-    Failed { reason: String },
+    Excluded {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,12 +83,21 @@ impl PlaybookReport {
             .filter(|s| s.outcome == StepOutcome::NeedsHuman)
             .map(|s| s.detail.clone())
             .collect();
-        let failure = steps.iter().find(|s| s.outcome == StepOutcome::Failed).map(|s| s.detail.clone());
+        let failure = steps
+            .iter()
+            .find(|s| s.outcome == StepOutcome::Failed)
+            .map(|s| s.detail.clone());
         let outcome = match (failure, verified) {
             (Some(reason), _) => PlaybookOutcome::Failed { reason },
-            (None, Err(reason)) => PlaybookOutcome::Failed { reason: format!("verification failed: {reason}") },
+            (None, Err(reason)) => PlaybookOutcome::Failed {
+                reason: format!("verification failed: {reason}"),
+            },
             (None, Ok(())) => PlaybookOutcome::Remediated,
         };
-        Self { steps, outcome, manual }
+        Self {
+            steps,
+            outcome,
+            manual,
+        }
     }
 }

@@ -80,17 +80,27 @@ pub fn target(spec: &PlaybookSpec, finding: &Finding) -> Result<Target, String> 
 }
 
 /// Run a playbook against the member account's ports.
-pub async fn run<P: MemberPorts>(spec: &PlaybookSpec, ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
+pub async fn run<P: MemberPorts>(
+    spec: &PlaybookSpec,
+    ports: &P,
+    ctx: &RunContext,
+    target: &Target,
+) -> PlaybookReport {
     match spec.id {
         credential_compromise::ID => credential_compromise::run(ports, ctx, target).await,
         public_bucket::ID => public_bucket::run(ports, ctx, target).await,
-        other => PlaybookReport::conclude(Vec::new(), Err(format!("playbook {other} has no runner"))),
+        other => {
+            PlaybookReport::conclude(Vec::new(), Err(format!("playbook {other} has no runner")))
+        }
     }
 }
 
 /// Every IAM action the catalogue needs, sorted and unique.
 pub fn all_grants() -> Vec<Grant> {
-    let mut grants: Vec<Grant> = CATALOGUE.iter().flat_map(|s| s.grants.iter().copied()).collect();
+    let mut grants: Vec<Grant> = CATALOGUE
+        .iter()
+        .flat_map(|s| s.grants.iter().copied())
+        .collect();
     grants.sort_by(|a, b| (a.scope, a.action).cmp(&(b.scope, b.action)));
     grants.dedup();
     grants
@@ -107,7 +117,9 @@ pub fn imported_event_pattern() -> Value {
         match trigger {
             Trigger::Control(id) => controls.push(id),
             Trigger::ConfigRule(rule) => rules.push(json!({ "wildcard": format!("*{rule}*") })),
-            Trigger::GuardDutyResourceType(kind) => threat_types.push(json!({ "wildcard": format!("*:{kind}-*") })),
+            Trigger::GuardDutyResourceType(kind) => {
+                threat_types.push(json!({ "wildcard": format!("*:{kind}-*") }))
+            }
         }
     }
     controls.sort_unstable();
@@ -127,10 +139,14 @@ pub fn imported_event_pattern() -> Value {
     };
     let mut any_of = vec![
         with(json!({ "Compliance": { "Status": ["FAILED"], "SecurityControlId": controls } })),
-        with(json!({ "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "ControlId": controls } })),
+        with(
+            json!({ "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "ControlId": controls } }),
+        ),
     ];
     if !rules.is_empty() {
-        any_of.push(with(json!({ "Compliance": { "Status": ["FAILED"] }, "GeneratorId": rules })));
+        any_of.push(with(
+            json!({ "Compliance": { "Status": ["FAILED"] }, "GeneratorId": rules }),
+        ));
     }
     if !threat_types.is_empty() {
         any_of.push(with(json!({ "ProductFields": { "aws/securityhub/ProductName": ["GuardDuty"] }, "Types": threat_types })));
@@ -153,10 +169,22 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), CATALOGUE.len());
         for spec in CATALOGUE {
-            assert!(!spec.grants.is_empty() && !spec.triggers.is_empty() && !spec.steps.is_empty(), "{}", spec.id);
+            assert!(
+                !spec.grants.is_empty() && !spec.triggers.is_empty() && !spec.steps.is_empty(),
+                "{}",
+                spec.id
+            );
             for grant in spec.grants {
-                assert!(!grant.action.contains('*'), "{} declares a wildcard action", spec.id);
-                assert!(grant.action.split_once(':').is_some(), "{} is not service:Action", grant.action);
+                assert!(
+                    !grant.action.contains('*'),
+                    "{} declares a wildcard action",
+                    spec.id
+                );
+                assert!(
+                    grant.action.split_once(':').is_some(),
+                    "{} is not service:Action",
+                    grant.action
+                );
             }
         }
     }
@@ -164,7 +192,11 @@ mod tests {
     #[test]
     fn the_pattern_only_matches_new_active_findings() {
         let pattern = imported_event_pattern();
-        let any_of = pattern.pointer("/detail/findings/$or").and_then(Value::as_array).cloned().unwrap_or_default();
+        let any_of = pattern
+            .pointer("/detail/findings/$or")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         assert!(any_of.len() >= 3);
         for alternative in any_of {
             assert_eq!(alternative["Workflow"]["Status"], json!(["NEW"]));

@@ -16,7 +16,10 @@ pub const DETAIL_TYPE_CUSTOM_ACTION: &str = "Security Hub Findings - Custom Acti
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     Imported,
-    CustomAction { action_name: String, action_target_arn: Option<String> },
+    CustomAction {
+        action_name: String,
+        action_target_arn: Option<String>,
+    },
     /// A bare finding, list of findings or GetFindings response (CLI input).
     Direct,
 }
@@ -48,7 +51,9 @@ struct SqsRecord {
 /// Decode any supported input. An error means the input as a whole is unreadable (not JSON, not a
 /// known shape); per-message and per-finding problems are reported inside the result.
 pub fn decode(input: &str) -> Result<Vec<Message>, Error> {
-    let value: Value = serde_json::from_str(input).map_err(|e| Error::NotJson { reason: e.to_string() })?;
+    let value: Value = serde_json::from_str(input).map_err(|e| Error::NotJson {
+        reason: e.to_string(),
+    })?;
     decode_value(value)
 }
 
@@ -56,17 +61,24 @@ pub fn decode_value(value: Value) -> Result<Vec<Message>, Error> {
     if let Some(records) = value.get("Records").and_then(Value::as_array) {
         let mut messages = Vec::with_capacity(records.len());
         for (index, record) in records.iter().enumerate() {
-            let record: SqsRecord = serde_json::from_value(record.clone()).map_err(|e| Error::UnknownInput {
-                reason: format!("Records[{index}] is not an SQS record: {e}"),
-            })?;
+            let record: SqsRecord =
+                serde_json::from_value(record.clone()).map_err(|e| Error::UnknownInput {
+                    reason: format!("Records[{index}] is not an SQS record: {e}"),
+                })?;
             let content = serde_json::from_str::<Value>(&record.body)
                 .map_err(|e| format!("SQS message body is not JSON: {e}"))
                 .and_then(|body| decode_one(body).map_err(|e| e.to_string()));
-            messages.push(Message { id: Some(record.message_id), content });
+            messages.push(Message {
+                id: Some(record.message_id),
+                content,
+            });
         }
         return Ok(messages);
     }
-    Ok(vec![Message { id: None, content: Ok(decode_one(value)?) }])
+    Ok(vec![Message {
+        id: None,
+        content: Ok(decode_one(value)?),
+    }])
 }
 
 /// Decode one EventBridge event, bare finding(s) or GetFindings response.
@@ -84,10 +96,15 @@ fn decode_one(value: Value) -> Result<Content, Error> {
     if let Some(findings) = value.as_array() {
         return Ok(direct(findings));
     }
-    if value.get("SchemaVersion").is_some() || value.get("ProductArn").is_some() || looks_ocsf(&value) {
+    if value.get("SchemaVersion").is_some()
+        || value.get("ProductArn").is_some()
+        || looks_ocsf(&value)
+    {
         return Ok(direct(std::slice::from_ref(&value)));
     }
-    Err(Error::UnknownInput { reason: "no `detail-type`, `Records`, `Findings` or ASFF `SchemaVersion` found".into() })
+    Err(Error::UnknownInput {
+        reason: "no `detail-type`, `Records`, `Findings` or ASFF `SchemaVersion` found".into(),
+    })
 }
 
 fn decode_envelope(detail_type: &str, value: &Value) -> Result<Content, Error> {
@@ -119,18 +136,33 @@ fn decode_envelope(detail_type: &str, value: &Value) -> Result<Content, Error> {
         }
     };
     if value.get("source").and_then(Value::as_str) != Some("aws.securityhub") {
-        return Err(Error::UnknownInput { reason: format!("`{detail_type}` event whose source is not aws.securityhub") });
+        return Err(Error::UnknownInput {
+            reason: format!("`{detail_type}` event whose source is not aws.securityhub"),
+        });
     }
     let findings = value
         .pointer("/detail/findings")
         .and_then(Value::as_array)
-        .ok_or_else(|| Error::UnknownInput { reason: format!("`{detail_type}` event without detail.findings") })?;
-    let region = value.get("region").and_then(Value::as_str).and_then(|r| Region::parse(r).ok());
-    Ok(Content { source, region, findings: findings.iter().map(decode_finding).collect() })
+        .ok_or_else(|| Error::UnknownInput {
+            reason: format!("`{detail_type}` event without detail.findings"),
+        })?;
+    let region = value
+        .get("region")
+        .and_then(Value::as_str)
+        .and_then(|r| Region::parse(r).ok());
+    Ok(Content {
+        source,
+        region,
+        findings: findings.iter().map(decode_finding).collect(),
+    })
 }
 
 fn direct(findings: &[Value]) -> Content {
-    Content { source: Source::Direct, region: None, findings: findings.iter().map(decode_finding).collect() }
+    Content {
+        source: Source::Direct,
+        region: None,
+        findings: findings.iter().map(decode_finding).collect(),
+    }
 }
 
 fn looks_ocsf(value: &Value) -> bool {
@@ -139,10 +171,14 @@ fn looks_ocsf(value: &Value) -> bool {
 
 fn decode_finding(value: &Value) -> Result<Finding, String> {
     if looks_ocsf(value) {
-        return Err("finding is in OCSF (Security Hub V2) format, which Riposte does not support yet".into());
+        return Err(
+            "finding is in OCSF (Security Hub V2) format, which Riposte does not support yet"
+                .into(),
+        );
     }
     let id = value.get("Id").and_then(Value::as_str).unwrap_or("<no Id>");
-    serde_json::from_value::<Finding>(value.clone()).map_err(|e| format!("finding {id} is not valid ASFF: {e}"))
+    serde_json::from_value::<Finding>(value.clone())
+        .map_err(|e| format!("finding {id} is not valid ASFF: {e}"))
 }
 
 #[cfg(test)]

@@ -2,14 +2,21 @@ use super::*;
 use proptest::prelude::*;
 
 pub(crate) fn fixture(name: &str) -> String {
-    let path = format!("{}/../tests/fixtures/public/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../tests/fixtures/public/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 
 fn all_fixtures() -> Vec<String> {
     let dir = format!("{}/../tests/fixtures/public", env!("CARGO_MANIFEST_DIR"));
     let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     names.retain(|n| n.ends_with(".json"));
     names.sort();
@@ -20,10 +27,16 @@ fn all_fixtures() -> Vec<String> {
 fn outcome(name: &str) -> (usize, usize, Option<String>) {
     match decode(&fixture(name)) {
         Err(e) => (0, 0, Some(e.to_string())),
-        Ok(messages) => messages.iter().fold((0, 0, None), |(ok, bad, err), m| match &m.content {
-            Ok(c) => (ok + c.findings.iter().filter(|f| f.is_ok()).count(), bad + c.findings.iter().filter(|f| f.is_err()).count(), err),
-            Err(e) => (ok, bad, Some(e.clone())),
-        }),
+        Ok(messages) => messages
+            .iter()
+            .fold((0, 0, None), |(ok, bad, err), m| match &m.content {
+                Ok(c) => (
+                    ok + c.findings.iter().filter(|f| f.is_ok()).count(),
+                    bad + c.findings.iter().filter(|f| f.is_err()).count(),
+                    err,
+                ),
+                Err(e) => (ok, bad, Some(e.clone())),
+            }),
     }
 }
 
@@ -33,11 +46,21 @@ fn every_public_sample_decodes_or_is_refused_with_a_reason() {
     assert!(names.len() >= 28, "fixtures missing: {names:?}");
     for name in names {
         let (ok, bad, refusal) = outcome(&name);
-        let expected_refusal = name.starts_with("api-batchupdatefindings") || name.contains("ocsf") || name.contains("v2") || name.starts_with("gd-") || name.starts_with("config-");
+        let expected_refusal = name.starts_with("api-batchupdatefindings")
+            || name.contains("ocsf")
+            || name.contains("v2")
+            || name.starts_with("gd-")
+            || name.starts_with("config-");
         if expected_refusal {
-            assert!(ok == 0 && (bad > 0 || refusal.is_some()), "{name} should be refused");
+            assert!(
+                ok == 0 && (bad > 0 || refusal.is_some()),
+                "{name} should be refused"
+            );
         } else {
-            assert!(ok > 0 && bad == 0 && refusal.is_none(), "{name}: ok={ok} bad={bad} refusal={refusal:?}");
+            assert!(
+                ok > 0 && bad == 0 && refusal.is_none(),
+                "{name}: ok={ok} bad={bad} refusal={refusal:?}"
+            );
         }
     }
 }
@@ -46,24 +69,47 @@ fn every_public_sample_decodes_or_is_refused_with_a_reason() {
 fn the_v2_ocsf_envelope_is_refused_naming_the_format() {
     let (_, _, refusal) = outcome("sh-findings-imported-v2-guardduty-runtime.json");
     assert!(refusal.unwrap_or_default().contains("OCSF"));
-    let Ok(messages) = decode(&fixture("finding-ocsf-v2-samples.json")) else { panic!("an array of findings is a known shape") };
+    let Ok(messages) = decode(&fixture("finding-ocsf-v2-samples.json")) else {
+        panic!("an array of findings is a known shape")
+    };
     let content = messages[0].content.as_ref().map_err(|e| e.clone());
-    let reasons: Vec<String> = content.map(|c| c.findings.iter().filter_map(|f| f.as_ref().err().cloned()).collect()).unwrap_or_default();
+    let reasons: Vec<String> = content
+        .map(|c| {
+            c.findings
+                .iter()
+                .filter_map(|f| f.as_ref().err().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
     assert_eq!(reasons.len(), 3);
     assert!(reasons.iter().all(|r| r.contains("OCSF")));
 }
 
 #[test]
 fn native_guardduty_and_config_events_are_refused_with_the_reason() {
-    assert!(outcome("gd-finding-iamuser-tor-ip-caller.json").2.unwrap_or_default().contains("through Security Hub"));
-    assert!(outcome("config-compliance-change-loggroup-noncompliant.json").2.unwrap_or_default().contains("not handled"));
+    assert!(outcome("gd-finding-iamuser-tor-ip-caller.json")
+        .2
+        .unwrap_or_default()
+        .contains("through Security Hub"));
+    assert!(
+        outcome("config-compliance-change-loggroup-noncompliant.json")
+            .2
+            .unwrap_or_default()
+            .contains("not handled")
+    );
 }
 
 #[test]
 fn a_custom_action_names_the_action_and_carries_every_selected_finding() {
-    let Ok(messages) = decode(&fixture("sh-custom-action-two-findings-iam-6-rds-4.json")) else { panic!("decodes") };
-    let Ok(content) = &messages[0].content else { panic!("decodes") };
-    assert!(matches!(&content.source, Source::CustomAction { action_name, .. } if action_name == "CIS 1.5 - 1.11"));
+    let Ok(messages) = decode(&fixture("sh-custom-action-two-findings-iam-6-rds-4.json")) else {
+        panic!("decodes")
+    };
+    let Ok(content) = &messages[0].content else {
+        panic!("decodes")
+    };
+    assert!(
+        matches!(&content.source, Source::CustomAction { action_name, .. } if action_name == "CIS 1.5 - 1.11")
+    );
     assert_eq!(content.findings.len(), 2);
 }
 
@@ -76,19 +122,41 @@ fn an_sqs_event_reports_each_message_on_its_own() {
         {"messageId": "m2", "body": v2},
         {"messageId": "m3", "body": "{not json"},
     ]});
-    let Ok(messages) = decode(&sqs.to_string()) else { panic!("an SQS event decodes") };
-    let states: Vec<(Option<String>, bool)> = messages.iter().map(|m| (m.id.clone(), m.content.is_ok())).collect();
-    assert_eq!(states, vec![(Some("m1".into()), true), (Some("m2".into()), false), (Some("m3".into()), false)]);
+    let Ok(messages) = decode(&sqs.to_string()) else {
+        panic!("an SQS event decodes")
+    };
+    let states: Vec<(Option<String>, bool)> = messages
+        .iter()
+        .map(|m| (m.id.clone(), m.content.is_ok()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (Some("m1".into()), true),
+            (Some("m2".into()), false),
+            (Some("m3".into()), false)
+        ]
+    );
 }
 
 #[test]
 fn a_bad_account_id_refuses_only_that_finding() {
-    let mut findings: serde_json::Value = serde_json::from_str(&fixture("api-getfindings-guardduty-iam-accesskeys-placebo.json")).unwrap_or_default();
+    let mut findings: serde_json::Value = serde_json::from_str(&fixture(
+        "api-getfindings-guardduty-iam-accesskeys-placebo.json",
+    ))
+    .unwrap_or_default();
     findings["data"]["Findings"][1]["AwsAccountId"] = "12345".into();
-    let Ok(messages) = decode(&findings.to_string()) else { panic!("decodes") };
-    let Ok(content) = &messages[0].content else { panic!("decodes") };
+    let Ok(messages) = decode(&findings.to_string()) else {
+        panic!("decodes")
+    };
+    let Ok(content) = &messages[0].content else {
+        panic!("decodes")
+    };
     assert_eq!(content.findings.iter().filter(|f| f.is_err()).count(), 1);
-    assert!(content.findings[1].as_ref().err().is_some_and(|e| e.contains("12 digits")));
+    assert!(content.findings[1]
+        .as_ref()
+        .err()
+        .is_some_and(|e| e.contains("12 digits")));
 }
 
 #[test]
@@ -96,7 +164,10 @@ fn garbage_is_an_error_not_a_panic() {
     assert!(matches!(decode("not json"), Err(Error::NotJson { .. })));
     assert!(matches!(decode("{}"), Err(Error::UnknownInput { .. })));
     assert!(matches!(decode("42"), Err(Error::UnknownInput { .. })));
-    assert!(decode(r#"{"detail-type":"Security Hub Findings - Imported","source":"aws.securityhub"}"#).is_err());
+    assert!(decode(
+        r#"{"detail-type":"Security Hub Findings - Imported","source":"aws.securityhub"}"#
+    )
+    .is_err());
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -110,7 +181,15 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
             prop::collection::btree_map(
-                prop_oneof![Just("Id".to_string()), Just("AwsAccountId".to_string()), Just("Resources".to_string()), Just("detail-type".to_string()), Just("Records".to_string()), Just("Findings".to_string()), "[A-Za-z]{1,8}"],
+                prop_oneof![
+                    Just("Id".to_string()),
+                    Just("AwsAccountId".to_string()),
+                    Just("Resources".to_string()),
+                    Just("detail-type".to_string()),
+                    Just("Records".to_string()),
+                    Just("Findings".to_string()),
+                    "[A-Za-z]{1,8}"
+                ],
                 inner,
                 0..5
             )

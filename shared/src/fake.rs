@@ -39,8 +39,16 @@ impl FakeBucket {
             acl: BucketAcl {
                 owner_id: Some("owner-canonical-id".into()),
                 grants: vec![
-                    AclGrant { grantee_type: "CanonicalUser".into(), grantee: "owner-canonical-id".into(), permission: "FULL_CONTROL".into() },
-                    AclGrant { grantee_type: "Group".into(), grantee: "http://acs.amazonaws.com/groups/global/AllUsers".into(), permission: "READ".into() },
+                    AclGrant {
+                        grantee_type: "CanonicalUser".into(),
+                        grantee: "owner-canonical-id".into(),
+                        permission: "FULL_CONTROL".into(),
+                    },
+                    AclGrant {
+                        grantee_type: "Group".into(),
+                        grantee: "http://acs.amazonaws.com/groups/global/AllUsers".into(),
+                        permission: "READ".into(),
+                    },
                 ],
             },
             acls_disabled: false,
@@ -57,17 +65,23 @@ pub struct FakeState {
     pub buckets: BTreeMap<String, FakeBucket>,
 }
 
+/// An injected failure: error kind, error code, remaining failures (`None`: always).
+type Failure = (PortErrorKind, String, Option<u32>);
+
 #[derive(Debug, Default)]
 pub struct FakeAccount {
     pub state: Mutex<FakeState>,
     calls: Mutex<Vec<String>>,
     /// api → (error kind, error code, remaining failures; None = always)
-    failures: Mutex<BTreeMap<String, (PortErrorKind, String, Option<u32>)>>,
+    failures: Mutex<BTreeMap<String, Failure>>,
 }
 
 impl FakeAccount {
     pub fn new(state: FakeState) -> Self {
-        Self { state: Mutex::new(state), ..Self::default() }
+        Self {
+            state: Mutex::new(state),
+            ..Self::default()
+        }
     }
 
     /// Make `api` (an IAM action such as `iam:UpdateAccessKey`) fail `times` times (`None`: always).
@@ -94,8 +108,12 @@ impl FakeAccount {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(api.to_owned());
         }
-        let Ok(mut failures) = self.failures.lock() else { return Ok(()) };
-        let Some((kind, code, remaining)) = failures.get_mut(api) else { return Ok(()) };
+        let Ok(mut failures) = self.failures.lock() else {
+            return Ok(());
+        };
+        let Some((kind, code, remaining)) = failures.get_mut(api) else {
+            return Ok(());
+        };
         let error = PortError::new(*kind, api, Some(code), format!("injected {code}"));
         match remaining {
             None => Err(error),
@@ -107,27 +125,63 @@ impl FakeAccount {
         }
     }
 
-    fn bucket<T>(&self, api: &str, bucket: &str, owner: &str, f: impl FnOnce(&mut FakeBucket) -> PortResult<T>) -> PortResult<T> {
+    fn bucket<T>(
+        &self,
+        api: &str,
+        bucket: &str,
+        owner: &str,
+        f: impl FnOnce(&mut FakeBucket) -> PortResult<T>,
+    ) -> PortResult<T> {
         self.enter(api)?;
         self.with_state(|s| match s.buckets.get_mut(bucket) {
-            None => Err(PortError::new(PortErrorKind::NotFound, api, Some("NoSuchBucket"), bucket)),
-            Some(b) if b.owner != owner => Err(PortError::new(PortErrorKind::Denied, api, Some("AccessDenied"), "expected bucket owner mismatch")),
+            None => Err(PortError::new(
+                PortErrorKind::NotFound,
+                api,
+                Some("NoSuchBucket"),
+                bucket,
+            )),
+            Some(b) if b.owner != owner => Err(PortError::new(
+                PortErrorKind::Denied,
+                api,
+                Some("AccessDenied"),
+                "expected bucket owner mismatch",
+            )),
             Some(b) => f(b),
         })
     }
 
-    fn user<T>(&self, api: &str, user: &str, f: impl FnOnce(&mut FakeUser) -> PortResult<T>) -> PortResult<T> {
+    fn user<T>(
+        &self,
+        api: &str,
+        user: &str,
+        f: impl FnOnce(&mut FakeUser) -> PortResult<T>,
+    ) -> PortResult<T> {
         self.enter(api)?;
         self.with_state(|s| match s.users.get_mut(user) {
-            None => Err(PortError::new(PortErrorKind::NotFound, api, Some("NoSuchEntity"), user)),
+            None => Err(PortError::new(
+                PortErrorKind::NotFound,
+                api,
+                Some("NoSuchEntity"),
+                user,
+            )),
             Some(u) => f(u),
         })
     }
 
-    fn role<T>(&self, api: &str, role: &str, f: impl FnOnce(&mut BTreeMap<String, String>) -> PortResult<T>) -> PortResult<T> {
+    fn role<T>(
+        &self,
+        api: &str,
+        role: &str,
+        f: impl FnOnce(&mut BTreeMap<String, String>) -> PortResult<T>,
+    ) -> PortResult<T> {
         self.enter(api)?;
         self.with_state(|s| match s.roles.get_mut(role) {
-            None => Err(PortError::new(PortErrorKind::NotFound, api, Some("NoSuchEntity"), role)),
+            None => Err(PortError::new(
+                PortErrorKind::NotFound,
+                api,
+                Some("NoSuchEntity"),
+                role,
+            )),
             Some(r) => f(r),
         })
     }
@@ -139,7 +193,10 @@ impl IamPort for FakeAccount {
     }
     async fn deactivate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
         self.user("iam:UpdateAccessKey", user, |u| {
-            u.keys.iter_mut().filter(|k| k.id == key_id).for_each(|k| k.active = false);
+            u.keys
+                .iter_mut()
+                .filter(|k| k.id == key_id)
+                .for_each(|k| k.active = false);
             Ok(())
         })
     }
@@ -150,7 +207,9 @@ impl IamPort for FakeAccount {
         })
     }
     async fn get_user_policy(&self, user: &str, name: &str) -> PortResult<Option<String>> {
-        self.user("iam:GetUserPolicy", user, |u| Ok(u.policies.get(name).cloned()))
+        self.user("iam:GetUserPolicy", user, |u| {
+            Ok(u.policies.get(name).cloned())
+        })
     }
     async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> PortResult<()> {
         self.role("iam:PutRolePolicy", role, |r| {
@@ -164,33 +223,68 @@ impl IamPort for FakeAccount {
 }
 
 impl SecretsPort for FakeAccount {
-    async fn list_linked_secrets(&self, tag_key: &str, user: &str) -> PortResult<Vec<LinkedSecret>> {
+    async fn list_linked_secrets(
+        &self,
+        tag_key: &str,
+        user: &str,
+    ) -> PortResult<Vec<LinkedSecret>> {
         self.enter("secretsmanager:ListSecrets")?;
         Ok(self.with_state(|s| {
-            s.secrets.iter().filter(|x| x.tags.get(tag_key).map(String::as_str) == Some(user)).map(|x| x.secret.clone()).collect()
+            s.secrets
+                .iter()
+                .filter(|x| x.tags.get(tag_key).map(String::as_str) == Some(user))
+                .map(|x| x.secret.clone())
+                .collect()
         }))
     }
     async fn rotate_secret(&self, arn: &str) -> PortResult<()> {
         self.enter("secretsmanager:RotateSecret")?;
-        self.with_state(|s| match s.secrets.iter_mut().find(|x| x.secret.arn == arn) {
-            Some(x) if x.secret.rotation_enabled => {
-                x.rotations += 1;
-                Ok(())
-            }
-            Some(_) => Err(PortError::new(PortErrorKind::Other, "secretsmanager:RotateSecret", Some("InvalidRequestException"), "no rotation configured")),
-            None => Err(PortError::new(PortErrorKind::NotFound, "secretsmanager:RotateSecret", Some("ResourceNotFoundException"), arn)),
-        })
+        self.with_state(
+            |s| match s.secrets.iter_mut().find(|x| x.secret.arn == arn) {
+                Some(x) if x.secret.rotation_enabled => {
+                    x.rotations += 1;
+                    Ok(())
+                }
+                Some(_) => Err(PortError::new(
+                    PortErrorKind::Other,
+                    "secretsmanager:RotateSecret",
+                    Some("InvalidRequestException"),
+                    "no rotation configured",
+                )),
+                None => Err(PortError::new(
+                    PortErrorKind::NotFound,
+                    "secretsmanager:RotateSecret",
+                    Some("ResourceNotFoundException"),
+                    arn,
+                )),
+            },
+        )
     }
 }
 
 impl S3Port for FakeAccount {
-    async fn get_bucket_tags(&self, bucket: &str, owner: &str) -> PortResult<BTreeMap<String, String>> {
+    async fn get_bucket_tags(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<BTreeMap<String, String>> {
         self.bucket("s3:GetBucketTagging", bucket, owner, |b| Ok(b.tags.clone()))
     }
-    async fn get_public_access_block(&self, bucket: &str, owner: &str) -> PortResult<Option<PublicAccessBlock>> {
-        self.bucket("s3:GetBucketPublicAccessBlock", bucket, owner, |b| Ok(b.public_access_block))
+    async fn get_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<Option<PublicAccessBlock>> {
+        self.bucket("s3:GetBucketPublicAccessBlock", bucket, owner, |b| {
+            Ok(b.public_access_block)
+        })
     }
-    async fn put_public_access_block(&self, bucket: &str, owner: &str, settings: PublicAccessBlock) -> PortResult<()> {
+    async fn put_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+        settings: PublicAccessBlock,
+    ) -> PortResult<()> {
         self.bucket("s3:PutBucketPublicAccessBlock", bucket, owner, |b| {
             b.public_access_block = Some(settings);
             Ok(())
@@ -202,14 +296,21 @@ impl S3Port for FakeAccount {
     async fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> PortResult<()> {
         self.bucket("s3:PutBucketAcl", bucket, owner, |b| {
             if b.acls_disabled {
-                return Err(PortError::new(PortErrorKind::Other, "s3:PutBucketAcl", Some("AccessControlListNotSupported"), "The bucket does not allow ACLs"));
+                return Err(PortError::new(
+                    PortErrorKind::Other,
+                    "s3:PutBucketAcl",
+                    Some("AccessControlListNotSupported"),
+                    "The bucket does not allow ACLs",
+                ));
             }
             b.acl.grants.retain(|g| !g.is_public());
             Ok(())
         })
     }
     async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {
-        self.bucket("s3:GetBucketPolicy", bucket, owner, |b| Ok(b.policy.clone()))
+        self.bucket("s3:GetBucketPolicy", bucket, owner, |b| {
+            Ok(b.policy.clone())
+        })
     }
     async fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> PortResult<()> {
         self.bucket("s3:PutBucketPolicy", bucket, owner, |b| {

@@ -15,7 +15,9 @@ impl AccountId {
         if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value.to_owned()))
         } else {
-            Err(Error::InvalidAccountId { value: value.chars().take(64).collect() })
+            Err(Error::InvalidAccountId {
+                value: value.chars().take(64).collect(),
+            })
         }
     }
     pub fn as_str(&self) -> &str {
@@ -51,12 +53,16 @@ impl Region {
     pub fn parse(value: &str) -> Result<Self, Error> {
         let ok = (4..=32).contains(&value.len())
             && value.contains('-')
-            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && value.bytes().last().is_some_and(|b| b.is_ascii_digit());
         if ok {
             Ok(Self(value.to_owned()))
         } else {
-            Err(Error::InvalidRegion { value: value.chars().take(64).collect() })
+            Err(Error::InvalidRegion {
+                value: value.chars().take(64).collect(),
+            })
         }
     }
     pub fn as_str(&self) -> &str {
@@ -125,15 +131,24 @@ mod tests {
     #[test]
     fn regions_know_their_partition() {
         assert_eq!(Region::parse("us-east-1").map(|r| r.partition()), Ok("aws"));
-        assert_eq!(Region::parse("cn-north-1").map(|r| r.partition()), Ok("aws-cn"));
-        assert_eq!(Region::parse("us-gov-west-1").map(|r| r.partition()), Ok("aws-us-gov"));
+        assert_eq!(
+            Region::parse("cn-north-1").map(|r| r.partition()),
+            Ok("aws-cn")
+        );
+        assert_eq!(
+            Region::parse("us-gov-west-1").map(|r| r.partition()),
+            Ok("aws-us-gov")
+        );
         assert!(Region::parse("US-EAST-1").is_err());
         assert!(Region::parse("").is_err());
     }
 
     #[test]
     fn arn_account_reads_the_account_field() {
-        assert_eq!(arn_account("arn:aws:iam::123456789012:user/a"), Some("123456789012"));
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:user/a"),
+            Some("123456789012")
+        );
         assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
         assert_eq!(arn_account("AWS::IAM::AccessKey:AKIA"), None);
     }

@@ -33,7 +33,10 @@ fn headline(notice: &Notice) -> String {
         RiposteStatus::NotifyOnly => "reports (no automatic action)",
         RiposteStatus::InProgress => "is remediating",
     };
-    format!("Riposte {verb}: {} in {} ({})", notice.resource, notice.account, notice.region)
+    format!(
+        "Riposte {verb}: {} in {} ({})",
+        notice.resource, notice.account, notice.region
+    )
 }
 
 /// The Chatbot custom notification. `threadId` is stable per finding so every message about it threads.
@@ -44,7 +47,9 @@ pub fn chatbot(notice: &Notice) -> Value {
     }
     let mut next_steps = notice.next_steps.clone();
     if notice.status == RiposteStatus::AwaitingApproval {
-        next_steps.push("Approve in Security Hub: select the finding, Actions → \"Riposte: approve\"".into());
+        next_steps.push(
+            "Approve in Security Hub: select the finding, Actions → \"Riposte: approve\"".into(),
+        );
     }
     json!({
         "version": "1.0",
@@ -95,13 +100,20 @@ pub fn email(notice: &Notice) -> String {
             body.push_str(&format!("  - {step}\n"));
         }
     }
-    body.push_str(&format!("\nRun {} — the full audit record is in the hub's log.\n", notice.run));
+    body.push_str(&format!(
+        "\nRun {} — the full audit record is in the hub's log.\n",
+        notice.run
+    ));
     body
 }
 
 pub fn subject(notice: &Notice) -> String {
     // SNS subjects: ASCII, no line breaks, under 100 characters.
-    let subject: String = headline(notice).chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).take(99).collect();
+    let subject: String = headline(notice)
+        .chars()
+        .filter(|c| c.is_ascii() && !c.is_ascii_control())
+        .take(99)
+        .collect();
     subject
 }
 
@@ -132,18 +144,28 @@ mod tests {
 
     #[test]
     fn the_sns_message_carries_a_chatbot_document_and_an_email() {
-        let message: Value = serde_json::from_str(&sns_message(&notice(RiposteStatus::Remediated))).unwrap_or_default();
-        let chatbot: Value = serde_json::from_str(message["default"].as_str().unwrap_or_default()).unwrap_or_default();
+        let message: Value = serde_json::from_str(&sns_message(&notice(RiposteStatus::Remediated)))
+            .unwrap_or_default();
+        let chatbot: Value = serde_json::from_str(message["default"].as_str().unwrap_or_default())
+            .unwrap_or_default();
         assert_eq!(chatbot["version"], "1.0");
         assert_eq!(chatbot["source"], "custom");
-        assert_eq!(chatbot["metadata"]["threadId"], "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f");
-        assert!(message["email"].as_str().unwrap_or_default().contains("rotate it by hand"));
+        assert_eq!(
+            chatbot["metadata"]["threadId"],
+            "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f"
+        );
+        assert!(message["email"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("rotate it by hand"));
     }
 
     #[test]
     fn awaiting_approval_tells_how_to_approve() {
         let doc = chatbot(&notice(RiposteStatus::AwaitingApproval));
-        assert!(doc["content"]["nextSteps"].to_string().contains("Riposte: approve"));
+        assert!(doc["content"]["nextSteps"]
+            .to_string()
+            .contains("Riposte: approve"));
         assert!(subject(&notice(RiposteStatus::Failed)).len() < 100);
     }
 }

@@ -40,6 +40,17 @@ pub(crate) fn statements(document: &Value) -> Vec<Value> {
     }
 }
 
-pub(crate) fn failed(step: &str, api: &str, target: &str, error: impl std::fmt::Display) -> StepRecord {
-    StepRecord::new(step, Some(api), target, StepOutcome::Failed, error.to_string())
+pub(crate) fn failed(
+    step: &str,
+    api: &str,
+    target: &str,
+    error: impl std::fmt::Display,
+) -> StepRecord {
+    StepRecord::new(
+        step,
+        Some(api),
+        target,
+        StepOutcome::Failed,
+        error.to_string(),
+    )
 }

@@ -59,7 +59,11 @@ impl Decision {
     pub fn reason(&self) -> &str {
         match self {
             Decision::Remediate => "meets the policy for automatic remediation",
-            Decision::NotifyOnly(r) | Decision::AwaitApproval(r) | Decision::Excluded(r) | Decision::Refused(r) | Decision::Skip(r) => r,
+            Decision::NotifyOnly(r)
+            | Decision::AwaitApproval(r)
+            | Decision::Excluded(r)
+            | Decision::Refused(r)
+            | Decision::Skip(r) => r,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -87,7 +91,12 @@ pub struct Assessment {
     pub live_exclusion_tag: Option<(String, String)>,
 }
 
-pub fn assess(finding: &Finding, source: &Source, envelope_region: Option<&Region>, policy: &Policy) -> Assessment {
+pub fn assess(
+    finding: &Finding,
+    source: &Source,
+    envelope_region: Option<&Region>,
+    policy: &Policy,
+) -> Assessment {
     let mut assessment = Assessment {
         account: finding.aws_account_id.clone(),
         region: finding.resource_region(envelope_region),
@@ -105,12 +114,16 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     let analyst = matches!(source, Source::CustomAction { .. });
     let record_state = finding.record_state.as_deref().unwrap_or("ACTIVE");
     if record_state != "ACTIVE" {
-        return Decision::Skip(format!("record state is {record_state}; only ACTIVE findings are acted on"));
+        return Decision::Skip(format!(
+            "record state is {record_state}; only ACTIVE findings are acted on"
+        ));
     }
     let workflow = finding.workflow_status().unwrap_or("NEW");
     let workflow_ok = workflow == "NEW" || (analyst && workflow == "NOTIFIED");
     if !workflow_ok {
-        return Decision::Skip(format!("workflow status is {workflow}; only NEW findings are acted on"));
+        return Decision::Skip(format!(
+            "workflow status is {workflow}; only NEW findings are acted on"
+        ));
     }
     let (spec, key) = match route(finding) {
         Route::Playbook { spec, key } => (spec, key),
@@ -124,7 +137,9 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     if !spec.threat {
         let compliance = finding.compliance_status().unwrap_or("NOT_AVAILABLE");
         if compliance != "FAILED" {
-            return Decision::Skip(format!("compliance status is {compliance}; only FAILED control findings are acted on"));
+            return Decision::Skip(format!(
+                "compliance status is {compliance}; only FAILED control findings are acted on"
+            ));
         }
     }
     if out.region.is_none() {
@@ -141,16 +156,27 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     if let Some(reason) = protected(finding, &target, policy) {
         return Decision::Excluded(reason);
     }
-    if let Target::IamPrincipal { principal: kind @ (PrincipalKind::Root | PrincipalKind::Other), name, .. } = &target {
+    if let Target::IamPrincipal {
+        principal: kind @ (PrincipalKind::Root | PrincipalKind::Other),
+        name,
+        ..
+    } = &target
+    {
         return Decision::NotifyOnly(match kind {
-            PrincipalKind::Root => "root credentials are never changed automatically: rotate them by hand".into(),
+            PrincipalKind::Root => {
+                "root credentials are never changed automatically: rotate them by hand".into()
+            }
             _ => format!("principal {name} is not an IAM user or assumed role: contain it by hand"),
         });
     }
     let honours_exclusion = !spec.threat || policy.threat_honours_exclusion;
     if honours_exclusion {
         let (key, value) = &policy.exclusion_tag;
-        if finding.resources.iter().any(|r| r.tags.get(key) == Some(value)) {
+        if finding
+            .resources
+            .iter()
+            .any(|r| r.tags.get(key) == Some(value))
+        {
             return Decision::Excluded(format!("resource carries the exclusion tag {key}={value}"));
         }
         out.live_exclusion_tag = Some(policy.exclusion_tag.clone());
@@ -160,7 +186,10 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
             return Decision::NotifyOnly(reason);
         }
         if policy.require_approval.iter().any(|id| id == spec.id) {
-            return Decision::AwaitApproval(format!("playbook {} requires an analyst's approval (Security Hub custom action)", spec.id));
+            return Decision::AwaitApproval(format!(
+                "playbook {} requires an analyst's approval (Security Hub custom action)",
+                spec.id
+            ));
         }
     }
     Decision::Remediate
@@ -169,38 +198,65 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
 fn below_threshold(finding: &Finding, spec: &PlaybookSpec, policy: &Policy) -> Option<String> {
     if spec.threat && finding.is_guardduty() {
         let score = finding.guardduty_severity().unwrap_or(0.0);
-        return (score < policy.guardduty_threshold)
-            .then(|| format!("GuardDuty severity {score:.1} is below the automatic threshold {:.1}", policy.guardduty_threshold));
+        return (score < policy.guardduty_threshold).then(|| {
+            format!(
+                "GuardDuty severity {score:.1} is below the automatic threshold {:.1}",
+                policy.guardduty_threshold
+            )
+        });
     }
-    let label = finding.severity_label().unwrap_or(SeverityLabel::Informational);
-    (label < policy.threshold)
-        .then(|| format!("severity {} is below the automatic threshold {}", label.as_str(), policy.threshold.as_str()))
+    let label = finding
+        .severity_label()
+        .unwrap_or(SeverityLabel::Informational);
+    (label < policy.threshold).then(|| {
+        format!(
+            "severity {} is below the automatic threshold {}",
+            label.as_str(),
+            policy.threshold.as_str()
+        )
+    })
 }
 
 /// The member account is the finding's `AwsAccountId`; a resource that names another one is refused.
 fn account_mismatch(finding: &Finding, target: &Target) -> Option<String> {
     let account = finding.aws_account_id.as_str();
-    if let Target::Bucket { name, owner_account: Some(owner) } = target {
+    if let Target::Bucket {
+        name,
+        owner_account: Some(owner),
+    } = target
+    {
         if owner != account {
-            return Some(format!("bucket {name} is owned by account {owner}, not the finding's account {account}"));
+            return Some(format!(
+                "bucket {name} is owned by account {owner}, not the finding's account {account}"
+            ));
         }
     }
     finding.resources.iter().find_map(|r| {
         let other = arn_account(&r.id).filter(|a| *a != account && *a != "aws")?;
-        Some(format!("resource {} belongs to account {other}, not the finding's account {account}", r.id))
+        Some(format!(
+            "resource {} belongs to account {other}, not the finding's account {account}",
+            r.id
+        ))
     })
 }
 
 /// The hub's own role, the spoke role and configured break-glass principals are never touched.
 fn protected(finding: &Finding, target: &Target, policy: &Policy) -> Option<String> {
-    let Target::IamPrincipal { principal, name, .. } = target else { return None };
+    let Target::IamPrincipal {
+        principal, name, ..
+    } = target
+    else {
+        return None;
+    };
     let kind = match principal {
         PrincipalKind::User => "user",
         PrincipalKind::AssumedRole => "role",
         _ => return None,
     };
     if kind == "role" && (*name == policy.hub_role_name || *name == policy.spoke_role_name) {
-        return Some(format!("role {name} is Riposte's own role and is never touched"));
+        return Some(format!(
+            "role {name} is Riposte's own role and is never touched"
+        ));
     }
     let account = finding.aws_account_id.as_str();
     policy
@@ -209,7 +265,9 @@ fn protected(finding: &Finding, target: &Target, policy: &Policy) -> Option<Stri
         .find(|arn| {
             let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
             arn_account(arn) == Some(account)
-                && resource.split_once('/').is_some_and(|(k, path)| k == kind && path.rsplit('/').next() == Some(name.as_str()))
+                && resource.split_once('/').is_some_and(|(k, path)| {
+                    k == kind && path.rsplit('/').next() == Some(name.as_str())
+                })
         })
         .map(|arn| format!("{kind} {name} is a protected principal ({arn})"))
 }

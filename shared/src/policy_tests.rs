@@ -3,8 +3,12 @@ use crate::event::{decode, tests::fixture, Content};
 
 fn first(name: &str) -> (Finding, Content) {
     let mut messages = decode(&fixture(name)).unwrap_or_default();
-    let Some(Ok(mut content)) = messages.pop().map(|m| m.content) else { panic!("{name} decodes") };
-    let Some(Ok(finding)) = content.findings.pop() else { panic!("{name} has a finding") };
+    let Some(Ok(mut content)) = messages.pop().map(|m| m.content) else {
+        panic!("{name} decodes")
+    };
+    let Some(Ok(finding)) = content.findings.pop() else {
+        panic!("{name} has a finding")
+    };
     (finding, content)
 }
 
@@ -16,8 +20,15 @@ fn s3_8() -> Finding {
 fn compromise() -> Finding {
     let (mut f, _) = first("sh-custom-action-guardduty-iam-consolelogin.json");
     f.types = vec!["TTPs/Initial Access/UnauthorizedAccess:IAMUser-MaliciousIPCaller".into()];
-    f.severity = Some(crate::asff::Severity { label: Some("HIGH".into()), normalized: Some(80.0), product: Some(8.0), original: None });
-    f.workflow = Some(crate::asff::Workflow { status: Some("NEW".into()) });
+    f.severity = Some(crate::asff::Severity {
+        label: Some("HIGH".into()),
+        normalized: Some(80.0),
+        product: Some(8.0),
+        original: None,
+    });
+    f.workflow = Some(crate::asff::Workflow {
+        status: Some("NEW".into()),
+    });
     f
 }
 
@@ -31,23 +42,41 @@ fn decisions_follow_the_policy_table() {
     let mut archived = s3_8();
     archived.record_state = Some("ARCHIVED".into());
     let mut resolved = s3_8();
-    resolved.workflow = Some(crate::asff::Workflow { status: Some("RESOLVED".into()) });
+    resolved.workflow = Some(crate::asff::Workflow {
+        status: Some("RESOLVED".into()),
+    });
     let mut passed = s3_8();
-    passed.compliance = Some(crate::asff::Compliance { status: Some("PASSED".into()), security_control_id: None });
+    passed.compliance = Some(crate::asff::Compliance {
+        status: Some("PASSED".into()),
+        security_control_id: None,
+    });
     let mut medium = s3_8();
-    medium.severity = Some(crate::asff::Severity { label: Some("MEDIUM".into()), ..Default::default() });
+    medium.severity = Some(crate::asff::Severity {
+        label: Some("MEDIUM".into()),
+        ..Default::default()
+    });
     let mut tagged = s3_8();
-    tagged.resources[0].tags.insert("AutoRemediate".into(), "false".into());
+    tagged.resources[0]
+        .tags
+        .insert("AutoRemediate".into(), "false".into());
     let mut other_owner = s3_8();
-    other_owner.resources[0].details.aws_s3_bucket = Some(crate::asff::S3BucketDetails { owner_account_id: Some("222222222222".into()) });
+    other_owner.resources[0].details.aws_s3_bucket = Some(crate::asff::S3BucketDetails {
+        owner_account_id: Some("222222222222".into()),
+    });
     let mut gd_low = compromise();
-    gd_low.severity = Some(crate::asff::Severity { product: Some(5.0), normalized: Some(50.0), ..Default::default() });
+    gd_low.severity = Some(crate::asff::Severity {
+        product: Some(5.0),
+        normalized: Some(50.0),
+        ..Default::default()
+    });
     let mut root = compromise();
     if let Some(d) = root.resources[0].details.aws_iam_access_key.as_mut() {
         d.principal_type = Some("Root".into());
     }
     let mut suspect_tagged = compromise();
-    suspect_tagged.resources[0].tags.insert("AutoRemediate".into(), "false".into());
+    suspect_tagged.resources[0]
+        .tags
+        .insert("AutoRemediate".into(), "false".into());
 
     let table: Vec<(&str, Finding, &str)> = vec![
         ("high S3.8", s3_8(), "remediate"),
@@ -62,7 +91,11 @@ fn decisions_follow_the_policy_table() {
         ("root", root, "notify-only"),
         ("suspect tagged itself", suspect_tagged, "remediate"),
         ("no playbook", first("finding-control-s3-4.json").0, "skip"),
-        ("archived EC2.8", first("sh-imported-control-ec2-8-archived.json").0, "skip"),
+        (
+            "archived EC2.8",
+            first("sh-imported-control-ec2-8-archived.json").0,
+            "skip",
+        ),
     ];
     for (case, finding, expected) in table {
         let decision = decide(&finding, &policy);
@@ -74,8 +107,13 @@ fn decisions_follow_the_policy_table() {
 #[test]
 fn threat_findings_honour_the_suspects_tag_only_when_configured() {
     let mut f = compromise();
-    f.resources[0].tags.insert("AutoRemediate".into(), "false".into());
-    let policy = Policy { threat_honours_exclusion: true, ..Policy::default() };
+    f.resources[0]
+        .tags
+        .insert("AutoRemediate".into(), "false".into());
+    let policy = Policy {
+        threat_honours_exclusion: true,
+        ..Policy::default()
+    };
     assert_eq!(decide(&f, &policy).name(), "excluded");
 }
 
@@ -83,12 +121,18 @@ fn threat_findings_honour_the_suspects_tag_only_when_configured() {
 fn protected_principals_and_riposte_roles_are_never_touched() {
     let f = compromise();
     let arn = format!("arn:aws:iam::{}:user/breakglass/kapil", f.aws_account_id);
-    let policy = Policy { protected_principals: vec![arn], ..Policy::default() };
+    let policy = Policy {
+        protected_principals: vec![arn],
+        ..Policy::default()
+    };
     let decision = decide(&f, &policy);
     assert_eq!(decision.name(), "excluded");
     assert!(decision.reason().contains("protected"));
     // The same name in another account is not protected.
-    let elsewhere = Policy { protected_principals: vec!["arn:aws:iam::999999999999:user/kapil".into()], ..Policy::default() };
+    let elsewhere = Policy {
+        protected_principals: vec!["arn:aws:iam::999999999999:user/kapil".into()],
+        ..Policy::default()
+    };
     assert_eq!(decide(&f, &elsewhere).name(), "remediate");
 
     let mut spoke = compromise();
@@ -102,23 +146,50 @@ fn protected_principals_and_riposte_roles_are_never_touched() {
 #[test]
 fn an_analyst_action_bypasses_threshold_and_approval_but_not_safety() {
     let mut medium = s3_8();
-    medium.severity = Some(crate::asff::Severity { label: Some("LOW".into()), ..Default::default() });
-    medium.workflow = Some(crate::asff::Workflow { status: Some("NOTIFIED".into()) });
-    let action = Source::CustomAction { action_name: "Riposte: approve".into(), action_target_arn: None };
-    let policy = Policy { require_approval: vec!["public-bucket".into()], ..Policy::default() };
-    assert_eq!(assess(&medium, &action, None, &policy).decision.name(), "remediate");
+    medium.severity = Some(crate::asff::Severity {
+        label: Some("LOW".into()),
+        ..Default::default()
+    });
+    medium.workflow = Some(crate::asff::Workflow {
+        status: Some("NOTIFIED".into()),
+    });
+    let action = Source::CustomAction {
+        action_name: "Riposte: approve".into(),
+        action_target_arn: None,
+    };
+    let policy = Policy {
+        require_approval: vec!["public-bucket".into()],
+        ..Policy::default()
+    };
+    assert_eq!(
+        assess(&medium, &action, None, &policy).decision.name(),
+        "remediate"
+    );
     assert_eq!(decide(&s3_8(), &policy).name(), "await-approval");
     let mut other_owner = s3_8();
-    other_owner.resources[0].details.aws_s3_bucket = Some(crate::asff::S3BucketDetails { owner_account_id: Some("222222222222".into()) });
-    assert_eq!(assess(&other_owner, &action, None, &policy).decision.name(), "refused");
+    other_owner.resources[0].details.aws_s3_bucket = Some(crate::asff::S3BucketDetails {
+        owner_account_id: Some("222222222222".into()),
+    });
+    assert_eq!(
+        assess(&other_owner, &action, None, &policy).decision.name(),
+        "refused"
+    );
 }
 
 #[test]
 fn the_target_and_region_come_from_the_finding() {
     let a = assess(&s3_8(), &Source::Imported, None, &Policy::default());
-    assert_eq!(a.target, Some(Target::Bucket { name: "example".into(), owner_account: None }));
+    assert_eq!(
+        a.target,
+        Some(Target::Bucket {
+            name: "example".into(),
+            owner_account: None
+        })
+    );
     assert_eq!(a.region.as_ref().map(Region::as_str), Some("us-east-1"));
     assert_eq!(a.account.as_str(), "111111111111");
     let c = assess(&compromise(), &Source::Imported, None, &Policy::default());
-    assert!(matches!(c.target, Some(Target::IamPrincipal { principal: PrincipalKind::User, ref name, .. }) if name == "kapil"));
+    assert!(
+        matches!(c.target, Some(Target::IamPrincipal { principal: PrincipalKind::User, ref name, .. }) if name == "kapil")
+    );
 }

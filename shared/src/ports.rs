@@ -28,8 +28,18 @@ pub struct PortError {
 }
 
 impl PortError {
-    pub fn new(kind: PortErrorKind, api: &str, code: Option<&str>, message: impl Into<String>) -> Self {
-        Self { kind, api: api.to_owned(), code: code.map(str::to_owned), message: message.into() }
+    pub fn new(
+        kind: PortErrorKind,
+        api: &str,
+        code: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            api: api.to_owned(),
+            code: code.map(str::to_owned),
+            message: message.into(),
+        }
     }
 }
 
@@ -67,8 +77,12 @@ pub struct PublicAccessBlock {
 }
 
 impl PublicAccessBlock {
-    pub const ALL_ON: Self =
-        Self { block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true };
+    pub const ALL_ON: Self = Self {
+        block_public_acls: true,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
+    };
     pub fn all_on(&self) -> bool {
         *self == Self::ALL_ON
     }
@@ -87,7 +101,8 @@ impl AclGrant {
     /// Grants to everyone or to every authenticated AWS user are public.
     pub fn is_public(&self) -> bool {
         self.grantee_type == "Group"
-            && (self.grantee.ends_with("/global/AllUsers") || self.grantee.ends_with("/global/AuthenticatedUsers"))
+            && (self.grantee.ends_with("/global/AllUsers")
+                || self.grantee.ends_with("/global/AuthenticatedUsers"))
     }
 }
 
@@ -98,34 +113,97 @@ pub struct BucketAcl {
 }
 
 pub trait IamPort: Send + Sync {
-    fn list_access_keys(&self, user: &str) -> impl Future<Output = PortResult<Vec<AccessKey>>> + Send;
-    fn deactivate_access_key(&self, user: &str, key_id: &str) -> impl Future<Output = PortResult<()>> + Send;
-    fn put_user_policy(&self, user: &str, name: &str, document: &str) -> impl Future<Output = PortResult<()>> + Send;
+    fn list_access_keys(
+        &self,
+        user: &str,
+    ) -> impl Future<Output = PortResult<Vec<AccessKey>>> + Send;
+    fn deactivate_access_key(
+        &self,
+        user: &str,
+        key_id: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    fn put_user_policy(
+        &self,
+        user: &str,
+        name: &str,
+        document: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
     /// The inline policy document, or `None` when the user has no such policy.
-    fn get_user_policy(&self, user: &str, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    fn put_role_policy(&self, role: &str, name: &str, document: &str) -> impl Future<Output = PortResult<()>> + Send;
-    fn get_role_policy(&self, role: &str, name: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn get_user_policy(
+        &self,
+        user: &str,
+        name: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    fn get_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
 }
 
 pub trait SecretsPort: Send + Sync {
     /// Secrets carrying the tag `tag_key` = `user`.
-    fn list_linked_secrets(&self, tag_key: &str, user: &str) -> impl Future<Output = PortResult<Vec<LinkedSecret>>> + Send;
+    fn list_linked_secrets(
+        &self,
+        tag_key: &str,
+        user: &str,
+    ) -> impl Future<Output = PortResult<Vec<LinkedSecret>>> + Send;
     fn rotate_secret(&self, arn: &str) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// S3 bucket operations. Every call carries the expected bucket owner.
 pub trait S3Port: Send + Sync {
-    fn get_bucket_tags(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
+    fn get_bucket_tags(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
     /// `None` when the bucket has no Block Public Access configuration.
-    fn get_public_access_block(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<Option<PublicAccessBlock>>> + Send;
-    fn put_public_access_block(&self, bucket: &str, owner: &str, settings: PublicAccessBlock) -> impl Future<Output = PortResult<()>> + Send;
-    fn get_bucket_acl(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<BucketAcl>> + Send;
+    fn get_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<Option<PublicAccessBlock>>> + Send;
+    fn put_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+        settings: PublicAccessBlock,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    fn get_bucket_acl(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<BucketAcl>> + Send;
     /// Canned ACL `private`. Fails with code `AccessControlListNotSupported` when ACLs are disabled.
-    fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<()>> + Send;
+    fn put_bucket_acl_private(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
     /// `None` when the bucket has no policy.
-    fn get_bucket_policy(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
-    fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> impl Future<Output = PortResult<()>> + Send;
-    fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> impl Future<Output = PortResult<()>> + Send;
+    fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    fn put_bucket_policy(
+        &self,
+        bucket: &str,
+        owner: &str,
+        document: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    fn delete_bucket_policy(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// Everything a playbook may use in a member account.
@@ -152,7 +230,10 @@ pub trait FindingsPort: Send + Sync {
 
 /// Telling the team (SNS).
 pub trait NotifyPort: Send + Sync {
-    fn notify(&self, notices: &[crate::notify::Notice]) -> impl Future<Output = PortResult<()>> + Send;
+    fn notify(
+        &self,
+        notices: &[crate::notify::Notice],
+    ) -> impl Future<Output = PortResult<()>> + Send;
 }
 
 /// Reaching a member account: a session for the account (assumed spoke role), ports for the region.

@@ -11,16 +11,29 @@ use crate::catalogue::{PlaybookSpec, Trigger, CATALOGUE};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Target {
-    IamPrincipal { principal: PrincipalKind, name: String, access_key_id: Option<String>, principal_id: Option<String> },
-    Bucket { name: String, owner_account: Option<String> },
+    IamPrincipal {
+        principal: PrincipalKind,
+        name: String,
+        access_key_id: Option<String>,
+        principal_id: Option<String>,
+    },
+    Bucket {
+        name: String,
+        owner_account: Option<String>,
+    },
 }
 
 impl Target {
     /// A short display form: `user/alice`, `role/app`, `root`, `bucket/name`.
     pub fn label(&self) -> String {
         match self {
-            Target::IamPrincipal { principal: PrincipalKind::Root, .. } => "root".into(),
-            Target::IamPrincipal { principal, name, .. } => format!("{}/{name}", principal.as_str()),
+            Target::IamPrincipal {
+                principal: PrincipalKind::Root,
+                ..
+            } => "root".into(),
+            Target::IamPrincipal {
+                principal, name, ..
+            } => format!("{}/{name}", principal.as_str()),
             Target::Bucket { name, .. } => format!("bucket/{name}"),
         }
     }
@@ -59,8 +72,14 @@ pub enum RouteKey {
 
 #[derive(Debug)]
 pub enum Route {
-    Playbook { spec: &'static PlaybookSpec, key: RouteKey },
-    NoPlaybook { key: Option<RouteKey>, reason: String },
+    Playbook {
+        spec: &'static PlaybookSpec,
+        key: RouteKey,
+    },
+    NoPlaybook {
+        key: Option<RouteKey>,
+        reason: String,
+    },
 }
 
 /// The control id: consolidated `SecurityControlId`, else the legacy per-standard `ControlId`.
@@ -88,13 +107,18 @@ pub fn guardduty_type(finding: &Finding) -> Option<String> {
         let tail = t.rsplit('/').next()?;
         let (purpose, rest) = tail.split_once(':')?;
         let (resource, name) = rest.split_once('-')?;
-        (!purpose.is_empty() && !resource.is_empty() && !name.is_empty()).then(|| format!("{purpose}:{resource}/{name}"))
+        (!purpose.is_empty() && !resource.is_empty() && !name.is_empty())
+            .then(|| format!("{purpose}:{resource}/{name}"))
     })
 }
 
 /// The resource type of a canonical GuardDuty type (`IAMUser` in `Recon:IAMUser/TorIPCaller`).
 fn guardduty_resource_type(canonical: &str) -> Option<&str> {
-    canonical.split_once(':')?.1.split_once('/').map(|(resource, _)| resource)
+    canonical
+        .split_once(':')?
+        .1
+        .split_once('/')
+        .map(|(resource, _)| resource)
 }
 
 fn config_rule_matches(deployed: &str, managed: &str) -> bool {
@@ -108,7 +132,12 @@ pub fn route(finding: &Finding) -> Route {
     let key = if finding.is_guardduty() {
         match guardduty_type(finding) {
             Some(t) => RouteKey::GuardDuty(t),
-            None => return Route::NoPlaybook { key: None, reason: "GuardDuty finding without a recognisable finding type in Types".into() },
+            None => {
+                return Route::NoPlaybook {
+                    key: None,
+                    reason: "GuardDuty finding without a recognisable finding type in Types".into(),
+                }
+            }
         }
     } else if let Some(id) = control_id(finding) {
         RouteKey::Control(id)
@@ -117,16 +146,23 @@ pub fn route(finding: &Finding) -> Route {
     } else {
         return Route::NoPlaybook {
             key: None,
-            reason: "finding names no control id, Config rule or GuardDuty type Riposte can route".into(),
+            reason: "finding names no control id, Config rule or GuardDuty type Riposte can route"
+                .into(),
         };
     };
     let answers = |trigger: &Trigger| match (trigger, &key) {
         (Trigger::Control(c), RouteKey::Control(id)) => c == id,
         (Trigger::ConfigRule(rule), RouteKey::ConfigRule(name)) => config_rule_matches(name, rule),
-        (Trigger::GuardDutyResourceType(kind), RouteKey::GuardDuty(t)) => guardduty_resource_type(t) == Some(kind),
+        (Trigger::GuardDutyResourceType(kind), RouteKey::GuardDuty(t)) => {
+            guardduty_resource_type(t) == Some(kind)
+        }
         _ => false,
     };
-    match CATALOGUE.iter().copied().find(|spec| spec.triggers.iter().any(answers)) {
+    match CATALOGUE
+        .iter()
+        .copied()
+        .find(|spec| spec.triggers.iter().any(answers))
+    {
         Some(spec) => Route::Playbook { spec, key },
         None => {
             let reason = match &key {
@@ -134,7 +170,10 @@ pub fn route(finding: &Finding) -> Route {
                 RouteKey::ConfigRule(rule) => format!("no playbook for Config rule {rule}"),
                 RouteKey::GuardDuty(t) => format!("no playbook for GuardDuty finding type {t}"),
             };
-            Route::NoPlaybook { key: Some(key), reason }
+            Route::NoPlaybook {
+                key: Some(key),
+                reason,
+            }
         }
     }
 }

@@ -3,7 +3,12 @@ use crate::event::{decode, tests::fixture};
 
 fn findings(name: &str) -> Vec<Finding> {
     decode(&fixture(name))
-        .map(|m| m.into_iter().filter_map(|m| m.content.ok()).flat_map(|c| c.findings.into_iter().flatten()).collect())
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|m| m.content.ok())
+                .flat_map(|c| c.findings.into_iter().flatten())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -27,20 +32,59 @@ fn guardduty(t: &str) -> Option<RouteKey> {
 #[test]
 fn real_samples_route_to_the_right_playbook() {
     let table: Vec<(&str, Vec<(Option<&str>, Option<RouteKey>)>)> = vec![
-        ("finding-control-s3-8.json", vec![(Some("public-bucket"), control("S3.8"))]),
-        ("finding-control-s3-2-resolved.json", vec![(Some("public-bucket"), control("S3.2"))]),
+        (
+            "finding-control-s3-8.json",
+            vec![(Some("public-bucket"), control("S3.8"))],
+        ),
+        (
+            "finding-control-s3-2-resolved.json",
+            vec![(Some("public-bucket"), control("S3.2"))],
+        ),
         ("finding-control-s3-4.json", vec![(None, control("S3.4"))]),
-        ("finding-control-s3-12-consolidated.json", vec![(None, control("S3.12"))]),
-        ("finding-control-s3-1-account-level.json", vec![(None, control("S3.1"))]),
-        ("finding-docs-fsbp-cloudtrail-2.json", vec![(None, control("CloudTrail.2"))]),
-        ("finding-docs-cis-1-2-0-rule-2-7.json", vec![(None, control("CloudTrail.2"))]),
-        ("sh-imported-control-ec2-7.json", vec![(None, control("EC2.7"))]),
-        ("sh-imported-cis-1-4-access-keys-warning.json", vec![(None, None)]),
-        ("sh-custom-action-guardduty-iam-consolelogin.json", vec![(Some("credential-compromise"), guardduty("UnauthorizedAccess:IAMUser/ConsoleLogin"))]),
-        ("finding-docs-guardduty-ssh-bruteforce.json", vec![(None, guardduty("UnauthorizedAccess:EC2/SSHBruteForce"))]),
+        (
+            "finding-control-s3-12-consolidated.json",
+            vec![(None, control("S3.12"))],
+        ),
+        (
+            "finding-control-s3-1-account-level.json",
+            vec![(None, control("S3.1"))],
+        ),
+        (
+            "finding-docs-fsbp-cloudtrail-2.json",
+            vec![(None, control("CloudTrail.2"))],
+        ),
+        (
+            "finding-docs-cis-1-2-0-rule-2-7.json",
+            vec![(None, control("CloudTrail.2"))],
+        ),
+        (
+            "sh-imported-control-ec2-7.json",
+            vec![(None, control("EC2.7"))],
+        ),
+        (
+            "sh-imported-cis-1-4-access-keys-warning.json",
+            vec![(None, None)],
+        ),
+        (
+            "sh-custom-action-guardduty-iam-consolelogin.json",
+            vec![(
+                Some("credential-compromise"),
+                guardduty("UnauthorizedAccess:IAMUser/ConsoleLogin"),
+            )],
+        ),
+        (
+            "finding-docs-guardduty-ssh-bruteforce.json",
+            vec![(None, guardduty("UnauthorizedAccess:EC2/SSHBruteForce"))],
+        ),
         (
             "finding-guardduty-2018-tor-and-recon-iamuser-pair.json",
-            vec![(None, guardduty("UnauthorizedAccess:EC2/TorIPCaller")), (Some("credential-compromise"), guardduty("Recon:IAMUser/MaliciousIPCaller"))],
+            vec![
+                (None, guardduty("UnauthorizedAccess:EC2/TorIPCaller")),
+                (
+                    Some("credential-compromise"),
+                    guardduty("Recon:IAMUser/MaliciousIPCaller"),
+                ),
+            ],
         ),
     ];
     for (name, expected) in table {
@@ -48,28 +92,44 @@ fn real_samples_route_to_the_right_playbook() {
     }
     let placebo = routed("api-getfindings-guardduty-iam-accesskeys-placebo.json");
     assert_eq!(placebo.len(), 5);
-    assert!(placebo.iter().all(|(p, _)| *p == Some("credential-compromise")));
+    assert!(placebo
+        .iter()
+        .all(|(p, _)| *p == Some("credential-compromise")));
 }
 
 #[test]
 fn the_consolidated_control_id_wins_over_the_legacy_one() {
     let mut finding = findings("finding-control-s3-8.json").remove(0);
-    finding.compliance = Some(crate::asff::Compliance { status: Some("FAILED".into()), security_control_id: Some("S3.2".into()) });
+    finding.compliance = Some(crate::asff::Compliance {
+        status: Some("FAILED".into()),
+        security_control_id: Some("S3.2".into()),
+    });
     assert_eq!(control_id(&finding).as_deref(), Some("S3.2"));
 }
 
 #[test]
 fn config_rule_names_route_with_and_without_deployment_suffixes() {
     let mut finding = findings("finding-control-s3-8.json").remove(0);
-    finding.compliance = Some(crate::asff::Compliance { status: Some("FAILED".into()), security_control_id: None });
+    finding.compliance = Some(crate::asff::Compliance {
+        status: Some("FAILED".into()),
+        security_control_id: None,
+    });
     finding.product_fields.clear();
     for (rule, expected) in [
         ("s3-bucket-public-read-prohibited", Some("public-bucket")),
-        ("securityhub-s3-bucket-public-write-prohibited-a1b2c3", Some("public-bucket")),
-        ("s3-bucket-public-read-prohibited-conformance-pack-x", Some("public-bucket")),
+        (
+            "securityhub-s3-bucket-public-write-prohibited-a1b2c3",
+            Some("public-bucket"),
+        ),
+        (
+            "s3-bucket-public-read-prohibited-conformance-pack-x",
+            Some("public-bucket"),
+        ),
         ("s3-bucket-ssl-requests-only", None),
     ] {
-        finding.product_fields.insert("aws/config/ConfigRuleName".into(), rule.into());
+        finding
+            .product_fields
+            .insert("aws/config/ConfigRuleName".into(), rule.into());
         let got = match route(&finding) {
             Route::Playbook { spec, .. } => Some(spec.id),
             Route::NoPlaybook { .. } => None,

@@ -68,11 +68,21 @@ impl WriteBack {
         let mut fields = BTreeMap::new();
         fields.insert(FIELD_STATUS.to_owned(), status.as_str().to_owned());
         if let Some(playbook) = playbook {
-            fields.insert(FIELD_PLAYBOOK.to_owned(), truncate(playbook, MAX_FIELD_VALUE_CHARS));
+            fields.insert(
+                FIELD_PLAYBOOK.to_owned(),
+                truncate(playbook, MAX_FIELD_VALUE_CHARS),
+            );
         }
         fields.insert(FIELD_RUN.to_owned(), truncate(run, MAX_FIELD_VALUE_CHARS));
-        let note = format!("Riposte {}: {summary} (run {run}; details in the audit log)", status.as_str());
-        Self { workflow_status: status.workflow().to_owned(), note: truncate(&note, MAX_NOTE_CHARS), fields }
+        let note = format!(
+            "Riposte {}: {summary} (run {run}; details in the audit log)",
+            status.as_str()
+        );
+        Self {
+            workflow_status: status.workflow().to_owned(),
+            note: truncate(&note, MAX_NOTE_CHARS),
+            fields,
+        }
     }
 
     /// True when the finding already carries this outcome: writing it again would only emit another
@@ -97,7 +107,9 @@ pub fn group(items: Vec<(FindingRef, WriteBack)>) -> Vec<(WriteBack, Vec<Finding
     groups
         .into_iter()
         .flat_map(|(payload, refs)| {
-            refs.chunks(MAX_FINDINGS_PER_CALL).map(|chunk| (payload.clone(), chunk.to_vec())).collect::<Vec<_>>()
+            refs.chunks(MAX_FINDINGS_PER_CALL)
+                .map(|chunk| (payload.clone(), chunk.to_vec()))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -107,20 +119,45 @@ mod tests {
     use super::*;
 
     fn finding_ref(i: usize) -> FindingRef {
-        FindingRef { id: format!("f-{i}"), product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into() }
+        FindingRef {
+            id: format!("f-{i}"),
+            product_arn: "arn:aws:securityhub:us-east-1::product/aws/securityhub".into(),
+        }
     }
 
     #[test]
     fn identical_payloads_share_calls_of_at_most_one_hundred() {
-        let done = WriteBack::new(RiposteStatus::Remediated, Some("public-bucket"), "run-1", "remediated");
-        let failed = WriteBack::new(RiposteStatus::Failed, Some("public-bucket"), "run-1", "could not assume the spoke role");
+        let done = WriteBack::new(
+            RiposteStatus::Remediated,
+            Some("public-bucket"),
+            "run-1",
+            "remediated",
+        );
+        let failed = WriteBack::new(
+            RiposteStatus::Failed,
+            Some("public-bucket"),
+            "run-1",
+            "could not assume the spoke role",
+        );
         let mut items: Vec<_> = (0..250).map(|i| (finding_ref(i), done.clone())).collect();
         items.push((finding_ref(999), failed.clone()));
         items.push((finding_ref(0), done.clone()));
         let calls = group(items);
-        let sizes: Vec<_> = calls.iter().map(|(p, r)| (p.workflow_status.clone(), r.len())).collect();
-        assert_eq!(sizes.iter().filter(|(w, _)| w == "RESOLVED").map(|(_, n)| *n).sum::<usize>(), 250);
-        assert!(calls.iter().all(|(_, refs)| refs.len() <= MAX_FINDINGS_PER_CALL));
+        let sizes: Vec<_> = calls
+            .iter()
+            .map(|(p, r)| (p.workflow_status.clone(), r.len()))
+            .collect();
+        assert_eq!(
+            sizes
+                .iter()
+                .filter(|(w, _)| w == "RESOLVED")
+                .map(|(_, n)| *n)
+                .sum::<usize>(),
+            250
+        );
+        assert!(calls
+            .iter()
+            .all(|(_, refs)| refs.len() <= MAX_FINDINGS_PER_CALL));
         assert_eq!(calls.len(), 4);
     }
 
@@ -129,7 +166,10 @@ mod tests {
         let long = "x".repeat(5000);
         let payload = WriteBack::new(RiposteStatus::Failed, Some(&long), &long, &long);
         assert!(payload.note.chars().count() <= MAX_NOTE_CHARS);
-        assert!(payload.fields.values().all(|v| v.chars().count() <= MAX_FIELD_VALUE_CHARS));
+        assert!(payload
+            .fields
+            .values()
+            .all(|v| v.chars().count() <= MAX_FIELD_VALUE_CHARS));
         assert!(payload.fields.len() <= 50);
         assert_eq!(payload.workflow_status, "NOTIFIED");
     }

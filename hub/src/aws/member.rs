@@ -21,7 +21,9 @@ pub struct MemberClients {
 impl MemberClients {
     /// `path_style` is needed when an endpoint override (a local emulator) serves S3.
     pub fn new(config: &aws_config::SdkConfig, path_style: bool) -> Self {
-        let s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build();
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(path_style)
+            .build();
         Self {
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3),
@@ -35,7 +37,9 @@ fn decode_document(document: &str) -> String {
     if document.trim_start().starts_with('{') {
         return document.to_owned();
     }
-    percent_encoding::percent_decode_str(document).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Run one call, map its error, log it.
@@ -60,55 +64,124 @@ fn absent_as_none<T>(result: PortResult<T>, codes: &[&str]) -> PortResult<Option
 impl IamPort for MemberClients {
     async fn list_access_keys(&self, user: &str) -> PortResult<Vec<AccessKey>> {
         // A user has at most two access keys: one page.
-        let out = call!("iam:ListAccessKeys", user, self.iam.list_access_keys().user_name(user).send())?;
+        let out = call!(
+            "iam:ListAccessKeys",
+            user,
+            self.iam.list_access_keys().user_name(user).send()
+        )?;
         Ok(out
             .access_key_metadata()
             .iter()
-            .filter_map(|k| Some(AccessKey { id: k.access_key_id()?.to_owned(), active: k.status() == Some(&StatusType::Active) }))
+            .filter_map(|k| {
+                Some(AccessKey {
+                    id: k.access_key_id()?.to_owned(),
+                    active: k.status() == Some(&StatusType::Active),
+                })
+            })
             .collect())
     }
     async fn deactivate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
-        let request = self.iam.update_access_key().user_name(user).access_key_id(key_id).status(StatusType::Inactive);
+        let request = self
+            .iam
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(key_id)
+            .status(StatusType::Inactive);
         call!("iam:UpdateAccessKey", user, request.send()).map(|_| ())
     }
     async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> PortResult<()> {
-        let request = self.iam.put_user_policy().user_name(user).policy_name(name).policy_document(document);
+        let request = self
+            .iam
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .policy_document(document);
         call!("iam:PutUserPolicy", user, request.send()).map(|_| ())
     }
     async fn get_user_policy(&self, user: &str, name: &str) -> PortResult<Option<String>> {
-        let out = absent_as_none(call!("iam:GetUserPolicy", user, self.iam.get_user_policy().user_name(user).policy_name(name).send()), &["NoSuchEntity"])?;
+        let out = absent_as_none(
+            call!(
+                "iam:GetUserPolicy",
+                user,
+                self.iam
+                    .get_user_policy()
+                    .user_name(user)
+                    .policy_name(name)
+                    .send()
+            ),
+            &["NoSuchEntity"],
+        )?;
         Ok(out.map(|o| decode_document(o.policy_document())))
     }
     async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> PortResult<()> {
-        let request = self.iam.put_role_policy().role_name(role).policy_name(name).policy_document(document);
+        let request = self
+            .iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document);
         call!("iam:PutRolePolicy", role, request.send()).map(|_| ())
     }
     async fn get_role_policy(&self, role: &str, name: &str) -> PortResult<Option<String>> {
-        let out = absent_as_none(call!("iam:GetRolePolicy", role, self.iam.get_role_policy().role_name(role).policy_name(name).send()), &["NoSuchEntity"])?;
+        let out = absent_as_none(
+            call!(
+                "iam:GetRolePolicy",
+                role,
+                self.iam
+                    .get_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .send()
+            ),
+            &["NoSuchEntity"],
+        )?;
         Ok(out.map(|o| decode_document(o.policy_document())))
     }
 }
 
 impl SecretsPort for MemberClients {
-    async fn list_linked_secrets(&self, tag_key: &str, user: &str) -> PortResult<Vec<LinkedSecret>> {
+    async fn list_linked_secrets(
+        &self,
+        tag_key: &str,
+        user: &str,
+    ) -> PortResult<Vec<LinkedSecret>> {
         let mut secrets = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let request = self
                 .secrets
                 .list_secrets()
-                .filters(Filter::builder().key(FilterNameStringType::TagKey).values(tag_key).build())
-                .filters(Filter::builder().key(FilterNameStringType::TagValue).values(user).build())
+                .filters(
+                    Filter::builder()
+                        .key(FilterNameStringType::TagKey)
+                        .values(tag_key)
+                        .build(),
+                )
+                .filters(
+                    Filter::builder()
+                        .key(FilterNameStringType::TagValue)
+                        .values(user)
+                        .build(),
+                )
                 .set_next_token(token.take());
             let out = call!("secretsmanager:ListSecrets", user, request.send())?;
             // The two filters match independently: keep secrets whose tag `tag_key` really is `user`.
-            secrets.extend(out.secret_list().iter().filter(|s| s.tags().iter().any(|t| t.key() == Some(tag_key) && t.value() == Some(user))).filter_map(|s| {
-                Some(LinkedSecret {
-                    arn: s.arn()?.to_owned(),
-                    name: s.name().unwrap_or_default().to_owned(),
-                    rotation_enabled: s.rotation_enabled().unwrap_or(false),
-                })
-            }));
+            secrets.extend(
+                out.secret_list()
+                    .iter()
+                    .filter(|s| {
+                        s.tags()
+                            .iter()
+                            .any(|t| t.key() == Some(tag_key) && t.value() == Some(user))
+                    })
+                    .filter_map(|s| {
+                        Some(LinkedSecret {
+                            arn: s.arn()?.to_owned(),
+                            name: s.name().unwrap_or_default().to_owned(),
+                            rotation_enabled: s.rotation_enabled().unwrap_or(false),
+                        })
+                    }),
+            );
             match out.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
                 _ => return Ok(secrets),
@@ -116,65 +189,155 @@ impl SecretsPort for MemberClients {
         }
     }
     async fn rotate_secret(&self, arn: &str) -> PortResult<()> {
-        call!("secretsmanager:RotateSecret", arn, self.secrets.rotate_secret().secret_id(arn).send()).map(|_| ())
+        call!(
+            "secretsmanager:RotateSecret",
+            arn,
+            self.secrets.rotate_secret().secret_id(arn).send()
+        )
+        .map(|_| ())
     }
 }
 
 impl S3Port for MemberClients {
-    async fn get_bucket_tags(&self, bucket: &str, owner: &str) -> PortResult<BTreeMap<String, String>> {
-        let request = self.s3.get_bucket_tagging().bucket(bucket).expected_bucket_owner(owner);
-        let out = absent_as_none(call!("s3:GetBucketTagging", bucket, request.send()), &["NoSuchTagSet"])?;
-        Ok(out.map(|o| o.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()).unwrap_or_default())
+    async fn get_bucket_tags(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<BTreeMap<String, String>> {
+        let request = self
+            .s3
+            .get_bucket_tagging()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
+        let out = absent_as_none(
+            call!("s3:GetBucketTagging", bucket, request.send()),
+            &["NoSuchTagSet"],
+        )?;
+        Ok(out
+            .map(|o| {
+                o.tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
-    async fn get_public_access_block(&self, bucket: &str, owner: &str) -> PortResult<Option<PublicAccessBlock>> {
-        let request = self.s3.get_public_access_block().bucket(bucket).expected_bucket_owner(owner);
-        let out = absent_as_none(call!("s3:GetBucketPublicAccessBlock", bucket, request.send()), &["NoSuchPublicAccessBlockConfiguration"])?;
-        Ok(out.and_then(|o| o.public_access_block_configuration().cloned()).map(|c| PublicAccessBlock {
-            block_public_acls: c.block_public_acls().unwrap_or(false),
-            ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-            block_public_policy: c.block_public_policy().unwrap_or(false),
-            restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-        }))
+    async fn get_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<Option<PublicAccessBlock>> {
+        let request = self
+            .s3
+            .get_public_access_block()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
+        let out = absent_as_none(
+            call!("s3:GetBucketPublicAccessBlock", bucket, request.send()),
+            &["NoSuchPublicAccessBlockConfiguration"],
+        )?;
+        Ok(out
+            .and_then(|o| o.public_access_block_configuration().cloned())
+            .map(|c| PublicAccessBlock {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            }))
     }
-    async fn put_public_access_block(&self, bucket: &str, owner: &str, settings: PublicAccessBlock) -> PortResult<()> {
+    async fn put_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+        settings: PublicAccessBlock,
+    ) -> PortResult<()> {
         let configuration = PublicAccessBlockConfiguration::builder()
             .block_public_acls(settings.block_public_acls)
             .ignore_public_acls(settings.ignore_public_acls)
             .block_public_policy(settings.block_public_policy)
             .restrict_public_buckets(settings.restrict_public_buckets)
             .build();
-        let request = self.s3.put_public_access_block().bucket(bucket).expected_bucket_owner(owner).public_access_block_configuration(configuration);
+        let request = self
+            .s3
+            .put_public_access_block()
+            .bucket(bucket)
+            .expected_bucket_owner(owner)
+            .public_access_block_configuration(configuration);
         call!("s3:PutBucketPublicAccessBlock", bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
-        let out = call!("s3:GetBucketAcl", bucket, self.s3.get_bucket_acl().bucket(bucket).expected_bucket_owner(owner).send())?;
+        let out = call!(
+            "s3:GetBucketAcl",
+            bucket,
+            self.s3
+                .get_bucket_acl()
+                .bucket(bucket)
+                .expected_bucket_owner(owner)
+                .send()
+        )?;
         let grants = out
             .grants()
             .iter()
             .filter_map(|g| {
                 let grantee = g.grantee()?;
                 let kind = GranteeType::as_str(grantee.r#type()).to_owned();
-                let who = grantee.uri().or(grantee.id()).or(grantee.email_address()).unwrap_or_default().to_owned();
-                Some(AclGrant { grantee_type: kind, grantee: who, permission: g.permission().map(|p| p.as_str().to_owned()).unwrap_or_default() })
+                let who = grantee
+                    .uri()
+                    .or(grantee.id())
+                    .or(grantee.email_address())
+                    .unwrap_or_default()
+                    .to_owned();
+                Some(AclGrant {
+                    grantee_type: kind,
+                    grantee: who,
+                    permission: g
+                        .permission()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_default(),
+                })
             })
             .collect();
-        Ok(BucketAcl { owner_id: out.owner().and_then(|o| o.id()).map(str::to_owned), grants })
+        Ok(BucketAcl {
+            owner_id: out.owner().and_then(|o| o.id()).map(str::to_owned),
+            grants,
+        })
     }
     async fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> PortResult<()> {
-        let request = self.s3.put_bucket_acl().bucket(bucket).expected_bucket_owner(owner).acl(BucketCannedAcl::Private);
+        let request = self
+            .s3
+            .put_bucket_acl()
+            .bucket(bucket)
+            .expected_bucket_owner(owner)
+            .acl(BucketCannedAcl::Private);
         call!("s3:PutBucketAcl", bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {
-        let request = self.s3.get_bucket_policy().bucket(bucket).expected_bucket_owner(owner);
-        let out = absent_as_none(call!("s3:GetBucketPolicy", bucket, request.send()), &["NoSuchBucketPolicy"])?;
+        let request = self
+            .s3
+            .get_bucket_policy()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
+        let out = absent_as_none(
+            call!("s3:GetBucketPolicy", bucket, request.send()),
+            &["NoSuchBucketPolicy"],
+        )?;
         Ok(out.and_then(|o| o.policy().map(str::to_owned)))
     }
     async fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> PortResult<()> {
-        let request = self.s3.put_bucket_policy().bucket(bucket).expected_bucket_owner(owner).policy(document);
+        let request = self
+            .s3
+            .put_bucket_policy()
+            .bucket(bucket)
+            .expected_bucket_owner(owner)
+            .policy(document);
         call!("s3:PutBucketPolicy", bucket, request.send()).map(|_| ())
     }
     async fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<()> {
-        let request = self.s3.delete_bucket_policy().bucket(bucket).expected_bucket_owner(owner);
+        let request = self
+            .s3
+            .delete_bucket_policy()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
         call!("s3:DeleteBucketPolicy", bucket, request.send()).map(|_| ())
     }
 }

@@ -49,7 +49,12 @@ impl RefreshAt for CachedClients {
 
 struct UntilRefresh;
 impl<K, V: RefreshAt> Expiry<K, Arc<V>> for UntilRefresh {
-    fn expire_after_create(&self, _key: &K, value: &Arc<V>, created_at: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &K,
+        value: &Arc<V>,
+        created_at: Instant,
+    ) -> Option<Duration> {
         Some(value.refresh_at().saturating_duration_since(created_at))
     }
 }
@@ -68,15 +73,36 @@ pub struct SessionCache {
 impl SessionCache {
     /// `session_name` appears in member CloudTrail as the role session name (`riposte-<id>`).
     pub fn new(base: aws_config::SdkConfig, role_name: &str, session_name: &str) -> Self {
+        let sts = aws_sdk_sts::Client::new(&base);
+        Self::with_sts(base, sts, role_name, session_name)
+    }
+
+    /// The same over a given STS client (tests use a mocked one).
+    pub fn with_sts(
+        base: aws_config::SdkConfig,
+        sts: aws_sdk_sts::Client,
+        role_name: &str,
+        session_name: &str,
+    ) -> Self {
         let path_style = base.endpoint_url().is_some();
         Self {
-            sts: aws_sdk_sts::Client::new(&base),
+            sts,
             base,
             role_name: role_name.to_owned(),
-            session_name: session_name.chars().filter(|c| c.is_ascii_alphanumeric() || "=,.@-_".contains(*c)).take(64).collect(),
+            session_name: session_name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "=,.@-_".contains(*c))
+                .take(64)
+                .collect(),
             path_style,
-            sessions: Cache::builder().max_capacity(10_000).expire_after(UntilRefresh).build(),
-            clients: Cache::builder().max_capacity(10_000).expire_after(UntilRefresh).build(),
+            sessions: Cache::builder()
+                .max_capacity(10_000)
+                .expire_after(UntilRefresh)
+                .build(),
+            clients: Cache::builder()
+                .max_capacity(10_000)
+                .expire_after(UntilRefresh)
+                .build(),
             assume_role_calls: AtomicUsize::new(0),
         }
     }
@@ -87,7 +113,11 @@ impl SessionCache {
     }
 
     fn role_arn(&self, account: &AccountId, region: &Region) -> String {
-        format!("arn:{}:iam::{account}:role/{}", region.partition(), self.role_name)
+        format!(
+            "arn:{}:iam::{account}:role/{}",
+            region.partition(),
+            self.role_name
+        )
     }
 
     async fn session(&self, account: &AccountId, region: &Region) -> PortResult<Arc<Session>> {
@@ -107,11 +137,19 @@ impl SessionCache {
                     .await
                     .map_err(|e| port_error("sts:AssumeRole", e));
                 super::log_call("sts:AssumeRole", &role_arn, started, &result);
-                let credentials = result?
-                    .credentials
-                    .ok_or_else(|| PortError::new(PortErrorKind::Other, "sts:AssumeRole", None, "AssumeRole returned no credentials"))?;
-                let expires = SystemTime::try_from(credentials.expiration).unwrap_or_else(|_| SystemTime::now());
-                let lifetime = expires.duration_since(SystemTime::now()).unwrap_or_default();
+                let credentials = result?.credentials.ok_or_else(|| {
+                    PortError::new(
+                        PortErrorKind::Other,
+                        "sts:AssumeRole",
+                        None,
+                        "AssumeRole returned no credentials",
+                    )
+                })?;
+                let expires = SystemTime::try_from(credentials.expiration)
+                    .unwrap_or_else(|_| SystemTime::now());
+                let lifetime = expires
+                    .duration_since(SystemTime::now())
+                    .unwrap_or_default();
                 Ok(Arc::new(Session {
                     credentials: Credentials::new(
                         credentials.access_key_id,
@@ -143,10 +181,15 @@ impl SpokesPort for SessionCache {
                 let config = self
                     .base
                     .to_builder()
-                    .credentials_provider(SharedCredentialsProvider::new(session.credentials.clone()))
+                    .credentials_provider(SharedCredentialsProvider::new(
+                        session.credentials.clone(),
+                    ))
                     .region(aws_config::Region::new(region.as_str().to_owned()))
                     .build();
-                Arc::new(CachedClients { clients: MemberClients::new(&config, self.path_style), refresh_at: session.refresh_at })
+                Arc::new(CachedClients {
+                    clients: MemberClients::new(&config, self.path_style),
+                    refresh_at: session.refresh_at,
+                })
             })
             .await;
         Ok(Arc::new(cached.clients.clone()))

@@ -1,1 +1,205 @@
+//! The session cache and adapters over SDK clients faked with aws-smithy-mocks.
+
 use super::*;
+use aws_sdk_sts::operation::assume_role::{AssumeRoleError, AssumeRoleOutput};
+use aws_sdk_sts::types::Credentials as StsCredentials;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_types::DateTime;
+use riposte_shared::ids::FindingRef;
+use riposte_shared::ports::IamPort;
+
+fn base() -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build()
+}
+
+fn credentials() -> AssumeRoleOutput {
+    let expires = DateTime::from_secs(DateTime::from(SystemTime::now()).secs() + 3600);
+    AssumeRoleOutput::builder()
+        .credentials(
+            StsCredentials::builder()
+                .access_key_id("ASIAEXAMPLE")
+                .secret_access_key("secret")
+                .session_token("token")
+                .expiration(expires)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .build()
+}
+
+fn account(id: &str) -> AccountId {
+    AccountId::parse(id).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn region() -> Region {
+    Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn many_concurrent_findings_of_one_account_make_one_assume_role() {
+    let assume = mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(|r| {
+            r.role_arn()
+                .is_some_and(|a| a.ends_with(":role/SecurityAutomationRemediationRole"))
+                && r.source_identity() == Some("riposte")
+        })
+        .sequence()
+        .output(credentials)
+        .repeatedly()
+        .build();
+    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume]);
+    let cache = SessionCache::with_sts(
+        base(),
+        sts,
+        "SecurityAutomationRemediationRole",
+        "riposte-test",
+    );
+    let (a, b) = (account("111111111111"), account("222222222222"));
+    let calls = (0..20).map(|i| {
+        let target = if i % 4 == 0 { b.clone() } else { a.clone() };
+        let cache = &cache;
+        async move { cache.member(&target, &region()).await.map(|_| ()) }
+    });
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(assume.num_calls(), 2, "one AssumeRole per account");
+    assert_eq!(cache.assume_role_calls(), 2);
+    // Later findings of the same account reuse the cached session.
+    assert!(cache.member(&a, &region()).await.is_ok());
+    assert_eq!(assume.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn a_refused_assume_role_names_the_role_and_is_not_cached() {
+    let denied = mock!(aws_sdk_sts::Client::assume_role).then_error(|| {
+        AssumeRoleError::generic(
+            aws_sdk_sts::error::ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("not authorized to perform: sts:AssumeRole")
+                .build(),
+        )
+    });
+    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&denied]);
+    let cache = SessionCache::with_sts(
+        base(),
+        sts,
+        "SecurityAutomationRemediationRole",
+        "riposte-test",
+    );
+    let error = cache
+        .member(&account("333333333333"), &region())
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("must fail"));
+    assert_eq!(error.kind, PortErrorKind::Denied);
+    assert!(
+        error
+            .message
+            .contains("arn:aws:iam::333333333333:role/SecurityAutomationRemediationRole"),
+        "{}",
+        error.message
+    );
+    assert!(cache
+        .member(&account("333333333333"), &region())
+        .await
+        .is_err());
+    assert_eq!(
+        denied.num_calls(),
+        2,
+        "a failure is retried on the next finding, not cached"
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_iam_call_is_retried_by_the_sdk() {
+    let throttled = mock!(aws_sdk_iam::Client::update_access_key)
+        .sequence()
+        .http_status(400, Some("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>".into()))
+        .output(|| aws_sdk_iam::operation::update_access_key::UpdateAccessKeyOutput::builder().build())
+        .build();
+    let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&throttled], |c| c
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+        ));
+    let clients = MemberClients {
+        iam,
+        s3: mock_client!(aws_sdk_s3, []),
+        secrets: mock_client!(aws_sdk_secretsmanager, []),
+    };
+    assert_eq!(
+        clients.deactivate_access_key("alice", "AKIA1").await,
+        Ok(())
+    );
+    assert_eq!(throttled.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn unprocessed_findings_are_read_from_the_batch_update_response() {
+    use aws_sdk_securityhub::operation::batch_update_findings::BatchUpdateFindingsOutput;
+    use aws_sdk_securityhub::types::{
+        AwsSecurityFindingIdentifier, BatchUpdateFindingsUnprocessedFinding,
+    };
+    use riposte_shared::ports::FindingsPort;
+    use riposte_shared::writeback::{RiposteStatus, WriteBack};
+    let rule = mock!(aws_sdk_securityhub::Client::batch_update_findings)
+        .match_requests(|r| {
+            r.finding_identifiers().len() == 2
+                && r.note().and_then(|n| n.updated_by()) == Some("riposte")
+        })
+        .then_output(|| {
+            BatchUpdateFindingsOutput::builder()
+                .processed_findings(
+                    AwsSecurityFindingIdentifier::builder()
+                        .id("a")
+                        .product_arn("p")
+                        .build(),
+                )
+                .unprocessed_findings(
+                    BatchUpdateFindingsUnprocessedFinding::builder()
+                        .finding_identifier(
+                            AwsSecurityFindingIdentifier::builder()
+                                .id("b")
+                                .product_arn("p")
+                                .build(),
+                        )
+                        .error_code("FindingNotFound")
+                        .error_message("not found")
+                        .build(),
+                )
+                .build()
+        });
+    let hub = crate::aws::securityhub::SecurityHub::from_client(mock_client!(
+        aws_sdk_securityhub,
+        [&rule]
+    ));
+    let refs = [
+        FindingRef {
+            id: "a".into(),
+            product_arn: "p".into(),
+        },
+        FindingRef {
+            id: "b".into(),
+            product_arn: "p".into(),
+        },
+    ];
+    let unprocessed = hub
+        .update_findings(
+            &refs,
+            &WriteBack::new(
+                RiposteStatus::Remediated,
+                Some("public-bucket"),
+                "r-1",
+                "ok",
+            ),
+        )
+        .await;
+    let unprocessed = unprocessed.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unprocessed.len(), 1);
+    assert_eq!(unprocessed[0].finding.id, "b");
+    assert_eq!(unprocessed[0].code, "FindingNotFound");
+}

@@ -18,7 +18,10 @@ pub struct Sns {
 
 impl Sns {
     pub fn new(config: &aws_config::SdkConfig, topic_arn: &str) -> Self {
-        Self { client: aws_sdk_sns::Client::new(config), topic_arn: topic_arn.to_owned() }
+        Self {
+            client: aws_sdk_sns::Client::new(config),
+            topic_arn: topic_arn.to_owned(),
+        }
     }
 }
 
@@ -36,7 +39,9 @@ impl NotifyPort for Sns {
                         .message_structure("json")
                         .subject(notify::subject(n))
                         .build()
-                        .map_err(|e| PortError::new(PortErrorKind::Other, "sns:Publish", None, e.to_string()))
+                        .map_err(|e| {
+                            PortError::new(PortErrorKind::Other, "sns:Publish", None, e.to_string())
+                        })
                 })
                 .collect::<PortResult<Vec<_>>>()?;
             let started = Instant::now();
@@ -49,12 +54,22 @@ impl NotifyPort for Sns {
                 .await
                 .map_err(|e| port_error("sns:Publish", e));
             log_call("sns:Publish", &self.topic_arn, started, &result);
-            failures.extend(result?.failed().iter().map(|f| format!("{}: {}", f.code(), f.message().unwrap_or_default())));
+            failures.extend(
+                result?
+                    .failed()
+                    .iter()
+                    .map(|f| format!("{}: {}", f.code(), f.message().unwrap_or_default())),
+            );
         }
         if failures.is_empty() {
             Ok(())
         } else {
-            Err(PortError::new(PortErrorKind::Other, "sns:Publish", None, failures.join("; ")))
+            Err(PortError::new(
+                PortErrorKind::Other,
+                "sns:Publish",
+                None,
+                failures.join("; "),
+            ))
         }
     }
 }

@@ -22,7 +22,11 @@ fn ctx() -> RunContext {
 
 fn secret(name: &str, user: &str, rotation: bool) -> FakeSecret {
     FakeSecret {
-        secret: LinkedSecret { arn: format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{name}"), name: name.into(), rotation_enabled: rotation },
+        secret: LinkedSecret {
+            arn: format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{name}"),
+            name: name.into(),
+            rotation_enabled: rotation,
+        },
         tags: BTreeMap::from([(TAG.to_string(), user.to_string())]),
         rotations: 0,
     }
@@ -32,16 +36,46 @@ fn account() -> FakeAccount {
     let mut state = FakeState::default();
     state.users.insert(
         "ci-deployer".into(),
-        FakeUser { keys: vec![AccessKey { id: "AKIA1".into(), active: true }, AccessKey { id: "AKIA2".into(), active: true }], ..Default::default() },
+        FakeUser {
+            keys: vec![
+                AccessKey {
+                    id: "AKIA1".into(),
+                    active: true,
+                },
+                AccessKey {
+                    id: "AKIA2".into(),
+                    active: true,
+                },
+            ],
+            ..Default::default()
+        },
     );
-    state.users.insert("bystander".into(), FakeUser { keys: vec![AccessKey { id: "AKIA3".into(), active: true }], ..Default::default() });
+    state.users.insert(
+        "bystander".into(),
+        FakeUser {
+            keys: vec![AccessKey {
+                id: "AKIA3".into(),
+                active: true,
+            }],
+            ..Default::default()
+        },
+    );
     state.roles.insert("app-role".into(), BTreeMap::new());
-    state.secrets = vec![secret("api-token", "ci-deployer", true), secret("legacy", "ci-deployer", false), secret("other", "bystander", true)];
+    state.secrets = vec![
+        secret("api-token", "ci-deployer", true),
+        secret("legacy", "ci-deployer", false),
+        secret("other", "bystander", true),
+    ];
     FakeAccount::new(state)
 }
 
 fn user(name: &str) -> Target {
-    Target::IamPrincipal { principal: PrincipalKind::User, name: name.into(), access_key_id: None, principal_id: None }
+    Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: name.into(),
+        access_key_id: None,
+        principal_id: None,
+    }
 }
 
 #[test]
@@ -51,15 +85,27 @@ fn a_user_with_two_active_keys_ends_with_both_inactive_denied_and_its_secret_rot
     assert_eq!(report.outcome, PlaybookOutcome::Remediated);
     fake.with_state(|s| {
         assert!(s.users["ci-deployer"].keys.iter().all(|k| !k.active));
-        assert!(s.users["ci-deployer"].policies.contains_key(DENY_ALL_POLICY));
-        assert!(s.users["bystander"].keys[0].active, "another user's key is untouched");
+        assert!(s.users["ci-deployer"]
+            .policies
+            .contains_key(DENY_ALL_POLICY));
+        assert!(
+            s.users["bystander"].keys[0].active,
+            "another user's key is untouched"
+        );
         let rotations: Vec<u32> = s.secrets.iter().map(|x| x.rotations).collect();
         assert_eq!(rotations, vec![1, 0, 0]);
     });
     assert_eq!(report.manual.len(), 1);
     assert!(report.manual[0].contains("legacy") && report.manual[0].contains("no rotation"));
-    let priors: Vec<_> = report.steps.iter().filter_map(|s| s.prior.clone()).collect();
-    assert!(priors.iter().any(|p| p["access_key_id"] == "AKIA1") && priors.iter().any(|p| p["access_key_id"] == "AKIA2"));
+    let priors: Vec<_> = report
+        .steps
+        .iter()
+        .filter_map(|s| s.prior.clone())
+        .collect();
+    assert!(
+        priors.iter().any(|p| p["access_key_id"] == "AKIA1")
+            && priors.iter().any(|p| p["access_key_id"] == "AKIA2")
+    );
 }
 
 #[test]
@@ -70,44 +116,84 @@ fn running_twice_converges_and_changes_nothing_the_second_time() {
     let second = block_on(run(&fake, &ctx(), &user("ci-deployer")));
     let second_calls = &fake.calls()[before..];
     assert_eq!(second.outcome, PlaybookOutcome::Remediated);
-    assert!(!second_calls.iter().any(|c| c == "iam:UpdateAccessKey" || c == "iam:PutUserPolicy"), "{second_calls:?}");
+    assert!(
+        !second_calls
+            .iter()
+            .any(|c| c == "iam:UpdateAccessKey" || c == "iam:PutUserPolicy"),
+        "{second_calls:?}"
+    );
 }
 
 #[test]
 fn access_denied_on_one_key_still_reports_the_other_steps() {
     let fake = account();
-    fake.fail("iam:UpdateAccessKey", PortErrorKind::Denied, "AccessDenied", Some(1));
+    fake.fail(
+        "iam:UpdateAccessKey",
+        PortErrorKind::Denied,
+        "AccessDenied",
+        Some(1),
+    );
     let report = block_on(run(&fake, &ctx(), &user("ci-deployer")));
-    assert!(matches!(&report.outcome, PlaybookOutcome::Failed { reason } if reason.contains("AccessDenied")));
-    let outcomes: Vec<_> = report.steps.iter().map(|s| (s.step.as_str(), s.outcome)).collect();
+    assert!(
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason } if reason.contains("AccessDenied"))
+    );
+    let outcomes: Vec<_> = report
+        .steps
+        .iter()
+        .map(|s| (s.step.as_str(), s.outcome))
+        .collect();
     assert!(outcomes.contains(&("deactivate-key", StepOutcome::Failed)));
     assert!(outcomes.contains(&("deactivate-key", StepOutcome::Done)));
     assert!(outcomes.contains(&("deny-all", StepOutcome::Done)));
-    fake.with_state(|s| assert!(s.users["ci-deployer"].policies.contains_key(DENY_ALL_POLICY)));
+    fake.with_state(|s| {
+        assert!(s.users["ci-deployer"]
+            .policies
+            .contains_key(DENY_ALL_POLICY))
+    });
 }
 
 #[test]
 fn an_assumed_role_gets_its_older_sessions_revoked_once() {
     let fake = account();
-    let role = Target::IamPrincipal { principal: PrincipalKind::AssumedRole, name: "app-role".into(), access_key_id: Some("ASIA1".into()), principal_id: None };
+    let role = Target::IamPrincipal {
+        principal: PrincipalKind::AssumedRole,
+        name: "app-role".into(),
+        access_key_id: Some("ASIA1".into()),
+        principal_id: None,
+    };
     let first = block_on(run(&fake, &ctx(), &role));
     assert_eq!(first.outcome, PlaybookOutcome::Remediated);
-    let document = fake.with_state(|s| s.roles["app-role"].get(REVOKE_SESSIONS_POLICY).cloned()).unwrap_or_default();
+    let document = fake
+        .with_state(|s| s.roles["app-role"].get(REVOKE_SESSIONS_POLICY).cloned())
+        .unwrap_or_default();
     let document: Value = serde_json::from_str(&document).unwrap_or_default();
-    assert_eq!(document["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"], "2026-11-25T12:00:00Z");
+    assert_eq!(
+        document["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"],
+        "2026-11-25T12:00:00Z"
+    );
     assert_eq!(document["Statement"][0]["Effect"], "Deny");
     // A later duplicate delivery keeps the earlier cutoff: it already covers the stolen sessions.
-    let later = RunContext { now: datetime!(2026-11-25 12:30 UTC), ..ctx() };
+    let later = RunContext {
+        now: datetime!(2026-11-25 12:30 UTC),
+        ..ctx()
+    };
     let second = block_on(run(&fake, &later, &role));
     assert_eq!(second.steps[0].outcome, StepOutcome::AlreadyDone);
-    let again = fake.with_state(|s| s.roles["app-role"].get(REVOKE_SESSIONS_POLICY).cloned()).unwrap_or_default();
+    let again = fake
+        .with_state(|s| s.roles["app-role"].get(REVOKE_SESSIONS_POLICY).cloned())
+        .unwrap_or_default();
     assert!(again.contains("2026-11-25T12:00:00Z"));
 }
 
 #[test]
 fn root_is_never_changed() {
     let fake = account();
-    let root = Target::IamPrincipal { principal: PrincipalKind::Root, name: "root".into(), access_key_id: None, principal_id: None };
+    let root = Target::IamPrincipal {
+        principal: PrincipalKind::Root,
+        name: "root".into(),
+        access_key_id: None,
+        principal_id: None,
+    };
     let report = block_on(run(&fake, &ctx(), &root));
     assert!(matches!(report.outcome, PlaybookOutcome::Failed { .. }));
     assert!(fake.calls().is_empty());

@@ -47,7 +47,9 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
 
 fn valid_bucket_name(name: &str) -> bool {
     (3..=63).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
 /// The bucket named by the finding's `AwsS3Bucket` resource (`arn:<partition>:s3:::<name>`).
@@ -57,19 +59,42 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
         .iter()
         .find(|r| r.kind == "AwsS3Bucket")
         .ok_or("control finding without an AwsS3Bucket resource")?;
-    let name = resource.id.rsplit(":::").next().unwrap_or_default().to_owned();
+    let name = resource
+        .id
+        .rsplit(":::")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     if !resource.id.starts_with("arn:") || !valid_bucket_name(&name) {
-        return Err(format!("resource id {} is not an S3 bucket ARN", resource.id));
+        return Err(format!(
+            "resource id {} is not an S3 bucket ARN",
+            resource.id
+        ));
     }
-    let owner_account = resource.details.aws_s3_bucket.as_ref().and_then(|d| d.owner_account_id.clone());
-    Ok(Target::Bucket { name, owner_account })
+    let owner_account = resource
+        .details
+        .aws_s3_bucket
+        .as_ref()
+        .and_then(|d| d.owner_account_id.clone());
+    Ok(Target::Bucket {
+        name,
+        owner_account,
+    })
 }
 
 /// Condition keys that tie a `Principal: *` statement to known accounts, networks or services, which
 /// makes it non-public in S3's own evaluation.
 const RESTRICTING_KEYS: &[&str] = &[
-    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourcevpc", "aws:sourcevpce",
-    "aws:principalorgid", "aws:principalaccount", "aws:principalarn", "aws:userid", "aws:principalorgpaths",
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+    "aws:principalorgpaths",
     "aws:sourceip",
 ];
 
@@ -86,24 +111,39 @@ fn principal_is_everyone(principal: &Value) -> bool {
 }
 
 fn has_restricting_condition(statement: &Value) -> bool {
-    let Some(conditions) = statement.get("Condition").and_then(Value::as_object) else { return false };
-    conditions.values().filter_map(Value::as_object).flat_map(|m| m.iter()).any(|(key, value)| {
-        let key = key.to_ascii_lowercase();
-        let open_ip = key == "aws:sourceip" && (value == "0.0.0.0/0" || value.as_array().is_some_and(|l| l.iter().any(|v| v == "0.0.0.0/0")));
-        RESTRICTING_KEYS.contains(&key.as_str()) && !open_ip
-    })
+    let Some(conditions) = statement.get("Condition").and_then(Value::as_object) else {
+        return false;
+    };
+    conditions
+        .values()
+        .filter_map(Value::as_object)
+        .flat_map(|m| m.iter())
+        .any(|(key, value)| {
+            let key = key.to_ascii_lowercase();
+            let open_ip = key == "aws:sourceip"
+                && (value == "0.0.0.0/0"
+                    || value
+                        .as_array()
+                        .is_some_and(|l| l.iter().any(|v| v == "0.0.0.0/0")));
+            RESTRICTING_KEYS.contains(&key.as_str()) && !open_ip
+        })
 }
 
 /// An `Allow` to everyone without a restricting condition grants public access.
 pub fn is_public_statement(statement: &Value) -> bool {
     statement.get("Effect").and_then(Value::as_str) == Some("Allow")
-        && statement.get("Principal").is_some_and(principal_is_everyone)
+        && statement
+            .get("Principal")
+            .is_some_and(principal_is_everyone)
         && !has_restricting_condition(statement)
 }
 
 /// The policy without its public statements, or `None` when nothing would remain.
 fn without_public_statements(document: &Value) -> Option<Value> {
-    let kept: Vec<Value> = statements(document).into_iter().filter(|s| !is_public_statement(s)).collect();
+    let kept: Vec<Value> = statements(document)
+        .into_iter()
+        .filter(|s| !is_public_statement(s))
+        .collect();
     if kept.is_empty() {
         return None;
     }
@@ -118,13 +158,21 @@ fn public_sids(document: &Value) -> Vec<String> {
     statements(document)
         .iter()
         .filter(|s| is_public_statement(s))
-        .map(|s| s.get("Sid").and_then(Value::as_str).unwrap_or("<no Sid>").to_owned())
+        .map(|s| {
+            s.get("Sid")
+                .and_then(Value::as_str)
+                .unwrap_or("<no Sid>")
+                .to_owned()
+        })
         .collect()
 }
 
 pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
     let Target::Bucket { name: bucket, .. } = target else {
-        return PlaybookReport::conclude(Vec::new(), Err(format!("{} is not a bucket", target.label())));
+        return PlaybookReport::conclude(
+            Vec::new(),
+            Err(format!("{} is not a bucket", target.label())),
+        );
     };
     let owner = ctx.account.as_str();
     let label = format!("bucket/{bucket}");
@@ -134,8 +182,18 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         match ports.get_bucket_tags(bucket, owner).await {
             Ok(tags) if tags.get(key) == Some(value) => {
                 let reason = format!("bucket {bucket} carries the exclusion tag {key}={value}");
-                steps.push(StepRecord::new("exclusion-tag", Some("s3:GetBucketTagging"), &label, StepOutcome::AlreadyDone, reason.clone()));
-                return PlaybookReport { steps, outcome: PlaybookOutcome::Excluded { reason }, manual: Vec::new() };
+                steps.push(StepRecord::new(
+                    "exclusion-tag",
+                    Some("s3:GetBucketTagging"),
+                    &label,
+                    StepOutcome::AlreadyDone,
+                    reason.clone(),
+                ));
+                return PlaybookReport {
+                    steps,
+                    outcome: PlaybookOutcome::Excluded { reason },
+                    manual: Vec::new(),
+                };
             }
             Ok(_) => {}
             Err(e) => {
@@ -149,34 +207,79 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
     let mut changed_bpa = false;
     match ports.get_public_access_block(bucket, owner).await {
         Ok(Some(current)) if current.all_on() => {
-            steps.push(StepRecord::new("block-public-access", Some("s3:PutBucketPublicAccessBlock"), &label, StepOutcome::AlreadyDone, "all four settings already on"));
+            steps.push(StepRecord::new(
+                "block-public-access",
+                Some("s3:PutBucketPublicAccessBlock"),
+                &label,
+                StepOutcome::AlreadyDone,
+                "all four settings already on",
+            ));
         }
         Ok(prior) => {
-            steps.push(match ports.put_public_access_block(bucket, owner, PublicAccessBlock::ALL_ON).await {
-                Ok(()) => {
-                    changed_bpa = true;
-                    StepRecord::new("block-public-access", Some("s3:PutBucketPublicAccessBlock"), &label, StepOutcome::Done, "all four Block Public Access settings turned on")
+            steps.push(
+                match ports
+                    .put_public_access_block(bucket, owner, PublicAccessBlock::ALL_ON)
+                    .await
+                {
+                    Ok(()) => {
+                        changed_bpa = true;
+                        StepRecord::new(
+                            "block-public-access",
+                            Some("s3:PutBucketPublicAccessBlock"),
+                            &label,
+                            StepOutcome::Done,
+                            "all four Block Public Access settings turned on",
+                        )
                         .with_prior(json!({ "public_access_block": prior }))
-                }
-                Err(e) => failed("block-public-access", "s3:PutBucketPublicAccessBlock", &label, e),
-            });
+                    }
+                    Err(e) => failed(
+                        "block-public-access",
+                        "s3:PutBucketPublicAccessBlock",
+                        &label,
+                        e,
+                    ),
+                },
+            );
         }
-        Err(e) => steps.push(failed("block-public-access", "s3:GetBucketPublicAccessBlock", &label, e)),
+        Err(e) => steps.push(failed(
+            "block-public-access",
+            "s3:GetBucketPublicAccessBlock",
+            &label,
+            e,
+        )),
     }
 
     let mut changed_acl = false;
     match ports.get_bucket_acl(bucket, owner).await {
         Ok(acl) if !acl.grants.iter().any(|g| g.is_public()) => {
-            steps.push(StepRecord::new("private-acl", Some("s3:PutBucketAcl"), &label, StepOutcome::AlreadyDone, "ACL grants nothing public"));
+            steps.push(StepRecord::new(
+                "private-acl",
+                Some("s3:PutBucketAcl"),
+                &label,
+                StepOutcome::AlreadyDone,
+                "ACL grants nothing public",
+            ));
         }
         Ok(acl) => steps.push(match ports.put_bucket_acl_private(bucket, owner).await {
             Ok(()) => {
                 changed_acl = true;
-                StepRecord::new("private-acl", Some("s3:PutBucketAcl"), &label, StepOutcome::Done, "ACL set to private")
-                    .with_prior(json!({ "acl": acl }))
+                StepRecord::new(
+                    "private-acl",
+                    Some("s3:PutBucketAcl"),
+                    &label,
+                    StepOutcome::Done,
+                    "ACL set to private",
+                )
+                .with_prior(json!({ "acl": acl }))
             }
             Err(e) if e.code.as_deref() == Some("AccessControlListNotSupported") => {
-                StepRecord::new("private-acl", Some("s3:PutBucketAcl"), &label, StepOutcome::AlreadyDone, "ACLs are disabled (BucketOwnerEnforced): the ACL grants nothing")
+                StepRecord::new(
+                    "private-acl",
+                    Some("s3:PutBucketAcl"),
+                    &label,
+                    StepOutcome::AlreadyDone,
+                    "ACLs are disabled (BucketOwnerEnforced): the ACL grants nothing",
+                )
             }
             Err(e) => failed("private-acl", "s3:PutBucketAcl", &label, e),
         }),
@@ -185,11 +288,29 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
 
     let mut changed_policy = false;
     match ports.get_bucket_policy(bucket, owner).await {
-        Ok(None) => steps.push(StepRecord::new("policy", Some("s3:PutBucketPolicy"), &label, StepOutcome::AlreadyDone, "no bucket policy")),
+        Ok(None) => steps.push(StepRecord::new(
+            "policy",
+            Some("s3:PutBucketPolicy"),
+            &label,
+            StepOutcome::AlreadyDone,
+            "no bucket policy",
+        )),
         Ok(Some(document)) => match parse_document(&document) {
-            None => steps.push(StepRecord::new("policy", Some("s3:GetBucketPolicy"), &label, StepOutcome::Failed, "bucket policy is not valid JSON")),
+            None => steps.push(StepRecord::new(
+                "policy",
+                Some("s3:GetBucketPolicy"),
+                &label,
+                StepOutcome::Failed,
+                "bucket policy is not valid JSON",
+            )),
             Some(policy) if public_sids(&policy).is_empty() => {
-                steps.push(StepRecord::new("policy", Some("s3:PutBucketPolicy"), &label, StepOutcome::AlreadyDone, "no statement grants public access"));
+                steps.push(StepRecord::new(
+                    "policy",
+                    Some("s3:PutBucketPolicy"),
+                    &label,
+                    StepOutcome::AlreadyDone,
+                    "no statement grants public access",
+                ));
             }
             Some(policy) => {
                 let sids = public_sids(&policy).join(", ");
@@ -198,38 +319,84 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
                     Some(reduced) => ports
                         .put_bucket_policy(bucket, owner, &reduced.to_string())
                         .await
-                        .map(|()| ("s3:PutBucketPolicy", format!("removed public statement(s) {sids}"))),
-                    None => ports
-                        .delete_bucket_policy(bucket, owner)
-                        .await
-                        .map(|()| ("s3:DeleteBucketPolicy", format!("deleted the policy: every statement ({sids}) was public"))),
+                        .map(|()| {
+                            (
+                                "s3:PutBucketPolicy",
+                                format!("removed public statement(s) {sids}"),
+                            )
+                        }),
+                    None => ports.delete_bucket_policy(bucket, owner).await.map(|()| {
+                        (
+                            "s3:DeleteBucketPolicy",
+                            format!("deleted the policy: every statement ({sids}) was public"),
+                        )
+                    }),
                 };
                 steps.push(match result {
                     Ok((api, detail)) => {
                         changed_policy = true;
-                        StepRecord::new("policy", Some(api), &label, StepOutcome::Done, detail).with_prior(prior)
+                        StepRecord::new("policy", Some(api), &label, StepOutcome::Done, detail)
+                            .with_prior(prior)
                     }
-                    Err(e) => StepRecord::new("policy", Some(e.api.as_str()), &label, StepOutcome::Failed, e.to_string()),
+                    Err(e) => StepRecord::new(
+                        "policy",
+                        Some(e.api.as_str()),
+                        &label,
+                        StepOutcome::Failed,
+                        e.to_string(),
+                    ),
                 });
             }
         },
         Err(e) => steps.push(failed("policy", "s3:GetBucketPolicy", &label, e)),
     }
 
-    let verified = verify(ports, bucket, owner, changed_bpa, changed_acl, changed_policy).await;
+    let verified = verify(
+        ports,
+        bucket,
+        owner,
+        changed_bpa,
+        changed_acl,
+        changed_policy,
+    )
+    .await;
     PlaybookReport::conclude(steps, verified)
 }
 
 /// Read back only what changed; unchanged aspects were read a moment ago.
-async fn verify<P: S3Port>(ports: &P, bucket: &str, owner: &str, bpa: bool, acl: bool, policy: bool) -> Result<(), String> {
-    if bpa && !ports.get_public_access_block(bucket, owner).await.map_err(|e| e.to_string())?.is_some_and(|b| b.all_on()) {
+async fn verify<P: S3Port>(
+    ports: &P,
+    bucket: &str,
+    owner: &str,
+    bpa: bool,
+    acl: bool,
+    policy: bool,
+) -> Result<(), String> {
+    if bpa
+        && !ports
+            .get_public_access_block(bucket, owner)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some_and(|b| b.all_on())
+    {
         return Err("Block Public Access is not fully on".into());
     }
-    if acl && ports.get_bucket_acl(bucket, owner).await.map_err(|e| e.to_string())?.grants.iter().any(|g| g.is_public()) {
+    if acl
+        && ports
+            .get_bucket_acl(bucket, owner)
+            .await
+            .map_err(|e| e.to_string())?
+            .grants
+            .iter()
+            .any(|g| g.is_public())
+    {
         return Err("the ACL still grants public access".into());
     }
     if policy {
-        let document = ports.get_bucket_policy(bucket, owner).await.map_err(|e| e.to_string())?;
+        let document = ports
+            .get_bucket_policy(bucket, owner)
+            .await
+            .map_err(|e| e.to_string())?;
         if let Some(policy) = document.as_deref().and_then(parse_document) {
             if !public_sids(&policy).is_empty() {
                 return Err("the bucket policy still grants public access".into());

@@ -1,0 +1,17 @@
+"""Riposte's local AWS emulator: moto 5.2.5 plus the Security Hub, STS and Secrets Manager behaviour it lacks."""
+
+_installed = False
+
+
+def install() -> None:
+    """Patch moto once, before the first request reaches a backend (the URL map is built lazily)."""
+    global _installed
+    if _installed:
+        return
+    from . import iam, secretsmanager, securityhub, sts
+
+    securityhub.install()
+    iam.install()
+    sts.install()
+    secretsmanager.install()
+    _installed = True
