@@ -171,7 +171,7 @@ pub fn emf(result: &FindingResult, time_to_resolve_seconds: Option<f64>, now_ms:
     }
     doc["_aws"] = json!({
         "Timestamp": now_ms,
-        "CloudWatchMetrics": [{"Namespace": "Riposte", "Dimensions": [["Playbook", "Outcome"], ["Playbook"]], "Metrics": metrics}],
+        "CloudWatchMetrics": [{"Namespace": "Riposte", "Dimensions": [["Playbook", "Outcome"], ["Playbook"], ["Outcome"]], "Metrics": metrics}],
     });
     doc
 }

@@ -12,7 +12,10 @@ fn findings(name: &str) -> Vec<Finding> {
         .unwrap_or_default()
 }
 
-fn routed(name: &str) -> Vec<(Option<&'static str>, Option<RouteKey>)> {
+/// (playbook id, routing key) per finding.
+type Routed = Vec<(Option<&'static str>, Option<RouteKey>)>;
+
+fn routed(name: &str) -> Routed {
     findings(name)
         .iter()
         .map(|f| match route(f) {
@@ -31,7 +34,7 @@ fn guardduty(t: &str) -> Option<RouteKey> {
 
 #[test]
 fn real_samples_route_to_the_right_playbook() {
-    let table: Vec<(&str, Vec<(Option<&str>, Option<RouteKey>)>)> = vec![
+    let table: Vec<(&str, Routed)> = vec![
         (
             "finding-control-s3-8.json",
             vec![(Some("public-bucket"), control("S3.8"))],
