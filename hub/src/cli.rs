@@ -16,7 +16,8 @@ const AFTER_HELP: &str = "\
 Input (--event FILE, or - for stdin): an EventBridge \"Security Hub Findings - Imported\" or \"- Custom Action\"
 event, an SQS event carrying them, a bare ASFF finding or a list of them, or a GetFindings response.
 
-Exit codes: 0 every finding handled, 1 some finding failed, 2 bad input or configuration.
+Exit codes: 0 every finding handled, 1 some finding failed, 2 bad input (also when only some findings
+were unreadable: the others are still handled) or configuration.
 
 AWS endpoint, region and credentials come from the standard AWS chain (AWS_REGION, AWS_ENDPOINT_URL,
 AWS_PROFILE or keys). Riposte's own settings, from the environment:";
@@ -67,6 +68,63 @@ pub enum Command {
     },
     /// Validate the configuration from the environment and print it.
     Config,
+    /// The spoke role StackSet template, derived from the playbook catalogue.
+    SpokeRole {
+        #[command(subcommand)]
+        action: Render,
+    },
+    /// The hub's "Imported" EventBridge pattern (inside cloudformation/hub.yaml), derived from the catalogue.
+    EventPattern {
+        #[command(subcommand)]
+        action: Render,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Render {
+    /// Write the generated file (or, with --check, fail when the committed one is stale).
+    Render {
+        /// Repository root.
+        #[arg(long, default_value = ".")]
+        repo: std::path::PathBuf,
+        /// Do not write; exit 2 when the committed file differs from what would be generated.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the generated content to stdout.
+    Print,
+}
+
+/// Write `content` to `repo/relative`, or with `check` compare it.
+fn render_file(
+    repo: &std::path::Path,
+    relative: &str,
+    content: &str,
+    check: bool,
+    command: &str,
+) -> Result<i32, HubError> {
+    let path = repo.join(relative);
+    let display = path.display().to_string();
+    if check {
+        let current = std::fs::read_to_string(&path).map_err(|source| HubError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        if current != content {
+            return Err(HubError::Stale {
+                path: display,
+                command: command.into(),
+            });
+        }
+        println!("{display} is current");
+    } else {
+        std::fs::write(&path, content).map_err(|source| HubError::Write {
+            path: display.clone(),
+            source,
+        })?;
+        println!("wrote {display}");
+    }
+    Ok(0)
 }
 
 pub fn init_logging(json: bool) {
@@ -165,7 +223,13 @@ async fn run_event(path: &str, output: Output, mode: Mode) -> Result<i32, HubErr
         Output::Table => print!("{}", report.table()),
         Output::Json => print_json(&report),
     }
-    Ok(if report.any_failed() { 1 } else { 0 })
+    Ok(if !report.refused_messages.is_empty() {
+        2
+    } else if report.any_failed() {
+        1
+    } else {
+        0
+    })
 }
 
 fn playbooks(output: Output) {
@@ -201,6 +265,53 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         Command::Playbooks { output } => {
             playbooks(output);
             Ok(0)
+        }
+        Command::SpokeRole {
+            action: Render::Print,
+        } => {
+            print!("{}", riposte_spoke_role::render_spoke_template());
+            Ok(0)
+        }
+        Command::SpokeRole {
+            action: Render::Render { repo, check },
+        } => render_file(
+            &repo,
+            riposte_spoke_role::SPOKE_TEMPLATE_PATH,
+            &riposte_spoke_role::render_spoke_template(),
+            check,
+            "riposte spoke-role render",
+        ),
+        Command::EventPattern {
+            action: Render::Print,
+        } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&riposte_shared::catalogue::imported_event_pattern())
+                    .unwrap_or_default()
+            );
+            Ok(0)
+        }
+        Command::EventPattern {
+            action: Render::Render { repo, check },
+        } => {
+            let path = repo.join(riposte_spoke_role::HUB_TEMPLATE_PATH);
+            let hub = std::fs::read_to_string(&path).map_err(|source| HubError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let updated = riposte_spoke_role::with_pattern(&hub).ok_or_else(|| {
+                HubError::Usage(format!(
+                    "{} has no generated event-pattern markers",
+                    path.display()
+                ))
+            })?;
+            render_file(
+                &repo,
+                riposte_spoke_role::HUB_TEMPLATE_PATH,
+                &updated,
+                check,
+                "riposte event-pattern render",
+            )
         }
         Command::Config => {
             let config = Config::from_env()?;

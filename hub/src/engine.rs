@@ -148,6 +148,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     }
 
     async fn remediate(&self, run: &str, work: &mut [Work]) {
+        self.skip_already_handled(work).await;
         // Claim what we are about to act on, so analysts see it in progress.
         let claims: Vec<(FindingRef, WriteBack)> = work
             .iter()
@@ -214,6 +215,53 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 }
             }
             w.result.hub_ms = w.started.elapsed().as_secs_f64() * 1000.0;
+        }
+    }
+
+    /// The event may be stale (a replay, a redelivery after a timeout): ask Security Hub where the
+    /// findings we are about to act on stand now, and skip those no longer open for Riposte.
+    async fn skip_already_handled(&self, work: &mut [Work]) {
+        let acting: Vec<FindingRef> = work
+            .iter()
+            .filter(|w| w.assessment.decision == Decision::Remediate)
+            .map(|w| w.finding.reference())
+            .collect();
+        if acting.is_empty() {
+            return;
+        }
+        let states = match self.findings.current_state(&acting).await {
+            Ok(states) => states,
+            Err(e) => {
+                // Acting on the event's snapshot is safe (playbooks are idempotent); only less frugal.
+                tracing::warn!(error = %e, "cannot read the findings' current state; acting on the event's snapshot");
+                return;
+            }
+        };
+        for w in work
+            .iter_mut()
+            .filter(|w| w.assessment.decision == Decision::Remediate)
+        {
+            let reference = w.finding.reference();
+            let Some(state) = states.iter().find(|s| s.finding == reference) else {
+                continue;
+            };
+            let workflow = state.workflow_status.as_deref().unwrap_or("NEW");
+            let record = state.record_state.as_deref().unwrap_or("ACTIVE");
+            let analyst_may_act =
+                w.result.reason.starts_with("analyst action") && workflow == "NOTIFIED";
+            if record != "ACTIVE" || (workflow != "NEW" && !analyst_may_act) {
+                let by_riposte = state
+                    .riposte_status
+                    .as_deref()
+                    .map(|s| format!(", riposte:status {s}"))
+                    .unwrap_or_default();
+                w.assessment.decision = Decision::Skip(format!(
+                    "already handled: Security Hub now says {workflow}/{record}{by_riposte}"
+                ));
+                w.result.decision = w.assessment.decision.name().to_owned();
+                w.result.reason = w.assessment.decision.reason().to_owned();
+                w.result.planned_steps.clear();
+            }
         }
     }
 

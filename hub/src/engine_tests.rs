@@ -37,9 +37,34 @@ struct FakeFindings {
     calls: Mutex<Vec<(Vec<FindingRef>, WriteBack)>>,
     /// Leave this many calls' worth of findings unprocessed before processing them.
     unprocessed_first: AtomicUsize,
+    /// Answer `current_state` from what was written (false: Security Hub knows nothing yet).
+    remembers: std::sync::atomic::AtomicBool,
 }
 
 impl FindingsPort for FakeFindings {
+    /// What the last write-back left on each finding, like Security Hub would answer.
+    async fn current_state(
+        &self,
+        findings: &[FindingRef],
+    ) -> PortResult<Vec<riposte_shared::ports::FindingState>> {
+        if !self.remembers.load(Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
+        let calls = self.calls.lock().map(|c| c.clone()).unwrap_or_default();
+        Ok(findings
+            .iter()
+            .filter_map(|f| {
+                let (_, payload) = calls.iter().rev().find(|(refs, _)| refs.contains(f))?;
+                Some(riposte_shared::ports::FindingState {
+                    finding: f.clone(),
+                    workflow_status: Some(payload.workflow_status.clone()),
+                    record_state: Some("ACTIVE".into()),
+                    riposte_status: payload.fields.get("riposte:status").cloned(),
+                })
+            })
+            .collect())
+    }
+
     async fn update_findings(
         &self,
         findings: &[FindingRef],
@@ -299,6 +324,36 @@ async fn findings_left_unprocessed_every_time_are_reported_failed() {
     assert_eq!(report.failed_messages(), vec!["m0".to_string()]);
 }
 
+#[tokio::test]
+async fn a_replayed_event_starts_no_second_remediation() {
+    let e = engine(world(), default_config());
+    e.findings.remembers.store(true, Ordering::Relaxed);
+    let batch = || sqs(&[imported(s3_finding()), imported(compromise_finding())]);
+    e.run(batch(), Mode::Remediate).await;
+    let (calls_a, calls_b, writes) = (
+        e.spokes.accounts[ACCOUNT_A].calls().len(),
+        e.spokes.accounts[ACCOUNT_B].calls().len(),
+        e.findings.calls.lock().map(|c| c.len()).unwrap_or(0),
+    );
+    let replay = e.run(batch(), Mode::Remediate).await;
+    assert!(
+        replay
+            .findings
+            .iter()
+            .all(|f| f.decision == "skip" && f.reason.contains("RESOLVED")),
+        "{:#?}",
+        replay.findings
+    );
+    assert_eq!(e.spokes.accounts[ACCOUNT_A].calls().len(), calls_a);
+    assert_eq!(e.spokes.accounts[ACCOUNT_B].calls().len(), calls_b);
+    assert_eq!(
+        e.findings.calls.lock().map(|c| c.len()).unwrap_or(0),
+        writes,
+        "nothing written back, so no new Imported event"
+    );
+}
+
+/// Security Hub may not know the findings' new state yet: the playbooks' idempotence still converges.
 #[tokio::test]
 async fn duplicate_delivery_converges_to_the_same_state_and_outcome() {
     let e = engine(world(), default_config());

@@ -112,6 +112,18 @@ pub fn assess(
 
 fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessment) -> Decision {
     let analyst = matches!(source, Source::CustomAction { .. });
+    // Route first so that even a skipped finding shows which playbook would answer it.
+    let routed = match route(finding) {
+        Route::Playbook { spec, key } => {
+            out.route_key = Some(key);
+            out.playbook = Some(spec);
+            Ok(spec)
+        }
+        Route::NoPlaybook { key, reason } => {
+            out.route_key = key;
+            Err(reason)
+        }
+    };
     let record_state = finding.record_state.as_deref().unwrap_or("ACTIVE");
     if record_state != "ACTIVE" {
         return Decision::Skip(format!(
@@ -125,15 +137,10 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
             "workflow status is {workflow}; only NEW findings are acted on"
         ));
     }
-    let (spec, key) = match route(finding) {
-        Route::Playbook { spec, key } => (spec, key),
-        Route::NoPlaybook { key, reason } => {
-            out.route_key = key;
-            return Decision::Skip(reason);
-        }
+    let spec = match routed {
+        Ok(spec) => spec,
+        Err(reason) => return Decision::Skip(reason),
     };
-    out.route_key = Some(key);
-    out.playbook = Some(spec);
     if !spec.threat {
         let compliance = finding.compliance_status().unwrap_or("NOT_AVAILABLE");
         if compliance != "FAILED" {

@@ -218,8 +218,24 @@ pub struct Unprocessed {
     pub message: String,
 }
 
-/// Security Hub write-back (BatchUpdateFindings) in the aggregation region.
+/// Where a finding stands now in Security Hub (the event that brought it may be stale: a replay, a
+/// redelivery after a timeout).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingState {
+    pub finding: crate::ids::FindingRef,
+    pub workflow_status: Option<String>,
+    pub record_state: Option<String>,
+    pub riposte_status: Option<String>,
+}
+
+/// Security Hub in the aggregation region: current state (GetFindings) and write-back (BatchUpdateFindings).
 pub trait FindingsPort: Send + Sync {
+    /// The current state of these findings; findings Security Hub does not return are left out.
+    fn current_state(
+        &self,
+        findings: &[crate::ids::FindingRef],
+    ) -> impl Future<Output = PortResult<Vec<FindingState>>> + Send;
+
     /// Apply one payload to at most 100 findings; returns the findings left unprocessed.
     fn update_findings(
         &self,

@@ -341,3 +341,30 @@ impl S3Port for MemberClients {
         call!("s3:DeleteBucketPolicy", bucket, request.send()).map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every IAM action the member adapters call must be declared by some playbook, or the generated
+    /// spoke role would deny it in production (the emulator does not enforce IAM).
+    #[test]
+    fn every_api_the_adapters_call_is_declared_in_the_catalogue() {
+        let declared: Vec<&str> = riposte_shared::catalogue::all_grants()
+            .iter()
+            .map(|g| g.action)
+            .collect();
+        let source = include_str!("member.rs");
+        let called: Vec<&str> = source
+            .split("call!(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+            .filter(|api| api.contains(':'))
+            .collect();
+        assert!(called.len() >= 14, "found {called:?}");
+        for api in called {
+            assert!(
+                declared.contains(&api),
+                "{api} is called but no playbook declares it"
+            );
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The `riposte` binary on every public sample: it plans or refuses with exit code 2, never panics,
+//! and names the playbook, principal or bucket, account and region of the GuardDuty and S3 samples.
+
+use std::process::Command;
+
+fn fixtures() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/public");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn plan(path: &std::path::Path, output: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["plan", "--output", output, "--event"])
+        .arg(path)
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run riposte: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn no_public_sample_makes_the_binary_panic() {
+    let files = fixtures();
+    assert!(files.len() >= 28);
+    for file in files {
+        let (code, _, stderr) = plan(&file, "json");
+        assert!(
+            code == 0 || code == 2,
+            "{}: exit {code}: {stderr}",
+            file.display()
+        );
+        let refused = code == 2 && (stderr.starts_with("riposte: ") || stderr.contains("refused"));
+        assert!(
+            code == 0 || refused,
+            "{}: refusal without a reason: {stderr}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn plan_names_playbook_target_account_and_region_of_the_seed_samples() {
+    let cases = [
+        (
+            "finding-control-s3-8.json",
+            "public-bucket",
+            "bucket/example",
+            "111111111111",
+            "remediate",
+        ),
+        (
+            "sh-custom-action-guardduty-iam-consolelogin.json",
+            "credential-compromise",
+            "user/kapil",
+            "644160558196",
+            "remediate",
+        ),
+        (
+            "api-getfindings-guardduty-iam-accesskeys-placebo.json",
+            "credential-compromise",
+            "user/brent.clements",
+            "644160558196",
+            "notify-only",
+        ),
+        (
+            "finding-guardduty-2018-tor-and-recon-iamuser-pair.json",
+            "credential-compromise",
+            "user/GeneratedFindingUserName",
+            "081476508764",
+            "notify-only",
+        ),
+        (
+            "finding-control-s3-2-resolved.json",
+            "public-bucket",
+            "",
+            "111111111111",
+            "skip",
+        ),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/public");
+    for (file, playbook, resource, account, decision) in cases {
+        let (code, stdout, stderr) = plan(&dir.join(file), "json");
+        assert_eq!(code, 0, "{file}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+        let findings = report["findings"].as_array().cloned().unwrap_or_default();
+        let hit = findings.iter().find(|f| {
+            f["playbook"] == playbook
+                && f["account"] == account
+                && f["region"] == "us-east-1"
+                && f["decision"] == decision
+        });
+        let hit =
+            hit.unwrap_or_else(|| panic!("{file}: no {playbook}/{decision} finding in {stdout}"));
+        if !resource.is_empty() {
+            assert_eq!(hit["resource"], resource, "{file}");
+        }
+    }
+}
+
+#[test]
+fn bad_input_and_bad_configuration_exit_2_with_a_clear_message() {
+    let dir = std::env::temp_dir().join(format!("riposte-cli-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let bad = dir.join("bad.json");
+    let _ = std::fs::write(&bad, "{ not json");
+    let (code, _, stderr) = plan(&bad, "table");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not JSON"), "{stderr}");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/public/finding-control-s3-8.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["plan", "--event"])
+        .arg(&sample)
+        .env("RIPOSTE_SEVERITY_THRESHOLD", "SEVERE")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RIPOSTE_SEVERITY_THRESHOLD"));
+    let missing = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["plan", "--event", "/nonexistent.json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(missing.status.code(), Some(2));
+}
