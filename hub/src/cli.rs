@@ -325,21 +325,32 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_logging(std::env::var_os("RIPOSTE_LOG_JSON").is_some());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("riposte: cannot start the async runtime: {e}");
             return 2;
         }
     };
-    match runtime.block_on(dispatch(cli)) {
-        Ok(code) => code,
+    // On a worker, not the main thread: the workers' stack size is ours to set.
+    match runtime.block_on(async { tokio::spawn(dispatch(cli)).await }) {
         Err(e) => {
+            eprintln!("riposte: internal error: {e}");
+            2
+        }
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("riposte: {e}");
             e.exit_code()
         }
     }
+}
+
+/// The runtime of both entry points. Debug builds of the AWS SDK poll deep, large futures: give every
+/// worker 16 MiB of stack (release builds need a fraction of it).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 << 20)
+        .build()
 }

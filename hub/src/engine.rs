@@ -174,14 +174,14 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let mut gates: HashMap<AccountId, Arc<Semaphore>> = HashMap::new();
         let jobs = work.iter_mut().map(|w| {
             let gate = gates.entry(w.assessment.account.clone()).or_insert_with(|| Arc::new(Semaphore::new(self.config.max_per_account))).clone();
-            async move {
+            Box::pin(async move {
                 if w.assessment.decision == Decision::Remediate {
                     let _permit = gate.acquire().await;
                     let span = tracing::info_span!("finding", run, finding_id = %w.finding.id, account = %w.result.account, region = %w.result.region, playbook = w.result.playbook.as_deref().unwrap_or(""));
                     let report = self.run_playbook(w).instrument(span).await;
                     apply_report(&mut w.result, report);
                 }
-            }
+            })
         });
         join_all(jobs).await;
 
@@ -294,7 +294,8 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             linked_secret_tag: self.config.linked_secret_tag.clone(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
         };
-        let report = catalogue::run(spec, &*ports, &ctx, target).await;
+        // Boxed: SDK futures are large, and a batch holds many of them at once.
+        let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;
         for step in &report.steps {
             tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), target = step.target, outcome = ?step.outcome, detail = step.detail, "step");
         }

@@ -15,7 +15,7 @@ pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
 ) -> Result<Value, HubError> {
     let is_sqs = payload.get("Records").is_some();
     let messages = event::decode_value(payload)?;
-    let report = engine.run(messages, Mode::Remediate).await;
+    let report = Box::pin(engine.run(messages, Mode::Remediate)).await;
     if is_sqs {
         let failures: Vec<Value> = report
             .failed_messages()

@@ -1,1 +1,313 @@
+//! Harness for Riposte's end-to-end tests: start the local AWS emulator (`scripts/emulator`), build the
+//! scenario organization (`scripts/emulator-scenario`), give SDK clients for the hub and for reading a
+//! member account's state back, and read the emulator's Imported-event, call and rotation logs.
 
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A running emulator process, stopped on drop.
+pub struct Emulator {
+    child: Child,
+    pub url: String,
+}
+
+impl Emulator {
+    /// Start `scripts/emulator 0` (creating its virtualenv on first use) and wait for its ready line.
+    pub fn start() -> Self {
+        let mut child = Command::new(repo_root().join("scripts/emulator"))
+            .arg("0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start scripts/emulator: {e}"));
+        let stdout = child
+            .stdout
+            .take()
+            .unwrap_or_else(|| panic!("emulator has no stdout"));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("riposte-emulator ready ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        // The first start builds the virtualenv from PyPI: allow it minutes.
+        let url = rx
+            .recv_timeout(Duration::from_secs(600))
+            .unwrap_or_else(|e| {
+                let _ = child.kill();
+                panic!("emulator did not become ready: {e}")
+            });
+        Self { child, url }
+    }
+
+    /// Build the scenario (resets the emulator) and return its manifest.
+    pub fn scenario(&self) -> Scenario {
+        let out = Command::new(repo_root().join("scripts/emulator-scenario"))
+            .arg(&self.url)
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run scripts/emulator-scenario: {e}"));
+        assert!(out.status.success(), "scenario failed: {}", out.status);
+        Scenario {
+            manifest: serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("scenario manifest: {e}")),
+        }
+    }
+
+    fn get(&self, path: &str, key: &str) -> Vec<Value> {
+        let body: Value = ureq::get(&format!("{}{path}", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .into_json()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        body[key].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The "Security Hub Findings - Imported" events Security Hub emitted so far, oldest first.
+    pub fn events(&self) -> Vec<Value> {
+        self.get("/_riposte/events", "events")
+    }
+
+    /// Every AWS request the emulator received (since the scenario finished), in order.
+    pub fn calls(&self) -> Vec<Value> {
+        self.get("/_riposte/calls", "calls")
+    }
+
+    /// Secret rotations performed (the emulator's stand-in for a rotation Lambda).
+    pub fn rotations(&self) -> Vec<Value> {
+        self.get("/_riposte/rotations", "rotations")
+    }
+
+    pub fn sdk(&self, credentials: Credentials) -> SdkConfig {
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The scenario manifest (see tests/emulator/README.md).
+pub struct Scenario {
+    pub manifest: Value,
+}
+
+impl Scenario {
+    pub fn str(&self, pointer: &str) -> String {
+        self.manifest
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("manifest has no {pointer}"))
+            .to_owned()
+    }
+
+    pub fn hub_credentials(&self) -> Credentials {
+        Credentials::new(
+            self.str("/hub_credentials/access_key_id"),
+            self.str("/hub_credentials/secret_access_key"),
+            Some(self.str("/hub_credentials/session_token")),
+            None,
+            "scenario-hub",
+        )
+    }
+
+    pub fn management_credentials(&self) -> Credentials {
+        Credentials::new(
+            self.str("/management_credentials/access_key_id"),
+            self.str("/management_credentials/secret_access_key"),
+            None,
+            None,
+            "scenario-management",
+        )
+    }
+
+    pub fn member(&self, name: &str) -> String {
+        self.manifest["members"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["name"] == name))
+            .and_then(|m| m["account_id"].as_str())
+            .unwrap_or_else(|| panic!("no member {name}"))
+            .to_owned()
+    }
+
+    /// The configuration the hub runs with in these tests.
+    pub fn hub_config(&self) -> riposte_hub::config::Config {
+        let topic = self.str("/topic_arn");
+        riposte_hub::config::Config::from_lookup(|name| {
+            (name == "RIPOSTE_SNS_TOPIC_ARN").then(|| topic.clone())
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// Clients acting inside a member account (through OrganizationAccountAccessRole), for reading state back.
+pub struct MemberView {
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl MemberView {
+    pub async fn new(emulator: &Emulator, scenario: &Scenario, account: &str) -> Self {
+        let management = emulator.sdk(scenario.management_credentials());
+        let assumed = aws_sdk_sts::Client::new(&management)
+            .assume_role()
+            .role_arn(format!(
+                "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+            ))
+            .role_session_name("riposte-test-readback")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("read-back role in {account}: {e:?}"));
+        let c = assumed
+            .credentials
+            .unwrap_or_else(|| panic!("no credentials"));
+        let config = emulator.sdk(Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            Some(c.session_token),
+            None,
+            "readback",
+        ));
+        let s3 = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build();
+        Self {
+            iam: aws_sdk_iam::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+        }
+    }
+
+    /// (key id, active) of a user's access keys.
+    pub async fn keys(&self, user: &str) -> Vec<(String, bool)> {
+        let out = self
+            .iam
+            .list_access_keys()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        out.access_key_metadata()
+            .iter()
+            .map(|k| {
+                (
+                    k.access_key_id().unwrap_or_default().to_owned(),
+                    k.status() == Some(&aws_sdk_iam::types::StatusType::Active),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn user_policy(&self, user: &str, name: &str) -> Option<Value> {
+        let out = self
+            .iam
+            .get_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .send()
+            .await
+            .ok()?;
+        document(out.policy_document())
+    }
+
+    pub async fn role_policy(&self, role: &str, name: &str) -> Option<Value> {
+        let out = self
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .ok()?;
+        document(out.policy_document())
+    }
+
+    /// The four Block Public Access settings, `None` when unset.
+    pub async fn public_access_block(&self, bucket: &str) -> Option<[bool; 4]> {
+        let out = self
+            .s3
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .ok()?;
+        let c = out.public_access_block_configuration()?;
+        Some([
+            c.block_public_acls().unwrap_or(false),
+            c.ignore_public_acls().unwrap_or(false),
+            c.block_public_policy().unwrap_or(false),
+            c.restrict_public_buckets().unwrap_or(false),
+        ])
+    }
+
+    /// True when the ACL grants anything to AllUsers or AuthenticatedUsers.
+    pub async fn acl_is_public(&self, bucket: &str) -> bool {
+        let out = self
+            .s3
+            .get_bucket_acl()
+            .bucket(bucket)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        out.grants().iter().any(|g| {
+            g.grantee()
+                .and_then(|g| g.uri())
+                .is_some_and(|u| u.ends_with("/AllUsers") || u.ends_with("/AuthenticatedUsers"))
+        })
+    }
+
+    /// The Sids of the bucket policy's statements, `None` when there is no policy.
+    pub async fn policy_sids(&self, bucket: &str) -> Option<Vec<String>> {
+        let out = self
+            .s3
+            .get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+            .ok()?;
+        let policy = document(out.policy()?)?;
+        Some(
+            policy["Statement"]
+                .as_array()?
+                .iter()
+                .map(|s| s["Sid"].as_str().unwrap_or_default().to_owned())
+                .collect(),
+        )
+    }
+}
+
+fn document(text: &str) -> Option<Value> {
+    serde_json::from_str(text).ok().or_else(|| {
+        serde_json::from_str(&percent_encoding::percent_decode_str(text).decode_utf8_lossy()).ok()
+    })
+}
+
+/// An SQS event carrying one EventBridge event per record, as the hub's queue delivers them.
+pub fn sqs_event(events: &[Value]) -> Value {
+    let records: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| serde_json::json!({ "messageId": format!("msg-{i}"), "body": e.to_string(), "eventSource": "aws:sqs" }))
+        .collect();
+    serde_json::json!({ "Records": records })
+}

@@ -3,8 +3,18 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
+fn main() -> Result<(), Error> {
+    // The runtime's future is not `Send`, so it runs on a thread of our own, sized like the workers.
+    let runtime = riposte_hub::cli::runtime()?;
+    std::thread::Builder::new()
+        .name("riposte-lambda".into())
+        .stack_size(16 << 20)
+        .spawn(move || runtime.block_on(serve()))?
+        .join()
+        .map_err(|_| Error::from("the Lambda runtime thread panicked"))?
+}
+
+async fn serve() -> Result<(), Error> {
     riposte_hub::cli::init_logging(true);
     let engine = riposte_hub::cli::build_engine(true)
         .await

@@ -45,6 +45,16 @@ def start_in_thread(port: int = 0) -> tuple[BaseWSGIServer, str]:
     return server, f"http://{HOST}:{server.server_port}"
 
 
+def die_with_parent() -> None:
+    """Linux: get SIGTERM when the process that started us dies (a test that aborted never stops us)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="riposte-emulator", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1; 0 picks a free one")
@@ -63,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    die_with_parent()
     print(f"riposte-emulator ready http://{HOST}:{server.server_port}", flush=True)
     server.serve_forever()
     return 0

@@ -1,0 +1,415 @@
+//! End to end against the local emulator: the scenario organization (hub + 3 members whose spoke role a
+//! StackSet created + a sandbox without it), the findings it imported, and the real hub — the Lambda
+//! handler and the `riposte` binary. Every assertion reads state back from the emulator.
+
+use riposte_tests::{sqs_event, Emulator, MemberView, Scenario};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Findings in Security Hub keyed by id: (workflow status, riposte:status, note text, riposte:playbook).
+async fn findings(
+    emulator: &Emulator,
+    scenario: &Scenario,
+) -> BTreeMap<String, (String, String, String, String)> {
+    let hub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
+    let mut out = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = hub
+            .get_findings()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        for f in page.findings() {
+            let field = |k: &str| {
+                f.user_defined_fields()
+                    .and_then(|u| u.get(k))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            out.insert(
+                f.id().unwrap_or_default().to_owned(),
+                (
+                    f.workflow()
+                        .and_then(|w| w.status())
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    field("riposte:status"),
+                    f.note()
+                        .and_then(|n| n.text())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    field("riposte:playbook"),
+                ),
+            );
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+fn finding_id(scenario: &Scenario, key: &str) -> String {
+    scenario.manifest["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["key"] == key))
+        .and_then(|f| f["id"].as_str())
+        .unwrap_or_else(|| panic!("no finding {key}"))
+        .to_owned()
+}
+
+/// The IAM action a recorded member-account call needs.
+fn iam_action(call: &Value) -> String {
+    let service = call["service"].as_str().unwrap_or_default();
+    let operation = call["operation"].as_str().unwrap_or_default();
+    let operation = match (service, operation) {
+        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
+        ("s3", "PutPublicAccessBlock") => "PutBucketPublicAccessBlock",
+        (_, other) => other,
+    };
+    format!("{service}:{operation}")
+}
+
+fn is_mutation(call: &Value) -> bool {
+    let op = call["operation"].as_str().unwrap_or_default();
+    [
+        "Put",
+        "Update",
+        "Delete",
+        "Rotate",
+        "BatchUpdate",
+        "Publish",
+    ]
+    .iter()
+    .any(|p| op.starts_with(p))
+}
+
+async fn run_lambda(emulator: &Emulator, scenario: &Scenario, events: &[Value]) -> Value {
+    let sdk = emulator.sdk(scenario.hub_credentials());
+    let engine = riposte_hub::cli::engine_from(&sdk, scenario.hub_config(), false);
+    riposte_hub::lambda::handle(&engine, sqs_event(events))
+        .await
+        .unwrap_or_else(|e| panic!("handler: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
+    let emulator = Emulator::start();
+    let scenario = emulator.scenario();
+    let imported = emulator.events();
+    assert_eq!(imported.len(), 6, "the scenario imports six findings");
+    let hub_account = scenario.str("/hub_account");
+    let hub_key = scenario.str("/hub_credentials/access_key_id");
+
+    let response = run_lambda(&emulator, &scenario, &imported).await;
+    // The hub's calls, before this test's own read-back calls join the log.
+    let calls = emulator.calls();
+
+    // Only the sandbox finding (no spoke role there) is reported for retry.
+    let sandbox_id = finding_id(&scenario, "sandbox-bucket");
+    let failed: Vec<String> = response["batchItemFailures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+        .collect();
+    let sandbox_message = imported
+        .iter()
+        .position(|e| e["detail"]["findings"][0]["Id"] == sandbox_id.as_str())
+        .map(|i| format!("msg-{i}"));
+    assert_eq!(
+        failed,
+        sandbox_message.into_iter().collect::<Vec<_>>(),
+        "{response}"
+    );
+
+    // The compromised user: both keys inactive, deny-all in place, the rotatable secret rotated.
+    let a = MemberView::new(&emulator, &scenario, &scenario.member("workload-a")).await;
+    let keys = a.keys("ci-deployer").await;
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|(_, active)| !active), "{keys:?}");
+    let deny = a
+        .user_policy("ci-deployer", "RiposteDenyAll")
+        .await
+        .unwrap_or_default();
+    assert_eq!(deny["Statement"][0]["Effect"], "Deny");
+    assert_eq!(deny["Statement"][0]["Action"], "*");
+    let rotated: BTreeSet<String> = emulator
+        .rotations()
+        .iter()
+        .filter_map(|r| r["name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        rotated,
+        BTreeSet::from(["ci-deployer/api-token".to_string()])
+    );
+    // The exfiltrated role's older sessions are revoked, not the role blanket-denied.
+    let revoke = a
+        .role_policy("app-instance-role", "RiposteRevokeOlderSessions")
+        .await
+        .unwrap_or_default();
+    assert!(
+        revoke["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"].is_string(),
+        "{revoke}"
+    );
+
+    // The public bucket: BPA all on, ACL private, public policy gone; the mixed one keeps its legitimate statement.
+    let b = MemberView::new(&emulator, &scenario, &scenario.member("workload-b")).await;
+    let public = scenario.str("/incidents/public_bucket/bucket");
+    assert_eq!(b.public_access_block(&public).await, Some([true; 4]));
+    assert!(!b.acl_is_public(&public).await);
+    assert_eq!(b.policy_sids(&public).await, None);
+    let mixed = scenario.str("/incidents/mixed_bucket/bucket");
+    assert_eq!(
+        b.policy_sids(&mixed).await,
+        Some(vec!["AllowLogDelivery".to_string()])
+    );
+    assert_eq!(b.public_access_block(&mixed).await, Some([true; 4]));
+    // The excluded bucket is left exactly as it was.
+    let excluded = scenario.str("/incidents/excluded_bucket/bucket");
+    assert_eq!(b.policy_sids(&excluded).await.map(|s| s.len()), Some(1));
+    assert_ne!(b.public_access_block(&excluded).await, Some([true; 4]));
+
+    // Bystanders: the same-named user and the look-alike bucket in workload-c are untouched.
+    let c = MemberView::new(&emulator, &scenario, &scenario.member("workload-c")).await;
+    assert!(c
+        .keys("ci-deployer")
+        .await
+        .iter()
+        .all(|(_, active)| *active));
+    assert!(c
+        .user_policy("ci-deployer", "RiposteDenyAll")
+        .await
+        .is_none());
+    assert!(
+        c.acl_is_public(&scenario.str("/bystanders/lookalike_bucket/bucket"))
+            .await
+    );
+
+    // Write-back: resolved with note and riposte:* fields; sandbox NOTIFIED + failed with the reason.
+    let state = findings(&emulator, &scenario).await;
+    for key in [
+        "user-compromise",
+        "role-compromise",
+        "public-bucket",
+        "mixed-bucket",
+    ] {
+        let (workflow, status, note, playbook) = &state[&finding_id(&scenario, key)];
+        assert_eq!(
+            (workflow.as_str(), status.as_str()),
+            ("RESOLVED", "remediated"),
+            "{key}: {note}"
+        );
+        assert!(
+            note.contains("remediated") && !playbook.is_empty(),
+            "{key}: {note}"
+        );
+    }
+    let (workflow, status, note, _) = &state[&sandbox_id];
+    assert_eq!((workflow.as_str(), status.as_str()), ("NOTIFIED", "failed"));
+    assert!(
+        note.contains("spoke role") && note.contains(&scenario.member("sandbox")),
+        "{note}"
+    );
+    let (workflow, status, _, _) = &state[&finding_id(&scenario, "excluded-bucket")];
+    assert_eq!(
+        (workflow.as_str(), status.as_str()),
+        ("NOTIFIED", "excluded")
+    );
+
+    // Calls: one AssumeRole per member account reached, whatever the number of findings.
+    let assumes: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["operation"] == "AssumeRole" && c["access_key_id"] == hub_key.as_str())
+        .collect();
+    assert_eq!(
+        assumes.len(),
+        3,
+        "workload-a (2 findings), workload-b (3), sandbox (1, refused)"
+    );
+    // Every call in a member account: declared by the catalogue, and S3 calls name the expected owner.
+    let declared: Vec<&str> = riposte_shared::catalogue::all_grants()
+        .iter()
+        .map(|g| g.action)
+        .collect();
+    let member_calls: Vec<&Value> = calls
+        .iter()
+        .filter(|c| {
+            c["account_id"] != hub_account.as_str()
+                && c["access_key_id"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("ASIA"))
+                && c["service"] != "sts"
+        })
+        .collect();
+    assert!(member_calls.len() > 10);
+    for call in &member_calls {
+        assert!(
+            declared.contains(&iam_action(call).as_str()),
+            "undeclared call {call}"
+        );
+        if call["service"] == "s3" {
+            assert_eq!(call["expected_bucket_owner"], call["account_id"], "{call}");
+        }
+    }
+    // The team was told: one notification per handled finding, as Chatbot documents.
+    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
+    let received = sqs
+        .receive_message()
+        .queue_url(scenario.str("/notification_queue_url"))
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let documents: Vec<Value> = received
+        .messages()
+        .iter()
+        .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
+        .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok())
+        .collect();
+    assert_eq!(documents.len(), 6, "remediated x4, excluded, failed");
+    assert!(documents.iter().all(|d| d["version"] == "1.0"
+        && d["source"] == "custom"
+        && d["metadata"]["threadId"].is_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
+    let emulator = Emulator::start();
+    let scenario = emulator.scenario();
+    let imported = emulator.events();
+    run_lambda(&emulator, &scenario, &imported).await;
+    let after_first = findings(&emulator, &scenario).await;
+    let events_after_first = emulator.events();
+    let written_back: Vec<Value> = events_after_first[imported.len()..].to_vec();
+    assert!(!written_back.is_empty(), "write-back emits Imported events");
+    let calls_before = emulator.calls().len();
+
+    // A replay of the original events: Security Hub says they are handled; nothing runs, nothing is written.
+    run_lambda(&emulator, &scenario, &imported).await;
+    let replay_calls: Vec<Value> = emulator.calls()[calls_before..].to_vec();
+    assert!(
+        !replay_calls.iter().any(is_mutation),
+        "replay mutated: {replay_calls:?}"
+    );
+    assert!(
+        !replay_calls
+            .iter()
+            .any(|c| c["account_id"] != scenario.str("/hub_account").as_str()),
+        "replay reached a member: {replay_calls:?}"
+    );
+    assert_eq!(
+        emulator.events().len(),
+        events_after_first.len(),
+        "no new Imported event"
+    );
+    assert_eq!(findings(&emulator, &scenario).await, after_first);
+
+    // Feeding back the events Riposte's own write-back produced triggers nothing at all.
+    let calls_before = emulator.calls().len();
+    let response = run_lambda(&emulator, &scenario, &written_back).await;
+    assert_eq!(response["batchItemFailures"], serde_json::json!([]));
+    assert_eq!(
+        emulator.calls().len(),
+        calls_before,
+        "not a single AWS call"
+    );
+    assert_eq!(emulator.events().len(), events_after_first.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreachable_member() {
+    let emulator = Emulator::start();
+    let scenario = emulator.scenario();
+    let imported = emulator.events();
+    let dir = std::env::temp_dir().join(format!("riposte-e2e-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let event_file = dir.join("events.json");
+    let _ = std::fs::write(&event_file, sqs_event(&imported).to_string());
+    let riposte = |args: &[&str]| {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| Some(p.parent()?.parent()?.join("riposte")))
+            .unwrap_or_default();
+        assert!(
+            exe.exists(),
+            "{} missing: run `cargo test --workspace` (it builds the hub's binaries)",
+            exe.display()
+        );
+        std::process::Command::new(exe)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &emulator.url)
+            .env("AWS_REGION", "us-east-1")
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                scenario.str("/hub_credentials/access_key_id"),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                scenario.str("/hub_credentials/secret_access_key"),
+            )
+            .env(
+                "AWS_SESSION_TOKEN",
+                scenario.str("/hub_credentials/session_token"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RIPOSTE_SNS_TOPIC_ARN", scenario.str("/topic_arn"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let file = event_file.to_string_lossy().into_owned();
+
+    let plan = riposte(&["plan", "--event", &file, "--output", "json"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap_or_default();
+    // Six: the excluded bucket's tag lives on the bucket, which only `remediate` reads.
+    assert_eq!(
+        plan["findings"]
+            .as_array()
+            .map(|f| f.iter().filter(|f| f["decision"] == "remediate").count()),
+        Some(6)
+    );
+    assert!(emulator.calls().is_empty(), "plan made AWS calls");
+
+    let run = riposte(&["remediate", "--event", &file, "--output", "json"]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap_or_default();
+    let statuses: BTreeMap<String, String> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["finding_id"].as_str().unwrap_or_default().to_owned(),
+                f["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses[&finding_id(&scenario, "public-bucket")],
+        "remediated"
+    );
+    assert_eq!(statuses[&finding_id(&scenario, "sandbox-bucket")], "failed");
+    assert_eq!(report["assume_role_calls"], 3);
+    let b = MemberView::new(&emulator, &scenario, &scenario.member("workload-b")).await;
+    assert_eq!(
+        b.public_access_block(&scenario.str("/incidents/public_bucket/bucket"))
+            .await,
+        Some([true; 4])
+    );
+}
