@@ -78,6 +78,11 @@ pub enum Command {
         #[command(subcommand)]
         action: Render,
     },
+    /// The README's playbook table, derived from the catalogue.
+    Docs {
+        #[command(subcommand)]
+        action: Render,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -311,6 +316,34 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
                 &updated,
                 check,
                 "riposte event-pattern render",
+            )
+        }
+        Command::Docs {
+            action: Render::Print,
+        } => {
+            println!("{}", riposte_spoke_role::render_docs_block());
+            Ok(0)
+        }
+        Command::Docs {
+            action: Render::Render { repo, check },
+        } => {
+            let path = repo.join(riposte_spoke_role::README_PATH);
+            let readme = std::fs::read_to_string(&path).map_err(|source| HubError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let updated = riposte_spoke_role::with_docs(&readme).ok_or_else(|| {
+                HubError::Usage(format!(
+                    "{} has no generated playbook-table markers",
+                    path.display()
+                ))
+            })?;
+            render_file(
+                &repo,
+                riposte_spoke_role::README_PATH,
+                &updated,
+                check,
+                "riposte docs render",
             )
         }
         Command::Config => {

@@ -56,7 +56,6 @@ struct Work {
     finding: Finding,
     assessment: Assessment,
     result: FindingResult,
-    started: Instant,
 }
 
 fn new_run_id() -> String {
@@ -104,7 +103,6 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                         continue;
                     }
                 };
-                let started = Instant::now();
                 let mut assessment = assess(
                     &finding,
                     &content.source,
@@ -121,7 +119,6 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                     finding,
                     assessment,
                     result,
-                    started,
                 });
             }
         }
@@ -168,7 +165,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             .collect();
         if !claims.is_empty() {
             // A failed claim is not fatal: the final write-back reports, and the run stays idempotent.
-            let _ = self.write_back(claims).await;
+            for (finding, outcome) in self.write_back(claims).await {
+                if let Err(e) = outcome {
+                    tracing::warn!(run, finding_id = %finding.id, error = %e, "claim not written");
+                }
+            }
         }
 
         let mut gates: HashMap<AccountId, Arc<Semaphore>> = HashMap::new();
@@ -177,9 +178,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             Box::pin(async move {
                 if w.assessment.decision == Decision::Remediate {
                     let _permit = gate.acquire().await;
+                    let started = Instant::now();
                     let span = tracing::info_span!("finding", run, finding_id = %w.finding.id, account = %w.result.account, region = %w.result.region, playbook = w.result.playbook.as_deref().unwrap_or(""));
                     let report = self.run_playbook(w).instrument(span).await;
                     apply_report(&mut w.result, report);
+                    w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
                 }
             })
         });
@@ -214,7 +217,6 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                     }
                 }
             }
-            w.result.hub_ms = w.started.elapsed().as_secs_f64() * 1000.0;
         }
     }
 

@@ -6,6 +6,7 @@ use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use serde_json::{json, Value};
 
 use crate::engine::{Engine, Mode};
+use crate::report::RunReport;
 use crate::HubError;
 
 /// Handle one invocation payload.
@@ -13,6 +14,14 @@ pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
     engine: &Engine<S, F, N>,
     payload: Value,
 ) -> Result<Value, HubError> {
+    run(engine, payload).await.map(|(response, _)| response)
+}
+
+/// Handle one invocation payload; also return the run's report (the demo prints it).
+pub async fn run<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
+    engine: &Engine<S, F, N>,
+    payload: Value,
+) -> Result<(Value, RunReport), HubError> {
     let is_sqs = payload.get("Records").is_some();
     let messages = event::decode_value(payload)?;
     let report = Box::pin(engine.run(messages, Mode::Remediate)).await;
@@ -22,7 +31,7 @@ pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
             .into_iter()
             .map(|id| json!({ "itemIdentifier": id }))
             .collect();
-        return Ok(json!({ "batchItemFailures": failures }));
+        return Ok((json!({ "batchItemFailures": failures }), report));
     }
     if report.any_failed() {
         let reasons: Vec<String> = report
@@ -43,5 +52,6 @@ pub async fn handle<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
             reasons.join("; ")
         )));
     }
-    Ok(json!({ "run": report.run, "findings": report.findings.len() }))
+    let response = json!({ "run": report.run, "findings": report.findings.len() });
+    Ok((response, report))
 }

@@ -28,6 +28,8 @@ pub struct FindingResult {
     pub manual: Vec<String>,
     /// Write-back result: `written`, `unchanged` (already carried), `not-needed`, or the error.
     pub write_back: String,
+    /// Hub time spent on this finding's playbook: session (usually cached), steps, verification. The
+    /// batch's shared claim, write-back and notification calls are not in it.
     pub hub_ms: f64,
     /// This finding's delivery must be retried (SQS) / the CLI exits 1.
     pub failed: bool,

@@ -5,10 +5,13 @@
 
 mod yaml;
 
-use riposte_shared::catalogue::{all_grants, imported_event_pattern, Scope};
+use riposte_shared::catalogue::{all_grants, imported_event_pattern, Scope, Trigger, CATALOGUE};
 use serde_json::{json, Value};
 
 pub const SPOKE_TEMPLATE_PATH: &str = "stacksets/spoke-role.yaml";
+pub const README_PATH: &str = "README.md";
+pub const DOCS_BEGIN: &str = "<!-- BEGIN GENERATED playbooks: riposte docs render, do not edit -->";
+pub const DOCS_END: &str = "<!-- END GENERATED playbooks -->";
 pub const HUB_TEMPLATE_PATH: &str = "cloudformation/hub.yaml";
 pub const PATTERN_BEGIN: &str =
     "        # BEGIN GENERATED event-pattern: riposte catalogue render, do not edit";
@@ -122,16 +125,51 @@ pub fn render_pattern_block() -> String {
     format!("{PATTERN_BEGIN}\n{}\n{PATTERN_END}", body.join("\n"))
 }
 
+/// `text` with the block between `begin` and `end` (markers included) replaced by `block`.
+fn replace_block(text: &str, begin: &str, end: &str, block: &str) -> Option<String> {
+    let start = text.find(begin)?;
+    let stop = text[start..].find(end)? + start + end.len();
+    Some(format!("{}{block}{}", &text[..start], &text[stop..]))
+}
+
 /// `hub` with its marked block replaced by the current pattern; `None` when the markers are missing.
 pub fn with_pattern(hub: &str) -> Option<String> {
-    let start = hub.find(PATTERN_BEGIN)?;
-    let end = hub[start..].find(PATTERN_END)? + start + PATTERN_END.len();
-    Some(format!(
-        "{}{}{}",
-        &hub[..start],
-        render_pattern_block(),
-        &hub[end..]
-    ))
+    replace_block(hub, PATTERN_BEGIN, PATTERN_END, &render_pattern_block())
+}
+
+fn trigger_text(trigger: &Trigger) -> String {
+    match trigger {
+        Trigger::Control(id) => format!("control `{id}`"),
+        Trigger::ConfigRule(rule) => format!("Config rule `{rule}`"),
+        Trigger::GuardDutyResourceType(kind) => format!("GuardDuty `*:{kind}/*` findings"),
+    }
+}
+
+/// The README's playbook table, from the catalogue.
+pub fn render_docs_block() -> String {
+    let mut rows = vec![
+        "| playbook | answers | steps | IAM actions in member accounts | risk |".to_string(),
+        "|---|---|---|---|---|".to_string(),
+    ];
+    for spec in CATALOGUE {
+        let triggers: Vec<String> = spec.triggers.iter().map(trigger_text).collect();
+        let actions: Vec<String> = spec.grants.iter().map(|g| format!("`{}`", g.action)).collect();
+        rows.push(format!(
+            "| `{}`: {} | {} | {} | {} | {:?} |",
+            spec.id,
+            spec.title,
+            triggers.join(", "),
+            spec.steps.join("; "),
+            actions.join(" "),
+            spec.risk
+        ));
+    }
+    format!("{DOCS_BEGIN}\n{}\n{DOCS_END}", rows.join("\n"))
+}
+
+/// `readme` with its marked playbook table replaced; `None` when the markers are missing.
+pub fn with_docs(readme: &str) -> Option<String> {
+    replace_block(readme, DOCS_BEGIN, DOCS_END, &render_docs_block())
 }
 
 #[cfg(test)]
@@ -157,6 +195,15 @@ mod tests {
         assert!(
             with_pattern(&hub).as_deref() == Some(hub.as_str()),
             "the event pattern in {HUB_TEMPLATE_PATH} is stale: run `cargo run -p riposte-hub --bin riposte -- event-pattern render` and commit it"
+        );
+    }
+
+    #[test]
+    fn the_committed_readme_playbook_table_is_current() {
+        let readme = committed(README_PATH);
+        assert!(
+            with_docs(&readme).as_deref() == Some(readme.as_str()),
+            "the playbook table in {README_PATH} is stale: run `cargo run -p riposte-hub --bin riposte -- docs render` and commit it"
         );
     }
 

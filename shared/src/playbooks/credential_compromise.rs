@@ -313,7 +313,9 @@ async fn revoke_role_sessions<P: IamPort>(
         );
         return PlaybookReport::conclude(vec![step], Ok(()));
     }
-    let wanted = revoke_sessions_document(ctx.now);
+    // Whole seconds: the policy reads better and IAM gains nothing from nanoseconds.
+    let now = ctx.now.replace_nanosecond(0).unwrap_or(ctx.now);
+    let wanted = revoke_sessions_document(now);
     let step = match ports
         .put_role_policy(role, REVOKE_SESSIONS_POLICY, &wanted.to_string())
         .await
@@ -325,7 +327,7 @@ async fn revoke_role_sessions<P: IamPort>(
             StepOutcome::Done,
             format!(
                 "sessions issued before {} denied",
-                ctx.now.format(&Rfc3339).unwrap_or_default()
+                now.format(&Rfc3339).unwrap_or_default()
             ),
         )
         .with_prior(json!({"policy_name": REVOKE_SESSIONS_POLICY, "document": existing})),
