@@ -1,6 +1,7 @@
 //! The AWS SDK adapters behind the domain's ports, and what they share: one SdkConfig (one HTTP
 //! client) from the standard AWS chain, and the mapping of SDK errors to the domain's.
 
+pub mod audit;
 pub mod member;
 pub mod securityhub;
 pub mod sessions;

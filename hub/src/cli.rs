@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Read;
 
+use crate::aws::audit::AuditArchive;
 use crate::aws::securityhub::SecurityHub;
 use crate::aws::sessions::SessionCache;
 use crate::aws::sns::{Notifier, Sns};
@@ -176,6 +177,10 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
             Some(topic) => Notifier::Sns(Sns::new(sdk, topic)),
             None => Notifier::Off,
         },
+        audit: config
+            .audit_bucket
+            .as_ref()
+            .map(|(bucket, owner)| AuditArchive::new(sdk, bucket, owner)),
         config,
         emit_metrics,
     }

@@ -11,7 +11,8 @@ pub const DEFAULT_LINKED_SECRET_TAG: &str = "riposte:linked-iam-user";
 pub struct Config {
     pub policy: Policy,
     pub sns_topic_arn: Option<String>,
-    pub audit_bucket: Option<String>,
+    /// (bucket, owner account) of the audit archive.
+    pub audit_bucket: Option<(String, String)>,
     pub max_per_account: usize,
     pub linked_secret_tag: String,
 }
@@ -192,7 +193,26 @@ impl Config {
         Ok(Self {
             policy,
             sns_topic_arn,
-            audit_bucket: get("RIPOSTE_AUDIT_BUCKET"),
+            audit_bucket: match (
+                get("RIPOSTE_AUDIT_BUCKET"),
+                get("RIPOSTE_AUDIT_BUCKET_OWNER"),
+            ) {
+                (None, _) => None,
+                (Some(bucket), Some(owner))
+                    if riposte_shared::ids::AccountId::parse(&owner).is_ok() =>
+                {
+                    Some((bucket, owner))
+                }
+                (Some(_), owner) => {
+                    return Err(invalid(
+                        "RIPOSTE_AUDIT_BUCKET_OWNER",
+                        format!(
+                            "`{}` is not the 12-digit account id owning RIPOSTE_AUDIT_BUCKET",
+                            owner.unwrap_or_default()
+                        ),
+                    ))
+                }
+            },
             max_per_account,
             linked_secret_tag: get("RIPOSTE_LINKED_SECRET_TAG")
                 .unwrap_or_else(|| DEFAULT_LINKED_SECRET_TAG.to_owned()),

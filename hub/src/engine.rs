@@ -50,6 +50,8 @@ pub struct Engine<S, F, N> {
     pub config: Config,
     /// Print one CloudWatch EMF line per finding on stdout (Lambda).
     pub emit_metrics: bool,
+    /// Where each run's audit record is archived, when configured.
+    pub audit: Option<crate::aws::audit::AuditArchive>,
 }
 
 struct Work {
@@ -136,10 +138,22 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             refused_messages,
             assume_role_calls: 0,
             notification_error: None,
+            audit_record: None,
         };
         if mode == Mode::Remediate {
             report.notification_error = self.notify(&report).await;
             self.log(&report);
+            // Runs that handled nothing (replays, Riposte's own write-back events) leave no record.
+            let handled = report.findings.iter().any(|f| f.status.is_some())
+                || !report.refused_messages.is_empty();
+            if let Some(audit) = self.audit.as_ref().filter(|_| handled) {
+                match audit.put(&report).await {
+                    Ok(key) => report.audit_record = Some(key),
+                    Err(e) => {
+                        tracing::warn!(run = report.run, error = %e, "audit record not archived")
+                    }
+                }
+            }
         }
         report
     }

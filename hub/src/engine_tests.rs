@@ -197,6 +197,7 @@ fn engine(spokes: FakeSpokes, config: Config) -> Engine<FakeSpokes, FakeFindings
         notifier: FakeNotifier::default(),
         config,
         emit_metrics: false,
+        audit: None,
     }
 }
 

@@ -44,6 +44,8 @@ pub struct RunReport {
     pub refused_messages: Vec<RefusedMessage>,
     pub assume_role_calls: usize,
     pub notification_error: Option<String>,
+    /// Object key of the archived audit record, when archived.
+    pub audit_record: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -120,7 +120,8 @@ pub fn render_spoke_template() -> String {
 
 /// The marked block of `cloudformation/hub.yaml` with the catalogue's event pattern.
 pub fn render_pattern_block() -> String {
-    let pattern = serde_json::to_string_pretty(&imported_event_pattern()).unwrap_or_default();
+    let pattern =
+        serde_json::to_string_pretty(&yaml::sorted(&imported_event_pattern())).unwrap_or_default();
     let body: Vec<String> = pattern.lines().map(|l| format!("        {l}")).collect();
     format!("{PATTERN_BEGIN}\n{}\n{PATTERN_END}", body.join("\n"))
 }
@@ -153,7 +154,11 @@ pub fn render_docs_block() -> String {
     ];
     for spec in CATALOGUE {
         let triggers: Vec<String> = spec.triggers.iter().map(trigger_text).collect();
-        let actions: Vec<String> = spec.grants.iter().map(|g| format!("`{}`", g.action)).collect();
+        let actions: Vec<String> = spec
+            .grants
+            .iter()
+            .map(|g| format!("`{}`", g.action))
+            .collect();
         rows.push(format!(
             "| `{}`: {} | {} | {} | {} | {:?} |",
             spec.id,

@@ -3,6 +3,24 @@
 
 use serde_json::Value;
 
+/// The same value with every object's keys in sorted order, whatever the map implementation.
+pub fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     write_value(value, 0, &mut out);
@@ -35,7 +53,11 @@ fn write_value(value: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match value {
         Value::Object(map) if !map.is_empty() => {
-            for (k, v) in map {
+            // Sorted keys: the output must not depend on whether serde_json preserves insertion order
+            // (a feature another crate in the build may switch on).
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            for (k, v) in entries {
                 if is_scalar(v) {
                     out.push_str(&format!("{pad}{}: {}\n", key(k), scalar(v)));
                 } else {

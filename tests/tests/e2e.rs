@@ -61,6 +61,26 @@ fn finding_id(scenario: &Scenario, key: &str) -> String {
         .to_owned()
 }
 
+fn audit_bucket(scenario: &Scenario) -> String {
+    format!("riposte-audit-{}", scenario.str("/hub_account"))
+}
+
+/// The hub stack's audit archive bucket, in the hub account.
+async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aws_sdk_s3::Client {
+    let config = emulator.sdk(scenario.hub_credentials());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(audit_bucket(scenario))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    s3
+}
+
 /// The IAM action a recorded member-account call needs.
 fn iam_action(call: &Value) -> String {
     let service = call["service"].as_str().unwrap_or_default();
@@ -89,7 +109,9 @@ fn is_mutation(call: &Value) -> bool {
 
 async fn run_lambda(emulator: &Emulator, scenario: &Scenario, events: &[Value]) -> Value {
     let sdk = emulator.sdk(scenario.hub_credentials());
-    let engine = riposte_hub::cli::engine_from(&sdk, scenario.hub_config(), false);
+    let mut config = scenario.hub_config();
+    config.audit_bucket = Some((audit_bucket(scenario), scenario.str("/hub_account")));
+    let engine = riposte_hub::cli::engine_from(&sdk, config, false);
     riposte_hub::lambda::handle(&engine, sqs_event(events))
         .await
         .unwrap_or_else(|e| panic!("handler: {e}"))
@@ -103,6 +125,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     assert_eq!(imported.len(), 6, "the scenario imports six findings");
     let hub_account = scenario.str("/hub_account");
     let hub_key = scenario.str("/hub_credentials/access_key_id");
+    let audit = create_audit_bucket(&emulator, &scenario).await;
 
     let response = run_lambda(&emulator, &scenario, &imported).await;
     // The hub's calls, before this test's own read-back calls join the log.
@@ -255,6 +278,53 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
             assert_eq!(call["expected_bucket_owner"], call["account_id"], "{call}");
         }
     }
+    // One audit record for the run, with the prior state of what changed (for a later undo).
+    let listed = audit
+        .list_objects_v2()
+        .bucket(audit_bucket(&scenario))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let keys: Vec<String> = listed
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let object = audit
+        .get_object()
+        .bucket(audit_bucket(&scenario))
+        .key(&keys[0])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .map(|b| b.into_bytes())
+        .unwrap_or_default();
+    let record: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let user = record["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["resource"] == "user/ci-deployer"))
+        .cloned()
+        .unwrap_or_default();
+    let priors: Vec<&Value> = user["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("prior"))
+        .collect();
+    assert_eq!(
+        priors.iter().filter(|p| p["status"] == "Active").count(),
+        2,
+        "{user}"
+    );
+    assert!(calls.iter().any(
+        |c| c["operation"] == "PutObject" && c["expected_bucket_owner"] == hub_account.as_str()
+    ));
+
     // The team was told: one notification per handled finding, as Chatbot documents.
     let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
     let received = sqs
@@ -281,6 +351,7 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
     let imported = emulator.events();
+    create_audit_bucket(&emulator, &scenario).await;
     run_lambda(&emulator, &scenario, &imported).await;
     let after_first = findings(&emulator, &scenario).await;
     let events_after_first = emulator.events();
