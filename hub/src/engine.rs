@@ -58,6 +58,8 @@ struct Work {
     finding: Finding,
     assessment: Assessment,
     result: FindingResult,
+    /// It came through an analyst's custom action.
+    analyst: bool,
 }
 
 fn new_run_id() -> String {
@@ -121,6 +123,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                     finding,
                     assessment,
                     result,
+                    analyst: matches!(content.source, Source::CustomAction { .. }),
                 });
             }
         }
@@ -237,15 +240,15 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     /// The event may be stale (a replay, a redelivery after a timeout): ask Security Hub where the
     /// findings we are about to act on stand now, and skip those no longer open for Riposte.
     async fn skip_already_handled(&self, work: &mut [Work]) {
-        let acting: Vec<FindingRef> = work
+        let pending: Vec<FindingRef> = work
             .iter()
-            .filter(|w| w.assessment.decision == Decision::Remediate)
+            .filter(|w| !matches!(w.assessment.decision, Decision::Skip(_)))
             .map(|w| w.finding.reference())
             .collect();
-        if acting.is_empty() {
+        if pending.is_empty() {
             return;
         }
-        let states = match self.findings.current_state(&acting).await {
+        let states = match self.findings.current_state(&pending).await {
             Ok(states) => states,
             Err(e) => {
                 // Acting on the event's snapshot is safe (playbooks are idempotent); only less frugal.
@@ -255,7 +258,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         };
         for w in work
             .iter_mut()
-            .filter(|w| w.assessment.decision == Decision::Remediate)
+            .filter(|w| !matches!(w.assessment.decision, Decision::Skip(_)))
         {
             let reference = w.finding.reference();
             let Some(state) = states.iter().find(|s| s.finding == reference) else {
@@ -263,12 +266,17 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             };
             let workflow = state.workflow_status.as_deref().unwrap_or("NEW");
             let record = state.record_state.as_deref().unwrap_or("ACTIVE");
-            let analyst_may_act =
-                w.result.reason.starts_with("analyst action") && workflow == "NOTIFIED";
-            if record != "ACTIVE" || (workflow != "NEW" && !analyst_may_act) {
-                let by_riposte = state
-                    .riposte_status
-                    .as_deref()
+            let riposte = state.riposte_status.as_deref();
+            let remediating = w.assessment.decision == Decision::Remediate;
+            // A run that crashed after its claim, or a retry after a failure, must run again; an
+            // analyst's action may act on a NOTIFIED finding. Anything else was handled already.
+            let open = record == "ACTIVE"
+                && (workflow == "NEW"
+                    || (workflow == "NOTIFIED"
+                        && remediating
+                        && (w.analyst || matches!(riposte, Some("in-progress" | "failed")))));
+            if !open {
+                let by_riposte = riposte
                     .map(|s| format!(", riposte:status {s}"))
                     .unwrap_or_default();
                 w.assessment.decision = Decision::Skip(format!(
@@ -276,6 +284,8 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 ));
                 w.result.decision = w.assessment.decision.name().to_owned();
                 w.result.reason = w.assessment.decision.reason().to_owned();
+                w.result.status = None;
+                w.result.failed = false;
                 w.result.planned_steps.clear();
             }
         }

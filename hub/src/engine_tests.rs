@@ -143,6 +143,8 @@ fn compromise_finding() -> serde_json::Value {
         serde_json::json!(["TTPs/Initial Access/UnauthorizedAccess:IAMUser-MaliciousIPCaller"]);
     finding["Severity"] = serde_json::json!({"Label": "HIGH", "Normalized": 80, "Product": 8});
     finding["Workflow"] = serde_json::json!({"Status": "NEW"});
+    finding["Resources"][0]["Details"]["AwsIamAccessKey"]["PrincipalType"] = "IAMUser".into();
+    finding["Resources"][0]["Details"]["AwsIamAccessKey"]["PrincipalName"] = "kapil".into();
     finding
 }
 
@@ -280,7 +282,7 @@ async fn a_member_without_the_spoke_role_fails_alone_and_its_message_is_retried(
 async fn access_denied_on_one_step_fails_the_finding_but_reports_every_step() {
     let spokes = world();
     spokes.accounts[ACCOUNT_B].fail(
-        "iam:PutUserPolicy",
+        "iam:AttachUserPolicy",
         PortErrorKind::Denied,
         "AccessDenied",
         None,
@@ -388,7 +390,7 @@ async fn duplicate_delivery_converges_to_the_same_state_and_outcome() {
     assert!(
         !second_calls
             .iter()
-            .any(|c| c == "iam:UpdateAccessKey" || c == "iam:PutUserPolicy"),
+            .any(|c| c == "iam:UpdateAccessKey" || c == "iam:AttachUserPolicy"),
         "{second_calls:?}"
     );
     let outcome = |r: &RunReport| {
@@ -488,4 +490,52 @@ async fn plan_makes_no_call_at_all() {
         .lock()
         .map(|c| c.is_empty())
         .unwrap_or(false));
+}
+
+#[tokio::test]
+async fn a_run_that_died_after_its_claim_is_resumed_on_redelivery() {
+    let e = engine(world(), default_config());
+    e.findings.remembers.store(true, Ordering::Relaxed);
+    // What a crash right after the claim leaves behind: NOTIFIED + in-progress, nothing fixed.
+    let claimed = FindingRef {
+        id: s3_finding()["Id"].as_str().unwrap_or_default().to_owned(),
+        product_arn: s3_finding()["ProductArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let claim = WriteBack::new(
+        RiposteStatus::InProgress,
+        Some("public-bucket"),
+        "r-crashed",
+        "started",
+    );
+    if let Ok(mut calls) = e.findings.calls.lock() {
+        calls.push((vec![claimed], claim));
+    }
+    let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
+    assert_eq!(
+        report.findings[0].status,
+        Some(RiposteStatus::Remediated),
+        "{:#?}",
+        report.findings[0]
+    );
+    e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_none()));
+}
+
+#[tokio::test]
+async fn a_refusal_is_written_back_but_not_redelivered() {
+    let mut finding = s3_finding();
+    finding["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
+    let e = engine(world(), default_config());
+    let report = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
+    assert!(report.any_failed(), "the CLI still exits 1");
+    assert!(
+        report.failed_messages().is_empty(),
+        "retrying cannot change a refusal"
+    );
+    assert_eq!(
+        e.findings.final_payloads()[0].1.fields["riposte:status"],
+        "failed"
+    );
 }

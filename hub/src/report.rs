@@ -65,10 +65,12 @@ impl RunReport {
             .refused_messages
             .iter()
             .filter_map(|m| m.message_id.clone())
+            // A refusal (account mismatch, no target) cannot succeed on retry: it is written back
+            // as failed and not redelivered.
             .chain(
                 self.findings
                     .iter()
-                    .filter(|f| f.failed)
+                    .filter(|f| f.failed && f.decision != "refused")
                     .filter_map(|f| f.message_id.clone()),
             )
             .collect();

@@ -61,12 +61,13 @@ fn plan_names_playbook_target_account_and_region_of_the_seed_samples() {
             "111111111111",
             "remediate",
         ),
+        // Only `UserName`, no key id: a user or a role? Nothing is changed on a guess.
         (
             "sh-custom-action-guardduty-iam-consolelogin.json",
             "credential-compromise",
-            "user/kapil",
+            "principal/kapil",
             "644160558196",
-            "remediate",
+            "notify-only",
         ),
         (
             "api-getfindings-guardduty-iam-accesskeys-placebo.json",
@@ -78,7 +79,7 @@ fn plan_names_playbook_target_account_and_region_of_the_seed_samples() {
         (
             "finding-guardduty-2018-tor-and-recon-iamuser-pair.json",
             "credential-compromise",
-            "user/GeneratedFindingUserName",
+            "principal/GeneratedFindingUserName",
             "081476508764",
             "notify-only",
         ),

@@ -230,10 +230,19 @@ impl Finding {
             .or_else(|| fallback.cloned())
     }
 
+    /// The AWS integration that produced the finding (`guardduty`, `securityhub`, `config`, …), read
+    /// from `ProductArn` only: AWS products have no account in their ARN
+    /// (`arn:aws:securityhub:us-east-1::product/aws/guardduty`), while anything a member account imports
+    /// itself does. `ProductName` is not trusted: an importer can set it.
+    pub fn aws_product(&self) -> Option<&str> {
+        self.product_arn
+            .split_once("::product/aws/")
+            .map(|(_, product)| product)
+            .filter(|p| !p.is_empty() && !p.contains('/'))
+    }
+
     pub fn is_guardduty(&self) -> bool {
-        self.product_arn.ends_with("/product/aws/guardduty")
-            || self.product_name.as_deref() == Some("GuardDuty")
-            || self.product_field("aws/securityhub/ProductName").as_deref() == Some("GuardDuty")
+        self.aws_product() == Some("guardduty")
     }
 
     /// The label, from `Severity.Label` or derived from `Severity.Normalized`.

@@ -30,14 +30,43 @@ pub enum Scope {
     IamRole,
     S3Bucket,
     Secret,
+    /// Lambda functions (a secret's rotation function, which RotateSecret invokes as the caller).
+    LambdaFunction,
     /// Actions that support no resource-level permission (e.g. `secretsmanager:ListSecrets`).
     AnyResource,
+}
+
+/// An IAM condition narrowing a grant, e.g. `ArnEquals iam:PolicyARN …AWSDenyAll`. `${AWS::Partition}`
+/// and `${AWS::AccountId}` in the value are substituted by CloudFormation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Condition {
+    pub test: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Grant {
     pub action: &'static str,
     pub scope: Scope,
+    pub condition: Option<Condition>,
+}
+
+impl Grant {
+    pub const fn on(action: &'static str, scope: Scope) -> Self {
+        Self {
+            action,
+            scope,
+            condition: None,
+        }
+    }
+    pub const fn when(action: &'static str, scope: Scope, condition: Condition) -> Self {
+        Self {
+            action,
+            scope,
+            condition: Some(condition),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -101,7 +130,7 @@ pub fn all_grants() -> Vec<Grant> {
         .iter()
         .flat_map(|s| s.grants.iter().copied())
         .collect();
-    grants.sort_by(|a, b| (a.scope, a.action).cmp(&(b.scope, b.action)));
+    grants.sort_by(|a, b| (a.scope, a.condition, a.action).cmp(&(b.scope, b.condition, b.action)));
     grants.dedup();
     grants
 }
@@ -137,19 +166,25 @@ pub fn imported_event_pattern() -> Value {
         }
         finding
     };
+    // Only AWS's own products: their ProductArn has no account (`…::product/aws/guardduty`); a
+    // member account cannot import findings under it.
+    let product =
+        |name: &str| json!([{ "wildcard": format!("arn:*:securityhub:*::product/aws/{name}") }]);
     let mut any_of = vec![
-        with(json!({ "Compliance": { "Status": ["FAILED"], "SecurityControlId": controls } })),
         with(
-            json!({ "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "ControlId": controls } }),
+            json!({ "ProductArn": product("securityhub"), "Compliance": { "Status": ["FAILED"], "SecurityControlId": controls } }),
+        ),
+        with(
+            json!({ "ProductArn": product("securityhub"), "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "ControlId": controls } }),
         ),
     ];
     if !rules.is_empty() {
-        any_of.push(with(
-            json!({ "Compliance": { "Status": ["FAILED"] }, "GeneratorId": rules }),
-        ));
+        any_of.push(with(json!({ "ProductArn": product("config"), "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "aws/config/ConfigRuleName": rules } })));
     }
     if !threat_types.is_empty() {
-        any_of.push(with(json!({ "ProductFields": { "aws/securityhub/ProductName": ["GuardDuty"] }, "Types": threat_types })));
+        any_of.push(with(
+            json!({ "ProductArn": product("guardduty"), "Types": threat_types }),
+        ));
     }
     json!({
         "source": ["aws.securityhub"],

@@ -10,7 +10,14 @@ use crate::ports::*;
 #[derive(Clone, Debug, Default)]
 pub struct FakeUser {
     pub keys: Vec<AccessKey>,
+    pub attached: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FakeRole {
     pub policies: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -60,7 +67,7 @@ impl FakeBucket {
 #[derive(Debug, Default)]
 pub struct FakeState {
     pub users: BTreeMap<String, FakeUser>,
-    pub roles: BTreeMap<String, BTreeMap<String, String>>,
+    pub roles: BTreeMap<String, FakeRole>,
     pub secrets: Vec<FakeSecret>,
     pub buckets: BTreeMap<String, FakeBucket>,
 }
@@ -172,7 +179,7 @@ impl FakeAccount {
         &self,
         api: &str,
         role: &str,
-        f: impl FnOnce(&mut BTreeMap<String, String>) -> PortResult<T>,
+        f: impl FnOnce(&mut FakeRole) -> PortResult<T>,
     ) -> PortResult<T> {
         self.enter(api)?;
         self.with_state(|s| match s.roles.get_mut(role) {
@@ -200,25 +207,35 @@ impl IamPort for FakeAccount {
             Ok(())
         })
     }
-    async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> PortResult<()> {
-        self.user("iam:PutUserPolicy", user, |u| {
-            u.policies.insert(name.to_owned(), document.to_owned());
+    async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
+        self.user("iam:AttachUserPolicy", user, |u| {
+            if !u.attached.iter().any(|p| p == policy_arn) {
+                u.attached.push(policy_arn.to_owned());
+            }
             Ok(())
         })
     }
-    async fn get_user_policy(&self, user: &str, name: &str) -> PortResult<Option<String>> {
-        self.user("iam:GetUserPolicy", user, |u| {
-            Ok(u.policies.get(name).cloned())
+    async fn list_attached_user_policies(&self, user: &str) -> PortResult<Vec<String>> {
+        self.user("iam:ListAttachedUserPolicies", user, |u| {
+            Ok(u.attached.clone())
         })
+    }
+    async fn list_user_tags(&self, user: &str) -> PortResult<BTreeMap<String, String>> {
+        self.user("iam:ListUserTags", user, |u| Ok(u.tags.clone()))
+    }
+    async fn list_role_tags(&self, role: &str) -> PortResult<BTreeMap<String, String>> {
+        self.role("iam:ListRoleTags", role, |r| Ok(r.tags.clone()))
     }
     async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> PortResult<()> {
         self.role("iam:PutRolePolicy", role, |r| {
-            r.insert(name.to_owned(), document.to_owned());
+            r.policies.insert(name.to_owned(), document.to_owned());
             Ok(())
         })
     }
     async fn get_role_policy(&self, role: &str, name: &str) -> PortResult<Option<String>> {
-        self.role("iam:GetRolePolicy", role, |r| Ok(r.get(name).cloned()))
+        self.role("iam:GetRolePolicy", role, |r| {
+            Ok(r.policies.get(name).cloned())
+        })
     }
 }
 
@@ -243,6 +260,11 @@ impl SecretsPort for FakeAccount {
             |s| match s.secrets.iter_mut().find(|x| x.secret.arn == arn) {
                 Some(x) if x.secret.rotation_enabled => {
                     x.rotations += 1;
+                    // Like Secrets Manager: the rotation's time shows in the secret's metadata.
+                    x.secret.last_rotated = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .ok()
+                        .and_then(|d| i64::try_from(d.as_secs()).ok());
                     Ok(())
                 }
                 Some(_) => Err(PortError::new(

@@ -8,7 +8,7 @@ pub mod public_bucket;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::audit::{StepOutcome, StepRecord};
+use crate::audit::{PlaybookOutcome, PlaybookReport, StepOutcome, StepRecord};
 use crate::ids::{AccountId, Region};
 
 /// What a playbook knows about the run besides its target.
@@ -37,6 +37,39 @@ pub(crate) fn statements(document: &Value) -> Vec<Value> {
         Some(Value::Array(list)) => list.clone(),
         Some(one @ Value::Object(_)) => vec![one.clone()],
         _ => Vec::new(),
+    }
+}
+
+/// When the live resource carries the exclusion tag (or its tags cannot be read: acting without
+/// knowing whether the owner opted out would break that promise), the report that ends the run.
+pub(crate) fn excluded_by_tag(
+    ctx: &RunContext,
+    tags: crate::ports::PortResult<std::collections::BTreeMap<String, String>>,
+    api: &str,
+    target: &str,
+) -> Option<PlaybookReport> {
+    let (key, value) = ctx.exclusion_tag.as_ref()?;
+    match tags {
+        Ok(tags) if tags.get(key) == Some(value) => {
+            let reason = format!("{target} carries the exclusion tag {key}={value}");
+            let step = StepRecord::new(
+                "exclusion-tag",
+                Some(api),
+                target,
+                StepOutcome::AlreadyDone,
+                reason.clone(),
+            );
+            Some(PlaybookReport {
+                steps: vec![step],
+                outcome: PlaybookOutcome::Excluded { reason },
+                manual: Vec::new(),
+            })
+        }
+        Ok(_) => None,
+        Err(e) => Some(PlaybookReport::conclude(
+            vec![failed("exclusion-tag", api, target, e)],
+            Ok(()),
+        )),
     }
 }
 

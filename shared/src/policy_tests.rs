@@ -29,6 +29,10 @@ fn compromise() -> Finding {
     f.workflow = Some(crate::asff::Workflow {
         status: Some("NEW".into()),
     });
+    if let Some(d) = f.resources[0].details.aws_iam_access_key.as_mut() {
+        d.principal_type = Some("IAMUser".into());
+        d.principal_name = Some("kapil".into());
+    }
     f
 }
 
@@ -102,6 +106,47 @@ fn decisions_follow_the_policy_table() {
         assert_eq!(decision.name(), expected, "{case}: {decision:?}");
         assert!(!decision.reason().is_empty(), "{case} has a reason");
     }
+}
+
+#[test]
+fn a_principal_of_unknown_type_is_never_guessed() {
+    let mut f = compromise();
+    if let Some(d) = f.resources[0].details.aws_iam_access_key.as_mut() {
+        d.principal_type = None;
+        d.principal_name = None;
+        d.user_name = Some("kapil".into());
+    }
+    // A temporary key could be a role's session: a same-named user must not pay for it.
+    f.resources[0].id = "AWS::IAM::AccessKey:ASIAEXAMPLE".into();
+    assert_eq!(decide(&f, &Policy::default()).name(), "notify-only");
+    f.resources[0].id = "AWS::IAM::AccessKey:AKIAEXAMPLE".into();
+    assert_eq!(decide(&f, &Policy::default()).name(), "remediate");
+    if let Some(d) = f.resources[0].details.aws_iam_access_key.as_mut() {
+        d.principal_id = Some("AROAEXAMPLE:i-0123".into());
+    }
+    assert!(matches!(
+        assess(&f, &Source::Imported, None, &Policy::default()).target,
+        Some(Target::IamPrincipal {
+            principal: PrincipalKind::AssumedRole,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn findings_imported_under_a_members_own_product_are_not_acted_on() {
+    let mut forged = compromise();
+    forged.product_arn = format!(
+        "arn:aws:securityhub:us-east-1:{}:product/{}/default",
+        forged.aws_account_id, forged.aws_account_id
+    );
+    forged.product_name = Some("GuardDuty".into());
+    let decision = decide(&forged, &Policy::default());
+    assert_eq!(decision.name(), "skip");
+    assert!(
+        decision.reason().contains("not one Riposte acts on"),
+        "{decision:?}"
+    );
 }
 
 #[test]

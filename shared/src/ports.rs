@@ -65,6 +65,8 @@ pub struct LinkedSecret {
     pub arn: String,
     pub name: String,
     pub rotation_enabled: bool,
+    /// Unix seconds of the last completed rotation.
+    pub last_rotated: Option<i64>,
 }
 
 /// The four S3 Block Public Access settings.
@@ -122,18 +124,25 @@ pub trait IamPort: Send + Sync {
         user: &str,
         key_id: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
-    fn put_user_policy(
+    /// Attach a managed policy (Riposte only ever attaches `AWSDenyAll`).
+    fn attach_user_policy(
         &self,
         user: &str,
-        name: &str,
-        document: &str,
+        policy_arn: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
-    /// The inline policy document, or `None` when the user has no such policy.
-    fn get_user_policy(
+    /// ARNs of the managed policies attached to the user.
+    fn list_attached_user_policies(
         &self,
         user: &str,
-        name: &str,
-    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    ) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    fn list_user_tags(
+        &self,
+        user: &str,
+    ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
+    fn list_role_tags(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
     fn put_role_policy(
         &self,
         role: &str,

@@ -129,8 +129,8 @@ fn config_rule_matches(deployed: &str, managed: &str) -> bool {
 }
 
 pub fn route(finding: &Finding) -> Route {
-    let key = if finding.is_guardduty() {
-        match guardduty_type(finding) {
+    let key = match finding.aws_product() {
+        Some("guardduty") => match guardduty_type(finding) {
             Some(t) => RouteKey::GuardDuty(t),
             None => {
                 return Route::NoPlaybook {
@@ -138,17 +138,26 @@ pub fn route(finding: &Finding) -> Route {
                     reason: "GuardDuty finding without a recognisable finding type in Types".into(),
                 }
             }
+        },
+        Some("securityhub" | "config") => match (control_id(finding), config_rule(finding)) {
+            (Some(id), _) => RouteKey::Control(id),
+            (None, Some(rule)) => RouteKey::ConfigRule(rule),
+            (None, None) => {
+                return Route::NoPlaybook {
+                    key: None,
+                    reason: "finding names no control id or Config rule Riposte can route".into(),
+                }
+            }
+        },
+        _ => {
+            return Route::NoPlaybook {
+                key: None,
+                reason: format!(
+                    "product {} is not one Riposte acts on (AWS GuardDuty, Security Hub controls, AWS Config)",
+                    finding.product_arn
+                ),
+            }
         }
-    } else if let Some(id) = control_id(finding) {
-        RouteKey::Control(id)
-    } else if let Some(rule) = config_rule(finding) {
-        RouteKey::ConfigRule(rule)
-    } else {
-        return Route::NoPlaybook {
-            key: None,
-            reason: "finding names no control id, Config rule or GuardDuty type Riposte can route"
-                .into(),
-        };
     };
     let answers = |trigger: &Trigger| match (trigger, &key) {
         (Trigger::Control(c), RouteKey::Control(id)) => c == id,

@@ -5,7 +5,9 @@
 
 mod yaml;
 
-use riposte_shared::catalogue::{all_grants, imported_event_pattern, Scope, Trigger, CATALOGUE};
+use riposte_shared::catalogue::{
+    all_grants, imported_event_pattern, Condition, Scope, Trigger, CATALOGUE,
+};
 use serde_json::{json, Value};
 
 pub const SPOKE_TEMPLATE_PATH: &str = "stacksets/spoke-role.yaml";
@@ -29,6 +31,7 @@ fn resource(scope: Scope) -> Value {
         Scope::IamRole => sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
         Scope::S3Bucket => sub("arn:${AWS::Partition}:s3:::*"),
         Scope::Secret => sub("arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*"),
+        Scope::LambdaFunction => sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*"),
         Scope::AnyResource => json!("*"),
     }
 }
@@ -39,6 +42,7 @@ fn sid(scope: Scope) -> &'static str {
         Scope::IamRole => "IamRoles",
         Scope::S3Bucket => "S3Buckets",
         Scope::Secret => "Secrets",
+        Scope::LambdaFunction => "LambdaFunctions",
         Scope::AnyResource => "ListingWithoutResourceLevelPermissions",
     }
 }
@@ -47,28 +51,71 @@ fn sid(scope: Scope) -> &'static str {
 /// off the spoke role itself (defence in depth beside the engine's protected-principal rule).
 pub fn permissions_policy() -> Value {
     let grants = all_grants();
-    let mut scopes: Vec<Scope> = grants.iter().map(|g| g.scope).collect();
-    scopes.dedup();
-    let mut statements: Vec<Value> = scopes
+    // One Allow statement per (scope, condition), in the catalogue's sorted order.
+    let mut groups: Vec<(Scope, Option<Condition>)> =
+        grants.iter().map(|g| (g.scope, g.condition)).collect();
+    groups.dedup();
+    let mut statements: Vec<Value> = groups
         .iter()
-        .map(|scope| {
-            let actions: Vec<&str> = grants.iter().filter(|g| g.scope == *scope).map(|g| g.action).collect();
-            json!({ "Sid": sid(*scope), "Effect": "Allow", "Action": actions, "Resource": resource(*scope) })
+        .map(|(scope, condition)| {
+            let actions: Vec<&str> = grants
+                .iter()
+                .filter(|g| g.scope == *scope && g.condition == *condition)
+                .map(|g| g.action)
+                .collect();
+            let mut statement =
+                json!({ "Effect": "Allow", "Action": actions, "Resource": resource(*scope) });
+            let mut sid = sid(*scope).to_owned();
+            if let Some(c) = condition {
+                statement["Condition"] = json!({ c.test: { c.key: sub(c.value) } });
+                sid.push_str("Restricted");
+            }
+            if *scope == Scope::S3Bucket {
+                // Bucket ARNs name no account: only this account's buckets.
+                statement["Condition"] =
+                    json!({ "StringEquals": { "s3:ResourceAccount": sub("${AWS::AccountId}") } });
+            }
+            statement["Sid"] = json!(sid);
+            statement
         })
         .collect();
+    // Reading stays allowed; every change to a protected role is denied.
     let role_actions: Vec<&str> = grants
         .iter()
         .filter(|g| g.scope == Scope::IamRole)
         .map(|g| g.action)
+        .filter(|a| {
+            !a.split_once(':')
+                .is_some_and(|(_, op)| op.starts_with("Get") || op.starts_with("List"))
+        })
         .collect();
     if !role_actions.is_empty() {
+        let protected: Vec<Value> = PROTECTED_ROLES
+            .iter()
+            .map(|role| {
+                sub(&format!(
+                    "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role}"
+                ))
+            })
+            .collect();
         statements.push(json!({
-            "Sid": "NeverTouchRiposteRoles", "Effect": "Deny", "Action": role_actions,
-            "Resource": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"),
+            "Sid": "NeverTouchRiposteOrPlatformRoles", "Effect": "Deny", "Action": role_actions, "Resource": protected,
         }));
     }
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
+
+/// Roles the spoke role may never change: Riposte's own and those the organization's platform runs on.
+const PROTECTED_ROLES: &[&str] = &[
+    "${RoleName}",
+    "${HubRoleName}",
+    "OrganizationAccountAccessRole",
+    "AWSControlTowerExecution",
+    "AWSCloudFormationStackSetExecutionRole",
+    "stacksets-exec-*",
+    "aws-reserved/*",
+    "aws-service-role/*",
+];
 
 pub fn trust_policy() -> Value {
     json!({

@@ -218,6 +218,21 @@ impl MemberView {
             .collect()
     }
 
+    /// ARNs of the managed policies attached to a user.
+    pub async fn attached(&self, user: &str) -> Vec<String> {
+        let out = self
+            .iam
+            .list_attached_user_policies()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        out.attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect()
+    }
+
     pub async fn user_policy(&self, user: &str, name: &str) -> Option<Value> {
         let out = self
             .iam

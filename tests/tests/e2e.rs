@@ -154,12 +154,10 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let keys = a.keys("ci-deployer").await;
     assert_eq!(keys.len(), 2);
     assert!(keys.iter().all(|(_, active)| !active), "{keys:?}");
-    let deny = a
-        .user_policy("ci-deployer", "RiposteDenyAll")
-        .await
-        .unwrap_or_default();
-    assert_eq!(deny["Statement"][0]["Effect"], "Deny");
-    assert_eq!(deny["Statement"][0]["Action"], "*");
+    assert_eq!(
+        a.attached("ci-deployer").await,
+        vec!["arn:aws:iam::aws:policy/AWSDenyAll".to_string()]
+    );
     let rotated: BTreeSet<String> = emulator
         .rotations()
         .iter()
@@ -203,10 +201,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         .await
         .iter()
         .all(|(_, active)| *active));
-    assert!(c
-        .user_policy("ci-deployer", "RiposteDenyAll")
-        .await
-        .is_none());
+    assert!(c.attached("ci-deployer").await.is_empty());
     assert!(
         c.acl_is_public(&scenario.str("/bystanders/lookalike_bucket/bucket"))
             .await
@@ -359,8 +354,15 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
     assert!(!written_back.is_empty(), "write-back emits Imported events");
     let calls_before = emulator.calls().len();
 
-    // A replay of the original events: Security Hub says they are handled; nothing runs, nothing is written.
-    run_lambda(&emulator, &scenario, &imported).await;
+    // A replay of the original events of the handled findings: Security Hub says they are handled;
+    // nothing runs, nothing is written.
+    let sandbox_id = finding_id(&scenario, "sandbox-bucket");
+    let handled: Vec<Value> = imported
+        .iter()
+        .filter(|e| e["detail"]["findings"][0]["Id"] != sandbox_id.as_str())
+        .cloned()
+        .collect();
+    run_lambda(&emulator, &scenario, &handled).await;
     let replay_calls: Vec<Value> = emulator.calls()[calls_before..].to_vec();
     assert!(
         !replay_calls.iter().any(is_mutation),
@@ -378,6 +380,20 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
         "no new Imported event"
     );
     assert_eq!(findings(&emulator, &scenario).await, after_first);
+
+    // The failed finding's redelivery (SQS retry) is not "handled": it tries again.
+    let calls_before = emulator.calls().len();
+    let sandbox: Vec<Value> = imported
+        .iter()
+        .filter(|e| e["detail"]["findings"][0]["Id"] == sandbox_id.as_str())
+        .cloned()
+        .collect();
+    let retry = run_lambda(&emulator, &scenario, &sandbox).await;
+    assert_eq!(retry["batchItemFailures"].as_array().map(Vec::len), Some(1));
+    assert!(emulator.calls()[calls_before..]
+        .iter()
+        .any(|c| c["operation"] == "AssumeRole"));
+    let events_after_first = emulator.events();
 
     // Feeding back the events Riposte's own write-back produced triggers nothing at all.
     let calls_before = emulator.calls().len();

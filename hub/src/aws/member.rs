@@ -89,29 +89,60 @@ impl IamPort for MemberClients {
             .status(StatusType::Inactive);
         call!("iam:UpdateAccessKey", user, request.send()).map(|_| ())
     }
-    async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> PortResult<()> {
+    async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
         let request = self
             .iam
-            .put_user_policy()
+            .attach_user_policy()
             .user_name(user)
-            .policy_name(name)
-            .policy_document(document);
-        call!("iam:PutUserPolicy", user, request.send()).map(|_| ())
+            .policy_arn(policy_arn);
+        call!("iam:AttachUserPolicy", user, request.send()).map(|_| ())
     }
-    async fn get_user_policy(&self, user: &str, name: &str) -> PortResult<Option<String>> {
-        let out = absent_as_none(
-            call!(
-                "iam:GetUserPolicy",
-                user,
-                self.iam
-                    .get_user_policy()
-                    .user_name(user)
-                    .policy_name(name)
-                    .send()
-            ),
-            &["NoSuchEntity"],
+    async fn list_attached_user_policies(&self, user: &str) -> PortResult<Vec<String>> {
+        // At most 20 managed policies can be attached to a user: one page of 100.
+        let request = self
+            .iam
+            .list_attached_user_policies()
+            .user_name(user)
+            .max_items(100);
+        let out = call!("iam:ListAttachedUserPolicies", user, request.send())?;
+        Ok(out
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect())
+    }
+    async fn list_user_tags(&self, user: &str) -> PortResult<BTreeMap<String, String>> {
+        // At most 50 tags per user: one page of 100.
+        let out = call!(
+            "iam:ListUserTags",
+            user,
+            self.iam
+                .list_user_tags()
+                .user_name(user)
+                .max_items(100)
+                .send()
         )?;
-        Ok(out.map(|o| decode_document(o.policy_document())))
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect())
+    }
+    async fn list_role_tags(&self, role: &str) -> PortResult<BTreeMap<String, String>> {
+        let out = call!(
+            "iam:ListRoleTags",
+            role,
+            self.iam
+                .list_role_tags()
+                .role_name(role)
+                .max_items(100)
+                .send()
+        )?;
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect())
     }
     async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> PortResult<()> {
         let request = self
@@ -179,6 +210,7 @@ impl SecretsPort for MemberClients {
                             arn: s.arn()?.to_owned(),
                             name: s.name().unwrap_or_default().to_owned(),
                             rotation_enabled: s.rotation_enabled().unwrap_or(false),
+                            last_rotated: s.last_rotated_date().map(|d| d.secs()),
                         })
                     }),
             );
@@ -359,7 +391,7 @@ mod tests {
             .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
             .filter(|api| api.contains(':'))
             .collect();
-        assert!(called.len() >= 14, "found {called:?}");
+        assert!(called.len() >= 16, "found {called:?}");
         for api in called {
             assert!(
                 declared.contains(&api),

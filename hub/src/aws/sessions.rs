@@ -29,7 +29,7 @@ pub struct Session {
 
 #[derive(Debug)]
 pub struct CachedClients {
-    clients: MemberClients,
+    clients: Arc<MemberClients>,
     refresh_at: Instant,
 }
 
@@ -187,12 +187,12 @@ impl SpokesPort for SessionCache {
                     .region(aws_config::Region::new(region.as_str().to_owned()))
                     .build();
                 Arc::new(CachedClients {
-                    clients: MemberClients::new(&config, self.path_style),
+                    clients: Arc::new(MemberClients::new(&config, self.path_style)),
                     refresh_at: session.refresh_at,
                 })
             })
             .await;
-        Ok(Arc::new(cached.clients.clone()))
+        Ok(cached.clients.clone())
     }
 }
 

@@ -1,22 +1,29 @@
 //! Credential compromise (GuardDuty IAM findings): contain the principal whose credentials were used.
-//! IAM user: deactivate every active access key (never delete), attach an explicit deny-all inline
-//! policy, rotate the Secrets Manager secrets linked to the user. Assumed role: revoke every session
-//! issued before now (`aws:TokenIssueTime`), never a blanket deny on the role. Root: notify only.
+//! IAM user: deactivate every active access key (never delete), attach the AWS-managed `AWSDenyAll`
+//! policy (the spoke role may attach nothing else), rotate the Secrets Manager secrets linked to the
+//! user. Assumed role: revoke every session issued before now (`aws:TokenIssueTime`), never a blanket
+//! deny on the role. Root and principals of unknown type: notify only.
 
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{failed, parse_document, statements, RunContext};
+use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Grant, PlaybookSpec, Risk, Scope, Trigger};
-use crate::ports::{IamPort, SecretsPort};
+use crate::catalogue::{Condition, Grant, PlaybookSpec, Risk, Scope, Trigger};
+use crate::ports::{IamPort, LinkedSecret, SecretsPort};
 use crate::routing::{PrincipalKind, Target};
 
 pub const ID: &str = "credential-compromise";
-pub const DENY_ALL_POLICY: &str = "RiposteDenyAll";
 pub const REVOKE_SESSIONS_POLICY: &str = "RiposteRevokeOlderSessions";
+
+/// The spoke role may attach exactly one managed policy to users: AWS's own deny-all.
+const DENY_ALL_ONLY: Condition = Condition {
+    test: "ArnEquals",
+    key: "iam:PolicyARN",
+    value: "arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll",
+};
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
     id: ID,
@@ -24,21 +31,23 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     triggers: &[Trigger::GuardDutyResourceType("IAMUser")],
     steps: &[
         "IAM user: deactivate every active access key (never delete)",
-        "IAM user: put the explicit deny-all inline policy RiposteDenyAll",
+        "IAM user: attach the AWS-managed policy AWSDenyAll",
         "IAM user: rotate Secrets Manager secrets tagged riposte:linked-iam-user=<user>; report secrets without rotation",
         "assumed role: deny sessions issued before now (inline policy RiposteRevokeOlderSessions on aws:TokenIssueTime)",
-        "root: notify only",
+        "root, or a principal whose type the finding does not tell: notify only",
         "verify by reading keys and policies back",
     ],
     grants: &[
-        Grant { action: "iam:ListAccessKeys", scope: Scope::IamUser },
-        Grant { action: "iam:UpdateAccessKey", scope: Scope::IamUser },
-        Grant { action: "iam:PutUserPolicy", scope: Scope::IamUser },
-        Grant { action: "iam:GetUserPolicy", scope: Scope::IamUser },
-        Grant { action: "iam:PutRolePolicy", scope: Scope::IamRole },
-        Grant { action: "iam:GetRolePolicy", scope: Scope::IamRole },
-        Grant { action: "secretsmanager:ListSecrets", scope: Scope::AnyResource },
-        Grant { action: "secretsmanager:RotateSecret", scope: Scope::Secret },
+        Grant::on("iam:ListAccessKeys", Scope::IamUser),
+        Grant::on("iam:UpdateAccessKey", Scope::IamUser),
+        Grant::when("iam:AttachUserPolicy", Scope::IamUser, DENY_ALL_ONLY),
+        Grant::on("iam:ListAttachedUserPolicies", Scope::IamUser),
+        Grant::on("iam:ListUserTags", Scope::IamUser),
+        Grant::on("iam:PutRolePolicy", Scope::IamRole),
+        Grant::on("iam:GetRolePolicy", Scope::IamRole),
+        Grant::on("iam:ListRoleTags", Scope::IamRole),
+        Grant::on("secretsmanager:ListSecrets", Scope::AnyResource),
+        Grant::on("secretsmanager:RotateSecret", Scope::Secret),
     ],
     risk: Risk::Disruptive,
     threat: true,
@@ -72,14 +81,9 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
         Some("AssumedRole") => PrincipalKind::AssumedRole,
         Some("Root") => PrincipalKind::Root,
         Some(_) => PrincipalKind::Other,
-        // Older findings carry only `UserName`, and only for IAM users.
-        None if name.is_some() => PrincipalKind::User,
-        None => {
-            return Err(
-                "the finding names no principal (no PrincipalType, PrincipalName or UserName)"
-                    .into(),
-            )
-        }
+        // Older findings name the principal without its type, and `UserName` then means a user *or* a
+        // role: decide from the unique id or the key, never by guessing (a same-named user would pay).
+        None => infer_kind(details.principal_id.as_deref(), access_key_id.as_deref()),
     };
     let name = match (principal, name) {
         (PrincipalKind::Root, name) => name.unwrap_or_else(|| "root".into()),
@@ -96,8 +100,20 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
     })
 }
 
-pub fn deny_all_document() -> Value {
-    json!({"Version": "2012-10-17", "Statement": [{"Sid": DENY_ALL_POLICY, "Effect": "Deny", "Action": "*", "Resource": "*"}]})
+/// `AIDA…` ids and `AKIA…` long-term keys belong to IAM users, `AROA…` ids to roles; anything else
+/// (temporary `ASIA…` keys: a role's or a user's session) stays ambiguous and is not acted on.
+fn infer_kind(principal_id: Option<&str>, access_key_id: Option<&str>) -> PrincipalKind {
+    match (principal_id, access_key_id) {
+        (Some(id), _) if id.starts_with("AIDA") => PrincipalKind::User,
+        (Some(id), _) if id.starts_with("AROA") => PrincipalKind::AssumedRole,
+        (_, Some(key)) if key.starts_with("AKIA") => PrincipalKind::User,
+        _ => PrincipalKind::Other,
+    }
+}
+
+/// The AWS-managed deny-all policy in the run's partition.
+pub fn deny_all_arn(ctx: &RunContext) -> String {
+    format!("arn:{}:iam::aws:policy/AWSDenyAll", ctx.region.partition())
 }
 
 pub fn revoke_sessions_document(cutoff: OffsetDateTime) -> Value {
@@ -149,8 +165,14 @@ async fn contain_user<P: IamPort + SecretsPort>(
     ctx: &RunContext,
     user: &str,
 ) -> PlaybookReport {
-    let mut steps = Vec::new();
     let target = format!("user/{user}");
+    if ctx.exclusion_tag.is_some() {
+        let tags = ports.list_user_tags(user).await;
+        if let Some(report) = excluded_by_tag(ctx, tags, "iam:ListUserTags", &target) {
+            return report;
+        }
+    }
+    let mut steps = Vec::new();
     let mut deactivated = false;
     match ports.list_access_keys(user).await {
         Ok(keys) => {
@@ -184,38 +206,36 @@ async fn contain_user<P: IamPort + SecretsPort>(
         Err(e) => steps.push(failed("deactivate-keys", "iam:ListAccessKeys", &target, e)),
     }
 
-    let wanted = deny_all_document();
-    let mut policy_put = false;
-    match ports.get_user_policy(user, DENY_ALL_POLICY).await {
-        Ok(Some(existing)) if parse_document(&existing).as_ref() == Some(&wanted) => {
-            steps.push(StepRecord::new(
-                "deny-all",
-                Some("iam:PutUserPolicy"),
-                &target,
-                StepOutcome::AlreadyDone,
-                format!("inline policy {DENY_ALL_POLICY} already present"),
-            ));
-        }
-        Ok(prior) => match ports
-            .put_user_policy(user, DENY_ALL_POLICY, &wanted.to_string())
-            .await
-        {
+    let deny_all = deny_all_arn(ctx);
+    let mut attached = false;
+    match ports.list_attached_user_policies(user).await {
+        Ok(current) if current.contains(&deny_all) => steps.push(StepRecord::new(
+            "deny-all",
+            Some("iam:AttachUserPolicy"),
+            &target,
+            StepOutcome::AlreadyDone,
+            "AWSDenyAll already attached",
+        )),
+        Ok(current) => steps.push(match ports.attach_user_policy(user, &deny_all).await {
             Ok(()) => {
-                policy_put = true;
-                steps.push(
-                    StepRecord::new(
-                        "deny-all",
-                        Some("iam:PutUserPolicy"),
-                        &target,
-                        StepOutcome::Done,
-                        format!("inline policy {DENY_ALL_POLICY} attached"),
-                    )
-                    .with_prior(json!({"policy_name": DENY_ALL_POLICY, "document": prior})),
-                );
+                attached = true;
+                StepRecord::new(
+                    "deny-all",
+                    Some("iam:AttachUserPolicy"),
+                    &target,
+                    StepOutcome::Done,
+                    "AWSDenyAll attached",
+                )
+                .with_prior(json!({ "attached_policies": current }))
             }
-            Err(e) => steps.push(failed("deny-all", "iam:PutUserPolicy", &target, e)),
-        },
-        Err(e) => steps.push(failed("deny-all", "iam:GetUserPolicy", &target, e)),
+            Err(e) => failed("deny-all", "iam:AttachUserPolicy", &target, e),
+        }),
+        Err(e) => steps.push(failed(
+            "deny-all",
+            "iam:ListAttachedUserPolicies",
+            &target,
+            e,
+        )),
     }
 
     match ports
@@ -224,16 +244,7 @@ async fn contain_user<P: IamPort + SecretsPort>(
     {
         Ok(secrets) => {
             for secret in secrets {
-                let secret_target = format!("secret/{}", secret.name);
-                steps.push(if !secret.rotation_enabled {
-                    StepRecord::new("rotate-secret", None, &secret_target, StepOutcome::NeedsHuman,
-                        format!("secret {} is linked to {user} but has no rotation configured: rotate it by hand", secret.name))
-                } else {
-                    match ports.rotate_secret(&secret.arn).await {
-                        Ok(()) => StepRecord::new("rotate-secret", Some("secretsmanager:RotateSecret"), &secret_target, StepOutcome::Done, format!("rotation of {} started", secret.name)),
-                        Err(e) => failed("rotate-secret", "secretsmanager:RotateSecret", &secret_target, e),
-                    }
-                });
+                steps.push(rotate(ports, ctx, user, &secret).await);
             }
         }
         Err(e) => steps.push(failed(
@@ -244,17 +255,76 @@ async fn contain_user<P: IamPort + SecretsPort>(
         )),
     }
 
-    let verified = verify_user(ports, user, deactivated, policy_put, &wanted).await;
+    let verified = verify_user(
+        ports,
+        user,
+        deactivated,
+        attached.then_some(deny_all.as_str()),
+    )
+    .await;
     PlaybookReport::conclude(steps, verified)
 }
 
-/// Read back what changed: no key still active, the deny policy in place.
+/// Rotate one linked secret, unless it has no rotation (a human must) or was rotated after the
+/// compromise was last seen (a duplicate delivery: rotating again would only fail on AWS while the
+/// first rotation is pending).
+async fn rotate<P: SecretsPort>(
+    ports: &P,
+    ctx: &RunContext,
+    user: &str,
+    secret: &LinkedSecret,
+) -> StepRecord {
+    let target = format!("secret/{}", secret.name);
+    if !secret.rotation_enabled {
+        return StepRecord::new(
+            "rotate-secret",
+            None,
+            &target,
+            StepOutcome::NeedsHuman,
+            format!(
+                "secret {} is linked to {user} but has no rotation configured: rotate it by hand",
+                secret.name
+            ),
+        );
+    }
+    let seen = ctx.observed_at.unwrap_or(ctx.now).unix_timestamp();
+    if secret.last_rotated.is_some_and(|at| at >= seen) {
+        return StepRecord::new(
+            "rotate-secret",
+            Some("secretsmanager:RotateSecret"),
+            &target,
+            StepOutcome::AlreadyDone,
+            format!(
+                "{} was rotated after the activity was last seen",
+                secret.name
+            ),
+        );
+    }
+    match ports.rotate_secret(&secret.arn).await {
+        Ok(()) => StepRecord::new(
+            "rotate-secret",
+            Some("secretsmanager:RotateSecret"),
+            &target,
+            StepOutcome::Done,
+            format!("rotation of {} started", secret.name),
+        ),
+        Err(e) if e.message.contains("previous rotation isn't complete") => StepRecord::new(
+            "rotate-secret",
+            Some("secretsmanager:RotateSecret"),
+            &target,
+            StepOutcome::AlreadyDone,
+            format!("a rotation of {} is already in progress", secret.name),
+        ),
+        Err(e) => failed("rotate-secret", "secretsmanager:RotateSecret", &target, e),
+    }
+}
+
+/// Read back what changed: no key still active, the deny-all policy attached.
 async fn verify_user<P: IamPort>(
     ports: &P,
     user: &str,
     keys_changed: bool,
-    policy_changed: bool,
-    wanted: &Value,
+    attached: Option<&str>,
 ) -> Result<(), String> {
     if keys_changed {
         let keys = ports
@@ -265,13 +335,13 @@ async fn verify_user<P: IamPort>(
             return Err(format!("access key {} is still active", key.id));
         }
     }
-    if policy_changed {
-        let document = ports
-            .get_user_policy(user, DENY_ALL_POLICY)
+    if let Some(policy) = attached {
+        let current = ports
+            .list_attached_user_policies(user)
             .await
             .map_err(|e| e.to_string())?;
-        if document.as_deref().and_then(parse_document).as_ref() != Some(wanted) {
-            return Err(format!("inline policy {DENY_ALL_POLICY} is not in place"));
+        if !current.iter().any(|p| p == policy) {
+            return Err("AWSDenyAll is not attached".into());
         }
     }
     Ok(())
@@ -283,6 +353,12 @@ async fn revoke_role_sessions<P: IamPort>(
     role: &str,
 ) -> PlaybookReport {
     let target = format!("role/{role}");
+    if ctx.exclusion_tag.is_some() {
+        let tags = ports.list_role_tags(role).await;
+        if let Some(report) = excluded_by_tag(ctx, tags, "iam:ListRoleTags", &target) {
+            return report;
+        }
+    }
     let existing = match ports.get_role_policy(role, REVOKE_SESSIONS_POLICY).await {
         Ok(existing) => existing,
         Err(e) => {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::audit::PlaybookOutcome;
-use crate::fake::{FakeAccount, FakeSecret, FakeState, FakeUser};
+use crate::fake::{FakeAccount, FakeRole, FakeSecret, FakeState, FakeUser};
 use crate::ids::{AccountId, Region};
 use crate::ports::{AccessKey, LinkedSecret, PortErrorKind};
 use futures::executor::block_on;
@@ -26,6 +26,7 @@ fn secret(name: &str, user: &str, rotation: bool) -> FakeSecret {
             arn: format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{name}"),
             name: name.into(),
             rotation_enabled: rotation,
+            last_rotated: None,
         },
         tags: BTreeMap::from([(TAG.to_string(), user.to_string())]),
         rotations: 0,
@@ -60,7 +61,7 @@ fn account() -> FakeAccount {
             ..Default::default()
         },
     );
-    state.roles.insert("app-role".into(), BTreeMap::new());
+    state.roles.insert("app-role".into(), FakeRole::default());
     state.secrets = vec![
         secret("api-token", "ci-deployer", true),
         secret("legacy", "ci-deployer", false),
@@ -86,8 +87,8 @@ fn a_user_with_two_active_keys_ends_with_both_inactive_denied_and_its_secret_rot
     fake.with_state(|s| {
         assert!(s.users["ci-deployer"].keys.iter().all(|k| !k.active));
         assert!(s.users["ci-deployer"]
-            .policies
-            .contains_key(DENY_ALL_POLICY));
+            .attached
+            .contains(&"arn:aws:iam::aws:policy/AWSDenyAll".to_string()));
         assert!(
             s.users["bystander"].keys[0].active,
             "another user's key is untouched"
@@ -117,9 +118,9 @@ fn running_twice_converges_and_changes_nothing_the_second_time() {
     let second_calls = &fake.calls()[before..];
     assert_eq!(second.outcome, PlaybookOutcome::Remediated);
     assert!(
-        !second_calls
-            .iter()
-            .any(|c| c == "iam:UpdateAccessKey" || c == "iam:PutUserPolicy"),
+        !second_calls.iter().any(|c| c == "iam:UpdateAccessKey"
+            || c == "iam:AttachUserPolicy"
+            || c == "secretsmanager:RotateSecret"),
         "{second_calls:?}"
     );
 }
@@ -147,8 +148,8 @@ fn access_denied_on_one_key_still_reports_the_other_steps() {
     assert!(outcomes.contains(&("deny-all", StepOutcome::Done)));
     fake.with_state(|s| {
         assert!(s.users["ci-deployer"]
-            .policies
-            .contains_key(DENY_ALL_POLICY))
+            .attached
+            .contains(&"arn:aws:iam::aws:policy/AWSDenyAll".to_string()))
     });
 }
 
@@ -164,7 +165,12 @@ fn an_assumed_role_gets_its_older_sessions_revoked_once() {
     let first = block_on(run(&fake, &ctx(), &role));
     assert_eq!(first.outcome, PlaybookOutcome::Remediated);
     let document = fake
-        .with_state(|s| s.roles["app-role"].get(REVOKE_SESSIONS_POLICY).cloned())
+        .with_state(|s| {
+            s.roles["app-role"]
+                .policies
+                .get(REVOKE_SESSIONS_POLICY)
+                .cloned()
+        })
         .unwrap_or_default();
     let document: Value = serde_json::from_str(&document).unwrap_or_default();
     assert_eq!(
@@ -180,7 +186,12 @@ fn an_assumed_role_gets_its_older_sessions_revoked_once() {
     let second = block_on(run(&fake, &later, &role));
     assert_eq!(second.steps[0].outcome, StepOutcome::AlreadyDone);
     let again = fake
-        .with_state(|s| s.roles["app-role"].get(REVOKE_SESSIONS_POLICY).cloned())
+        .with_state(|s| {
+            s.roles["app-role"]
+                .policies
+                .get(REVOKE_SESSIONS_POLICY)
+                .cloned()
+        })
         .unwrap_or_default();
     assert!(again.contains("2026-11-25T12:00:00Z"));
 }

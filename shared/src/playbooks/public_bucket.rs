@@ -5,9 +5,9 @@
 
 use serde_json::{json, Value};
 
-use super::{failed, parse_document, statements, RunContext};
+use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
 use crate::asff::Finding;
-use crate::audit::{PlaybookOutcome, PlaybookReport, StepOutcome, StepRecord};
+use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::catalogue::{Grant, PlaybookSpec, Risk, Scope, Trigger};
 use crate::ports::{PublicAccessBlock, S3Port};
 use crate::routing::Target;
@@ -32,14 +32,14 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         "verify with the Get APIs",
     ],
     grants: &[
-        Grant { action: "s3:GetBucketTagging", scope: Scope::S3Bucket },
-        Grant { action: "s3:GetBucketPublicAccessBlock", scope: Scope::S3Bucket },
-        Grant { action: "s3:PutBucketPublicAccessBlock", scope: Scope::S3Bucket },
-        Grant { action: "s3:GetBucketAcl", scope: Scope::S3Bucket },
-        Grant { action: "s3:PutBucketAcl", scope: Scope::S3Bucket },
-        Grant { action: "s3:GetBucketPolicy", scope: Scope::S3Bucket },
-        Grant { action: "s3:PutBucketPolicy", scope: Scope::S3Bucket },
-        Grant { action: "s3:DeleteBucketPolicy", scope: Scope::S3Bucket },
+        Grant::on("s3:GetBucketTagging", Scope::S3Bucket),
+        Grant::on("s3:GetBucketPublicAccessBlock", Scope::S3Bucket),
+        Grant::on("s3:PutBucketPublicAccessBlock", Scope::S3Bucket),
+        Grant::on("s3:GetBucketAcl", Scope::S3Bucket),
+        Grant::on("s3:PutBucketAcl", Scope::S3Bucket),
+        Grant::on("s3:GetBucketPolicy", Scope::S3Bucket),
+        Grant::on("s3:PutBucketPolicy", Scope::S3Bucket),
+        Grant::on("s3:DeleteBucketPolicy", Scope::S3Bucket),
     ],
     risk: Risk::Low,
     threat: false,
@@ -178,29 +178,10 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
     let label = format!("bucket/{bucket}");
     let mut steps = Vec::new();
 
-    if let Some((key, value)) = &ctx.exclusion_tag {
-        match ports.get_bucket_tags(bucket, owner).await {
-            Ok(tags) if tags.get(key) == Some(value) => {
-                let reason = format!("bucket {bucket} carries the exclusion tag {key}={value}");
-                steps.push(StepRecord::new(
-                    "exclusion-tag",
-                    Some("s3:GetBucketTagging"),
-                    &label,
-                    StepOutcome::AlreadyDone,
-                    reason.clone(),
-                ));
-                return PlaybookReport {
-                    steps,
-                    outcome: PlaybookOutcome::Excluded { reason },
-                    manual: Vec::new(),
-                };
-            }
-            Ok(_) => {}
-            Err(e) => {
-                // Acting without knowing whether the owner opted out would break the exclusion promise.
-                steps.push(failed("exclusion-tag", "s3:GetBucketTagging", &label, e));
-                return PlaybookReport::conclude(steps, Ok(()));
-            }
+    if ctx.exclusion_tag.is_some() {
+        let tags = ports.get_bucket_tags(bucket, owner).await;
+        if let Some(report) = excluded_by_tag(ctx, tags, "s3:GetBucketTagging", &label) {
+            return report;
         }
     }
 

@@ -35,6 +35,8 @@ def make(port: int = 0, verbose: bool = False) -> BaseWSGIServer:
     os.environ.pop("MOTO_ACCOUNT_ID", None)
     # Real S3 refuses another account's bucket configuration calls; moto allows them unless told otherwise.
     os.environ.setdefault("MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS", "false")
+    # Real accounts have every AWS-managed policy (Riposte attaches AWSDenyAll); moto loads them on request.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     return make_server(HOST, port, build_app(), threaded=True, request_handler=MotoRequestHandler)
 
 

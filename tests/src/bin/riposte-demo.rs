@@ -28,9 +28,13 @@ async fn describe(view: &MemberView, kind: &str, resource: &str, scenario: &Scen
         "credential-compromise" => {
             let keys = view.keys(resource).await;
             let active = keys.iter().filter(|(_, a)| *a).count();
-            let deny = view.user_policy(resource, "RiposteDenyAll").await.is_some();
+            let deny = view
+                .attached(resource)
+                .await
+                .iter()
+                .any(|p| p.ends_with("/AWSDenyAll"));
             format!(
-                "{active}/{} access keys active · deny-all policy: {}",
+                "{active}/{} access keys active · AWSDenyAll: {}",
                 keys.len(),
                 if deny { "yes" } else { "no" }
             )
