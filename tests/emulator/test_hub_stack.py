@@ -286,6 +286,7 @@ def test_the_function_runs_bootstrap_on_al2023_with_the_configuration_the_hub_re
         "RIPOSTE_SNS_TOPIC_ARN": hub_all_options["outputs"]["NotificationTopicArn"],
         "RIPOSTE_PROTECTED_PRINCIPALS": "arn:aws:iam::111111111111:role/break-glass",
         "RIPOSTE_AUDIT_BUCKET": hub_all_options["outputs"]["AuditBucketName"],
+        "RIPOSTE_AUDIT_BUCKET_OWNER": ACCOUNT,
         "RIPOSTE_MAX_PER_ACCOUNT": "4",
     }
 
