@@ -12,9 +12,16 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use riposte_shared::ports::{PortError, PortErrorKind};
 use std::time::Instant;
 
-/// Load the SDK configuration from the standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials).
+/// Load the SDK configuration from the standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials),
+/// with one HTTP client (one connection pool, one TLS set-up) that every client built from it shares:
+/// without it, each member account's IAM, S3 and Secrets Manager clients would build their own.
 pub async fn load_sdk_config() -> aws_config::SdkConfig {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .build_https();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http)
         .load()
         .await
 }

@@ -64,6 +64,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "S3 bucket archiving one audit record per run (optional)",
     ),
     (
+        "RIPOSTE_AUDIT_BUCKET_OWNER",
+        "account id owning that bucket, checked on every write (required with it)",
+    ),
+    (
         "RIPOSTE_MAX_PER_ACCOUNT",
         "concurrent findings per member account (default 4)",
     ),

@@ -315,7 +315,7 @@ impl S3Port for FakeAccount {
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
         self.bucket("s3:GetBucketAcl", bucket, owner, |b| Ok(b.acl.clone()))
     }
-    async fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> PortResult<()> {
+    async fn put_bucket_acl(&self, bucket: &str, owner: &str, acl: &BucketAcl) -> PortResult<()> {
         self.bucket("s3:PutBucketAcl", bucket, owner, |b| {
             if b.acls_disabled {
                 return Err(PortError::new(
@@ -325,7 +325,7 @@ impl S3Port for FakeAccount {
                     "The bucket does not allow ACLs",
                 ));
             }
-            b.acl.grants.retain(|g| !g.is_public());
+            b.acl = acl.clone();
             Ok(())
         })
     }

@@ -99,6 +99,22 @@ pub struct AclGrant {
     pub permission: String,
 }
 
+impl BucketAcl {
+    /// The same ACL without its public grants: the owner's and log delivery's grants stay, so closing a
+    /// bucket never breaks its server access logging.
+    pub fn without_public_grants(&self) -> Self {
+        Self {
+            owner_id: self.owner_id.clone(),
+            grants: self
+                .grants
+                .iter()
+                .filter(|g| !g.is_public())
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 impl AclGrant {
     /// Grants to everyone or to every authenticated AWS user are public.
     pub fn is_public(&self) -> bool {
@@ -190,11 +206,12 @@ pub trait S3Port: Send + Sync {
         bucket: &str,
         owner: &str,
     ) -> impl Future<Output = PortResult<BucketAcl>> + Send;
-    /// Canned ACL `private`. Fails with code `AccessControlListNotSupported` when ACLs are disabled.
-    fn put_bucket_acl_private(
+    /// Replace the ACL. Fails with code `AccessControlListNotSupported` when ACLs are disabled.
+    fn put_bucket_acl(
         &self,
         bucket: &str,
         owner: &str,
+        acl: &BucketAcl,
     ) -> impl Future<Output = PortResult<()>> + Send;
     /// `None` when the bucket has no policy.
     fn get_bucket_policy(

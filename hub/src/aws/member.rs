@@ -2,7 +2,10 @@
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use aws_sdk_iam::types::StatusType;
-use aws_sdk_s3::types::{BucketCannedAcl, PublicAccessBlockConfiguration, Type as GranteeType};
+use aws_sdk_s3::types::{
+    AccessControlPolicy, Grant, Grantee, Owner, Permission, PublicAccessBlockConfiguration,
+    Type as GranteeType,
+};
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use riposte_shared::ports::*;
 use std::collections::BTreeMap;
@@ -334,13 +337,41 @@ impl S3Port for MemberClients {
             grants,
         })
     }
-    async fn put_bucket_acl_private(&self, bucket: &str, owner: &str) -> PortResult<()> {
+    async fn put_bucket_acl(&self, bucket: &str, owner: &str, acl: &BucketAcl) -> PortResult<()> {
+        let grants = acl.grants.iter().filter_map(|g| {
+            let grantee = match g.grantee_type.as_str() {
+                "CanonicalUser" => Grantee::builder()
+                    .r#type(GranteeType::CanonicalUser)
+                    .id(&g.grantee),
+                "Group" => Grantee::builder()
+                    .r#type(GranteeType::Group)
+                    .uri(&g.grantee),
+                "AmazonCustomerByEmail" => Grantee::builder()
+                    .r#type(GranteeType::AmazonCustomerByEmail)
+                    .email_address(&g.grantee),
+                _ => return None,
+            };
+            Some(
+                Grant::builder()
+                    .grantee(grantee.build().ok()?)
+                    .permission(Permission::from(g.permission.as_str()))
+                    .build(),
+            )
+        });
+        let policy = AccessControlPolicy::builder()
+            .set_owner(
+                acl.owner_id
+                    .as_ref()
+                    .map(|id| Owner::builder().id(id).build()),
+            )
+            .set_grants(Some(grants.collect()))
+            .build();
         let request = self
             .s3
             .put_bucket_acl()
             .bucket(bucket)
             .expected_bucket_owner(owner)
-            .acl(BucketCannedAcl::Private);
+            .access_control_policy(policy);
         call!("s3:PutBucketAcl", bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {

@@ -27,7 +27,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     steps: &[
         "skip when the bucket carries the exclusion tag",
         "turn on all four Block Public Access settings",
-        "make the ACL private (buckets with ACLs disabled already are)",
+        "make the ACL private: remove the grants to everyone and to any AWS user, keep the owner's and log delivery's (buckets with ACLs disabled already are private)",
         "remove only the policy statements that grant public access; delete the policy when none remain",
         "verify with the Get APIs",
     ],
@@ -110,31 +110,69 @@ fn principal_is_everyone(principal: &Value) -> bool {
     }
 }
 
+/// The condition's values, as text (one string or a list).
+fn condition_values(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// An IP range narrower than S3's public threshold (`/8` for IPv4, `/32` for IPv6).
+fn narrow_range(cidr: &str) -> bool {
+    let (address, prefix) = cidr
+        .split_once('/')
+        .unwrap_or((cidr, if cidr.contains(':') { "128" } else { "32" }));
+    let Ok(prefix) = prefix.parse::<u8>() else {
+        return false;
+    };
+    if address.contains(':') {
+        prefix >= 32
+    } else {
+        prefix >= 8
+    }
+}
+
+/// One condition that pins the statement to known accounts, networks or services. Negated operators,
+/// `…IfExists`, `Null` and `ForAllValues` pass when the key is absent, and wildcard values or wide IP
+/// ranges pin nothing: S3 counts all of those as public, and so do we.
+fn restricts(test: &str, key: &str, value: &Value) -> bool {
+    let test = test.to_ascii_lowercase();
+    let key = key.to_ascii_lowercase();
+    let opens = test.contains("not")
+        || test.ends_with("ifexists")
+        || test == "null"
+        || test.starts_with("forallvalues:");
+    let values = condition_values(value);
+    let fixed = !values.is_empty() && values.iter().all(|v| !v.contains('*') && !v.contains('?'));
+    let pinned = if key == "aws:sourceip" {
+        values.iter().all(|v| narrow_range(v))
+    } else {
+        true
+    };
+    !opens && fixed && pinned && RESTRICTING_KEYS.contains(&key.as_str())
+}
+
 fn has_restricting_condition(statement: &Value) -> bool {
     let Some(conditions) = statement.get("Condition").and_then(Value::as_object) else {
         return false;
     };
-    conditions
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|m| m.iter())
-        .any(|(key, value)| {
-            let key = key.to_ascii_lowercase();
-            let open_ip = key == "aws:sourceip"
-                && (value == "0.0.0.0/0"
-                    || value
-                        .as_array()
-                        .is_some_and(|l| l.iter().any(|v| v == "0.0.0.0/0")));
-            RESTRICTING_KEYS.contains(&key.as_str()) && !open_ip
-        })
+    conditions.iter().any(|(test, keys)| {
+        keys.as_object()
+            .is_some_and(|keys| keys.iter().any(|(key, value)| restricts(test, key, value)))
+    })
 }
 
-/// An `Allow` to everyone without a restricting condition grants public access.
+/// An `Allow` to everyone (`Principal: *`, or any `NotPrincipal`) without a restricting condition grants
+/// public access.
 pub fn is_public_statement(statement: &Value) -> bool {
+    let everyone = statement
+        .get("Principal")
+        .is_some_and(principal_is_everyone)
+        || statement.get("NotPrincipal").is_some();
     statement.get("Effect").and_then(Value::as_str) == Some("Allow")
-        && statement
-            .get("Principal")
-            .is_some_and(principal_is_everyone)
+        && everyone
         && !has_restricting_condition(statement)
 }
 
@@ -241,29 +279,34 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
                 "ACL grants nothing public",
             ));
         }
-        Ok(acl) => steps.push(match ports.put_bucket_acl_private(bucket, owner).await {
-            Ok(()) => {
-                changed_acl = true;
-                StepRecord::new(
-                    "private-acl",
-                    Some("s3:PutBucketAcl"),
-                    &label,
-                    StepOutcome::Done,
-                    "ACL set to private",
-                )
-                .with_prior(json!({ "acl": acl }))
-            }
-            Err(e) if e.code.as_deref() == Some("AccessControlListNotSupported") => {
-                StepRecord::new(
-                    "private-acl",
-                    Some("s3:PutBucketAcl"),
-                    &label,
-                    StepOutcome::AlreadyDone,
-                    "ACLs are disabled (BucketOwnerEnforced): the ACL grants nothing",
-                )
-            }
-            Err(e) => failed("private-acl", "s3:PutBucketAcl", &label, e),
-        }),
+        Ok(acl) => steps.push(
+            match ports
+                .put_bucket_acl(bucket, owner, &acl.without_public_grants())
+                .await
+            {
+                Ok(()) => {
+                    changed_acl = true;
+                    StepRecord::new(
+                        "private-acl",
+                        Some("s3:PutBucketAcl"),
+                        &label,
+                        StepOutcome::Done,
+                        "public ACL grants removed",
+                    )
+                    .with_prior(json!({ "acl": acl }))
+                }
+                Err(e) if e.code.as_deref() == Some("AccessControlListNotSupported") => {
+                    StepRecord::new(
+                        "private-acl",
+                        Some("s3:PutBucketAcl"),
+                        &label,
+                        StepOutcome::AlreadyDone,
+                        "ACLs are disabled (BucketOwnerEnforced): the ACL grants nothing",
+                    )
+                }
+                Err(e) => failed("private-acl", "s3:PutBucketAcl", &label, e),
+            },
+        ),
         Err(e) => steps.push(failed("private-acl", "s3:GetBucketAcl", &label, e)),
     }
 

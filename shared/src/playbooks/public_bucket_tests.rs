@@ -167,6 +167,10 @@ fn public_statement_detection_follows_s3s_rules() {
             true,
         ),
         (
+            r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject"}"#,
+            true,
+        ),
+        (
             r#"{"Effect":"Deny","Principal":"*","Action":"s3:*"}"#,
             false,
         ),
@@ -179,7 +183,31 @@ fn public_statement_detection_follows_s3s_rules() {
             false,
         ),
         (
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}"#,
+            true,
+        ),
+        (
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}}"#,
+            true,
+        ),
+        (
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"ArnLike":{"aws:SourceArn":"*"}}}"#,
+            true,
+        ),
+        (
             r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}}"#,
+            true,
+        ),
+        (
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","::/0"]}}}"#,
+            true,
+        ),
+        (
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
+            false,
+        ),
+        (
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
             true,
         ),
         (
@@ -188,7 +216,8 @@ fn public_statement_detection_follows_s3s_rules() {
         ),
     ];
     for (statement, public) in cases {
-        let value: Value = serde_json::from_str(statement).unwrap_or_default();
+        let value: Value =
+            serde_json::from_str(statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
         assert_eq!(is_public_statement(&value), public, "{statement}");
     }
 }
