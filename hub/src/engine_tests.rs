@@ -448,7 +448,7 @@ async fn a_bucket_tagged_for_exclusion_is_left_public_and_marked_excluded() {
 }
 
 #[tokio::test]
-async fn a_finding_that_already_carries_its_outcome_is_not_written_again() {
+async fn riposte_s_own_write_back_event_is_not_acted_on_again() {
     let mut finding = s3_finding();
     finding["Severity"]["Label"] = "LOW".into();
     finding["Workflow"]["Status"] = "NEW".into();
