@@ -151,6 +151,16 @@ impl Scenario {
             .to_owned()
     }
 
+    /// The id of the scenario finding with this key (`user-compromise`, `public-bucket`, …).
+    pub fn finding_id(&self, key: &str) -> String {
+        self.manifest["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["key"] == key))
+            .and_then(|f| f["id"].as_str())
+            .unwrap_or_else(|| panic!("no finding {key}"))
+            .to_owned()
+    }
+
     /// The configuration the hub runs with in these tests.
     pub fn hub_config(&self) -> riposte_hub::config::Config {
         let topic = self.str("/topic_arn");

@@ -52,15 +52,6 @@ async fn findings(
     }
 }
 
-fn finding_id(scenario: &Scenario, key: &str) -> String {
-    scenario.manifest["findings"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["key"] == key))
-        .and_then(|f| f["id"].as_str())
-        .unwrap_or_else(|| panic!("no finding {key}"))
-        .to_owned()
-}
-
 fn audit_bucket(scenario: &Scenario) -> String {
     format!("riposte-audit-{}", scenario.str("/hub_account"))
 }
@@ -132,7 +123,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let calls = emulator.calls();
 
     // Only the sandbox finding (no spoke role there) is reported for retry.
-    let sandbox_id = finding_id(&scenario, "sandbox-bucket");
+    let sandbox_id = scenario.finding_id("sandbox-bucket");
     let failed: Vec<String> = response["batchItemFailures"]
         .as_array()
         .into_iter()
@@ -215,7 +206,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         "public-bucket",
         "mixed-bucket",
     ] {
-        let (workflow, status, note, playbook) = &state[&finding_id(&scenario, key)];
+        let (workflow, status, note, playbook) = &state[&scenario.finding_id(key)];
         assert_eq!(
             (workflow.as_str(), status.as_str()),
             ("RESOLVED", "remediated"),
@@ -232,7 +223,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         note.contains("spoke role") && note.contains(&scenario.member("sandbox")),
         "{note}"
     );
-    let (workflow, status, _, _) = &state[&finding_id(&scenario, "excluded-bucket")];
+    let (workflow, status, _, _) = &state[&scenario.finding_id("excluded-bucket")];
     assert_eq!(
         (workflow.as_str(), status.as_str()),
         ("NOTIFIED", "excluded")
@@ -356,7 +347,7 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
 
     // A replay of the original events of the handled findings: Security Hub says they are handled;
     // nothing runs, nothing is written.
-    let sandbox_id = finding_id(&scenario, "sandbox-bucket");
+    let sandbox_id = scenario.finding_id("sandbox-bucket");
     let handled: Vec<Value> = imported
         .iter()
         .filter(|e| e["detail"]["findings"][0]["Id"] != sandbox_id.as_str())
@@ -488,10 +479,10 @@ async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreach
         })
         .collect();
     assert_eq!(
-        statuses[&finding_id(&scenario, "public-bucket")],
+        statuses[&scenario.finding_id("public-bucket")],
         "remediated"
     );
-    assert_eq!(statuses[&finding_id(&scenario, "sandbox-bucket")], "failed");
+    assert_eq!(statuses[&scenario.finding_id("sandbox-bucket")], "failed");
     assert_eq!(report["assume_role_calls"], 3);
     let b = MemberView::new(&emulator, &scenario, &scenario.member("workload-b")).await;
     assert_eq!(
