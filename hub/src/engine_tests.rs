@@ -539,3 +539,28 @@ async fn a_refusal_is_written_back_but_not_redelivered() {
         "failed"
     );
 }
+
+#[tokio::test]
+async fn a_direct_eventbridge_invocation_fails_only_when_a_retry_can_help() {
+    let e = engine(world(), default_config());
+    let ok = crate::lambda::handle(&e, imported(s3_finding())).await;
+    assert!(ok.is_ok_and(|v| v["findings"] == 1));
+
+    let mut refused = s3_finding();
+    refused["Id"] = "another-finding".into();
+    refused["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
+    assert!(
+        crate::lambda::handle(&e, imported(refused)).await.is_ok(),
+        "a refusal is final"
+    );
+
+    let mut spokes = world();
+    spokes.accounts.remove(ACCOUNT_A);
+    let unreachable = engine(spokes, default_config());
+    let error = crate::lambda::handle(&unreachable, imported(s3_finding()))
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("spoke role"), "{error}");
+}

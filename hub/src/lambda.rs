@@ -33,19 +33,19 @@ pub async fn run<S: SpokesPort, F: FindingsPort, N: NotifyPort>(
             .collect();
         return Ok((json!({ "batchItemFailures": failures }), report));
     }
-    if report.any_failed() {
-        let reasons: Vec<String> = report
-            .refused_messages
-            .iter()
-            .map(|m| m.reason.clone())
-            .chain(
-                report
-                    .findings
-                    .iter()
-                    .filter(|f| f.failed)
-                    .map(|f| format!("{}: {}", f.finding_id, f.reason)),
-            )
-            .collect();
+    // A direct invocation has no partial failure: an error makes Lambda retry the event, then
+    // dead-letter it. Only what a retry may fix counts.
+    let reasons: Vec<String> = report
+        .refused_messages
+        .iter()
+        .map(|m| m.reason.clone())
+        .chain(
+            report
+                .to_retry()
+                .map(|f| format!("{}: {}", f.finding_id, f.reason)),
+        )
+        .collect();
+    if !reasons.is_empty() {
         return Err(HubError::Usage(format!(
             "run {} failed: {}",
             report.run,

@@ -65,18 +65,19 @@ impl RunReport {
             .refused_messages
             .iter()
             .filter_map(|m| m.message_id.clone())
-            // A refusal (account mismatch, no target) cannot succeed on retry: it is written back
-            // as failed and not redelivered.
-            .chain(
-                self.findings
-                    .iter()
-                    .filter(|f| f.failed && f.decision != "refused")
-                    .filter_map(|f| f.message_id.clone()),
-            )
+            .chain(self.to_retry().filter_map(|f| f.message_id.clone()))
             .collect();
         ids.sort();
         ids.dedup();
         ids
+    }
+
+    /// Failed findings a redelivery may fix. A refusal (account mismatch, no target) cannot succeed on
+    /// retry: it is written back as failed and not redelivered.
+    pub fn to_retry(&self) -> impl Iterator<Item = &FindingResult> {
+        self.findings
+            .iter()
+            .filter(|f| f.failed && f.decision != "refused")
     }
 
     pub fn table(&self) -> String {
