@@ -101,22 +101,25 @@ pub enum Render {
     Print,
 }
 
-/// Write `content` to `repo/relative`, or with `check` compare it.
+/// Regenerate `repo/relative` from its current content (`None` when it does not exist) and write it,
+/// or with `check` fail when the committed file differs from what would be written.
 fn render_file(
     repo: &std::path::Path,
     relative: &str,
-    content: &str,
     check: bool,
     command: &str,
+    render: impl FnOnce(Option<&str>) -> Option<String>,
 ) -> Result<i32, HubError> {
     let path = repo.join(relative);
     let display = path.display().to_string();
+    let current = std::fs::read_to_string(&path).ok();
+    let content = render(current.as_deref()).ok_or_else(|| {
+        HubError::Usage(format!(
+            "{display} is missing or has no generated-block markers"
+        ))
+    })?;
     if check {
-        let current = std::fs::read_to_string(&path).map_err(|source| HubError::Read {
-            path: display.clone(),
-            source,
-        })?;
-        if current != content {
+        if current.as_deref() != Some(content.as_str()) {
             return Err(HubError::Stale {
                 path: display,
                 command: command.into(),
@@ -287,9 +290,9 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         } => render_file(
             &repo,
             riposte_spoke_role::SPOKE_TEMPLATE_PATH,
-            &riposte_spoke_role::render_spoke_template(),
             check,
             "riposte spoke-role render",
+            |_| Some(riposte_spoke_role::render_spoke_template()),
         ),
         Command::EventPattern {
             action: Render::Print,
@@ -303,26 +306,13 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         }
         Command::EventPattern {
             action: Render::Render { repo, check },
-        } => {
-            let path = repo.join(riposte_spoke_role::HUB_TEMPLATE_PATH);
-            let hub = std::fs::read_to_string(&path).map_err(|source| HubError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
-            let updated = riposte_spoke_role::with_pattern(&hub).ok_or_else(|| {
-                HubError::Usage(format!(
-                    "{} has no generated event-pattern markers",
-                    path.display()
-                ))
-            })?;
-            render_file(
-                &repo,
-                riposte_spoke_role::HUB_TEMPLATE_PATH,
-                &updated,
-                check,
-                "riposte event-pattern render",
-            )
-        }
+        } => render_file(
+            &repo,
+            riposte_spoke_role::HUB_TEMPLATE_PATH,
+            check,
+            "riposte event-pattern render",
+            |hub| riposte_spoke_role::with_pattern(hub?),
+        ),
         Command::Docs {
             action: Render::Print,
         } => {
@@ -331,26 +321,13 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         }
         Command::Docs {
             action: Render::Render { repo, check },
-        } => {
-            let path = repo.join(riposte_spoke_role::README_PATH);
-            let readme = std::fs::read_to_string(&path).map_err(|source| HubError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
-            let updated = riposte_spoke_role::with_docs(&readme).ok_or_else(|| {
-                HubError::Usage(format!(
-                    "{} has no generated playbook-table markers",
-                    path.display()
-                ))
-            })?;
-            render_file(
-                &repo,
-                riposte_spoke_role::README_PATH,
-                &updated,
-                check,
-                "riposte docs render",
-            )
-        }
+        } => render_file(
+            &repo,
+            riposte_spoke_role::README_PATH,
+            check,
+            "riposte docs render",
+            |readme| riposte_spoke_role::with_docs(readme?),
+        ),
         Command::Config => {
             let config = Config::from_env()?;
             println!("{config:#?}");

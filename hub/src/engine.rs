@@ -191,17 +191,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
 
         let mut gates: HashMap<AccountId, Arc<Semaphore>> = HashMap::new();
         let jobs = work.iter_mut().map(|w| {
-            let gate = gates.entry(w.assessment.account.clone()).or_insert_with(|| Arc::new(Semaphore::new(self.config.max_per_account))).clone();
-            Box::pin(async move {
-                if w.assessment.decision == Decision::Remediate {
-                    let _permit = gate.acquire().await;
-                    let started = Instant::now();
-                    let span = tracing::info_span!("finding", run, finding_id = %w.finding.id, account = %w.result.account, region = %w.result.region, playbook = w.result.playbook.as_deref().unwrap_or(""));
-                    let report = self.run_playbook(w).instrument(span).await;
-                    apply_report(&mut w.result, report);
-                    w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
-                }
-            })
+            let gate = gates
+                .entry(w.assessment.account.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.config.max_per_account)))
+                .clone();
+            Box::pin(self.remediate_one(run, w, gate))
         });
         join_all(jobs).await;
 
@@ -289,6 +283,27 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 w.result.planned_steps.clear();
             }
         }
+    }
+
+    /// One finding's playbook, at most `max_per_account` at a time per account, timed and logged in
+    /// the finding's span.
+    async fn remediate_one(&self, run: &str, w: &mut Work, gate: Arc<Semaphore>) {
+        if w.assessment.decision != Decision::Remediate {
+            return;
+        }
+        let _permit = gate.acquire().await;
+        let started = Instant::now();
+        let span = tracing::info_span!(
+            "finding",
+            run,
+            finding_id = %w.finding.id,
+            account = %w.result.account,
+            region = %w.result.region,
+            playbook = w.result.playbook.as_deref().unwrap_or(""),
+        );
+        let report = self.run_playbook(w).instrument(span).await;
+        apply_report(&mut w.result, report);
+        w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
     }
 
     async fn run_playbook(&self, w: &Work) -> Result<PlaybookReport, String> {

@@ -153,6 +153,17 @@ fn access_denied_on_one_key_still_reports_the_other_steps() {
     });
 }
 
+/// The revocation policy on `app-role`, empty when absent.
+fn revocation(fake: &FakeAccount) -> String {
+    fake.with_state(|s| {
+        s.roles["app-role"]
+            .policies
+            .get(REVOKE_SESSIONS_POLICY)
+            .cloned()
+    })
+    .unwrap_or_default()
+}
+
 #[test]
 fn an_assumed_role_gets_its_older_sessions_revoked_once() {
     let fake = account();
@@ -164,14 +175,7 @@ fn an_assumed_role_gets_its_older_sessions_revoked_once() {
     };
     let first = block_on(run(&fake, &ctx(), &role));
     assert_eq!(first.outcome, PlaybookOutcome::Remediated);
-    let document = fake
-        .with_state(|s| {
-            s.roles["app-role"]
-                .policies
-                .get(REVOKE_SESSIONS_POLICY)
-                .cloned()
-        })
-        .unwrap_or_default();
+    let document = revocation(&fake);
     let document: Value = serde_json::from_str(&document).unwrap_or_default();
     assert_eq!(
         document["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"],
@@ -185,14 +189,7 @@ fn an_assumed_role_gets_its_older_sessions_revoked_once() {
     };
     let second = block_on(run(&fake, &later, &role));
     assert_eq!(second.steps[0].outcome, StepOutcome::AlreadyDone);
-    let again = fake
-        .with_state(|s| {
-            s.roles["app-role"]
-                .policies
-                .get(REVOKE_SESSIONS_POLICY)
-                .cloned()
-        })
-        .unwrap_or_default();
+    let again = revocation(&fake);
     assert!(again.contains("2026-11-25T12:00:00Z"));
 }
 
