@@ -8,6 +8,7 @@ pub mod sessions;
 pub mod sns;
 
 use aws_sdk_sts::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use riposte_shared::ports::{PortError, PortErrorKind};
 use std::time::Instant;
@@ -26,40 +27,19 @@ pub async fn load_sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
-/// Map an SDK error to the domain's kinds by its service error code.
-pub fn port_error<E, R>(api: &str, error: SdkError<E, R>) -> PortError
+/// Map an SDK error to the domain's kinds: transport failures and timeouts are transient; service
+/// errors by their code and status (`classify`).
+pub fn port_error<E>(api: &str, error: SdkError<E, HttpResponse>) -> PortError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     let code = error.code().map(str::to_owned);
-    let kind = match code.as_deref() {
-        Some(
-            "AccessDenied"
-            | "AccessDeniedException"
-            | "UnauthorizedOperation"
-            | "AuthorizationError"
-            | "InvalidClientTokenId"
-            | "ExpiredToken"
-            | "AllAccessDisabled",
-        ) => PortErrorKind::Denied,
-        Some(
-            "NoSuchEntity"
-            | "NoSuchBucket"
-            | "NoSuchBucketPolicy"
-            | "ResourceNotFoundException"
-            | "NoSuchTagSet"
-            | "NoSuchPublicAccessBlockConfiguration"
-            | "NotFound",
-        ) => PortErrorKind::NotFound,
-        Some(
-            "Throttling"
-            | "ThrottlingException"
-            | "TooManyRequestsException"
-            | "SlowDown"
-            | "RequestLimitExceeded",
-        ) => PortErrorKind::Throttled,
-        _ => PortErrorKind::Other,
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    let kind = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            PortErrorKind::Transient
+        }
+        _ => classify(code.as_deref(), status),
     };
     let message = error.message().map(str::to_owned).unwrap_or_else(|| {
         aws_smithy_types::error::display::DisplayErrorContext(&error).to_string()
@@ -69,6 +49,76 @@ where
         api: api.to_owned(),
         code,
         message,
+    }
+}
+
+/// The domain's kind of a service error, from its code and HTTP status. Only throttling, 5xx and
+/// expired credentials are worth a redelivery; everything else is final.
+pub fn classify(code: Option<&str>, status: Option<u16>) -> PortErrorKind {
+    match code {
+        Some(
+            "Throttling"
+            | "ThrottlingException"
+            | "TooManyRequestsException"
+            | "SlowDown"
+            | "RequestLimitExceeded"
+            | "RequestThrottled"
+            | "RequestThrottledException"
+            | "ProvisionedThroughputExceededException",
+        ) => PortErrorKind::Throttled,
+        Some(
+            "ExpiredToken"
+            | "ExpiredTokenException"
+            | "RequestExpired"
+            | "RequestTimeout"
+            | "RequestTimeoutException"
+            | "ServiceUnavailable"
+            | "ServiceUnavailableException"
+            | "InternalError"
+            | "InternalFailure"
+            | "InternalException"
+            | "InternalServiceError"
+            | "InternalServerError"
+            | "ServiceFailure"
+            | "ServiceFailureException",
+        ) => PortErrorKind::Transient,
+        Some(
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
+            | "AuthorizationError"
+            | "InvalidClientTokenId"
+            | "AllAccessDisabled"
+            | "RegionDisabledException",
+        ) => PortErrorKind::Denied,
+        Some(
+            "NoSuchEntity"
+            | "NoSuchBucket"
+            | "NoSuchBucketPolicy"
+            | "ResourceNotFoundException"
+            | "NoSuchTagSet"
+            | "NoSuchPublicAccessBlockConfiguration"
+            | "NotFound"
+            | "NotFoundException",
+        ) => PortErrorKind::NotFound,
+        Some("LimitExceeded" | "LimitExceededException" | "ServiceQuotaExceededException") => {
+            PortErrorKind::Limit
+        }
+        Some(
+            "MalformedPolicy"
+            | "MalformedPolicyDocument"
+            | "MalformedPolicyDocumentException"
+            | "InvalidArgument"
+            | "InvalidInput"
+            | "InvalidParameterException"
+            | "InvalidParameterValue"
+            | "InvalidRequestException"
+            | "ValidationError"
+            | "ValidationException",
+        ) => PortErrorKind::Invalid,
+        _ if status.is_some_and(|s| s >= 500) => PortErrorKind::Transient,
+        _ if status == Some(429) => PortErrorKind::Throttled,
+        _ => PortErrorKind::Other,
     }
 }
 

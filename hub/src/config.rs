@@ -15,6 +15,9 @@ pub struct Config {
     pub audit_bucket: Option<(String, String)>,
     pub max_per_account: usize,
     pub linked_secret_tag: String,
+    /// The queue's maxReceiveCount: on the last delivery a transient failure is final (written back,
+    /// notified) since SQS will not deliver the message again.
+    pub max_receive_count: u32,
 }
 
 /// Every variable the hub reads, with its meaning, for `--help` and `config check`.
@@ -74,6 +77,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "RIPOSTE_LINKED_SECRET_TAG",
         "tag key linking secrets to an IAM user (default riposte:linked-iam-user)",
+    ),
+    (
+        "RIPOSTE_MAX_RECEIVE_COUNT",
+        "the findings queue's maxReceiveCount (default 5): on the last delivery a transient failure is written back and notified",
     ),
 ];
 
@@ -194,9 +201,23 @@ impl Config {
                     )
                 })?,
         };
+        let max_receive_count = match get("RIPOSTE_MAX_RECEIVE_COUNT") {
+            None => 5,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "RIPOSTE_MAX_RECEIVE_COUNT",
+                        format!("`{v}` is not a number from 1 to 1000"),
+                    )
+                })?,
+        };
         Ok(Self {
             policy,
             sns_topic_arn,
+            max_receive_count,
             audit_bucket: match (
                 get("RIPOSTE_AUDIT_BUCKET"),
                 get("RIPOSTE_AUDIT_BUCKET_OWNER"),

@@ -4,17 +4,16 @@
 //! identical payload, notify, and log one audit line and one EMF line per finding.
 
 use futures::future::join_all;
-use riposte_shared::asff::Finding;
 use riposte_shared::audit::{PlaybookOutcome, PlaybookReport};
 use riposte_shared::catalogue;
-use riposte_shared::event::{Message, Source};
-use riposte_shared::ids::{AccountId, FindingRef, Region};
+use riposte_shared::event::Message;
+use riposte_shared::ids::{AccountId, FindingRef};
 use riposte_shared::notify::Notice;
 use riposte_shared::playbooks::RunContext;
-use riposte_shared::policy::{assess, Assessment, Decision};
-use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
+use riposte_shared::policy::{assess, Decision};
+use riposte_shared::ports::{FindingsPort, NotifyPort, PortError, SpokesPort};
 use riposte_shared::writeback::{group, RiposteStatus, WriteBack};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
@@ -23,10 +22,16 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::config::Config;
-use crate::report::{emf, FindingResult, RefusedMessage, RunReport};
+use crate::report::{emf, Failure, FindingResult, RunReport};
+
+mod intake;
+use intake::{Delivery, Work};
 
 /// Attempts for findings Security Hub leaves unprocessed (throttling is retried by the SDK itself).
 const WRITE_BACK_ATTEMPTS: u32 = 3;
+/// No playbook starts with less than this left before the invocation's deadline: the findings not
+/// started are reported failed so that only their messages are redelivered.
+pub const TIME_MARGIN: Duration = Duration::from_secs(20);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -54,14 +59,6 @@ pub struct Engine<S, F, N> {
     pub audit: Option<crate::aws::audit::AuditArchive>,
 }
 
-struct Work {
-    finding: Finding,
-    assessment: Assessment,
-    result: FindingResult,
-    /// It came through an analyst's custom action.
-    analyst: bool,
-}
-
 fn new_run_id() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("r-{}", &id[..12])
@@ -69,66 +66,27 @@ fn new_run_id() -> String {
 
 impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     pub async fn run(&self, messages: Vec<Message>, mode: Mode) -> RunReport {
+        self.run_until(messages, mode, None).await
+    }
+
+    /// A run that starts no playbook past `deadline - TIME_MARGIN` (the Lambda's deadline).
+    pub async fn run_until(
+        &self,
+        messages: Vec<Message>,
+        mode: Mode,
+        deadline: Option<Instant>,
+    ) -> RunReport {
         let run = new_run_id();
-        let mut refused_messages = Vec::new();
-        let mut work = Vec::new();
-        let mut seen = HashSet::new();
-        for message in messages {
-            let content = match message.content {
-                Ok(content) => content,
-                Err(reason) => {
-                    tracing::warn!(
-                        run,
-                        message_id = message.id.as_deref().unwrap_or(""),
-                        reason,
-                        "message refused"
-                    );
-                    refused_messages.push(RefusedMessage {
-                        message_id: message.id,
-                        reason,
-                    });
-                    continue;
-                }
-            };
-            for finding in content.findings {
-                let finding = match finding {
-                    Ok(finding) => finding,
-                    Err(reason) => {
-                        tracing::warn!(
-                            run,
-                            message_id = message.id.as_deref().unwrap_or(""),
-                            reason,
-                            "finding refused"
-                        );
-                        refused_messages.push(RefusedMessage {
-                            message_id: message.id.clone(),
-                            reason,
-                        });
-                        continue;
-                    }
-                };
-                let mut assessment = assess(
-                    &finding,
-                    &content.source,
-                    content.region.as_ref(),
-                    &self.config.policy,
-                );
-                if !seen.insert(finding.reference()) {
-                    assessment.decision =
-                        Decision::Skip("duplicate of another delivery in this batch".into());
-                }
-                let result =
-                    initial_result(&finding, &assessment, message.id.clone(), &content.source);
-                work.push(Work {
-                    finding,
-                    assessment,
-                    result,
-                    analyst: matches!(content.source, Source::CustomAction { .. }),
-                });
-            }
-        }
+        let (deliveries, refused_messages) = intake::deliveries(messages, &run);
+        let mut work: Vec<Work> = match mode {
+            Mode::Plan => deliveries
+                .into_iter()
+                .map(|d| intake::on_message_copy(d, &self.config.policy))
+                .collect(),
+            Mode::Remediate => self.security_hub_copies(deliveries).await,
+        };
         if mode == Mode::Remediate {
-            self.remediate(&run, &mut work).await;
+            self.remediate(&run, &mut work, deadline).await;
         }
         let mut report = RunReport {
             run,
@@ -161,8 +119,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         report
     }
 
-    async fn remediate(&self, run: &str, work: &mut [Work]) {
-        self.skip_already_handled(work).await;
+    async fn remediate(&self, run: &str, work: &mut [Work], deadline: Option<Instant>) {
         // Claim what we are about to act on, so analysts see it in progress.
         let claims: Vec<(FindingRef, WriteBack)> = work
             .iter()
@@ -195,9 +152,12 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .entry(w.assessment.account.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(self.config.max_per_account)))
                 .clone();
-            Box::pin(self.remediate_one(run, w, gate))
+            Box::pin(self.remediate_one(run, w, gate, deadline))
         });
         join_all(jobs).await;
+        for w in work.iter_mut() {
+            self.defer_if_retried(w);
+        }
 
         let mut outcomes: Vec<(FindingRef, WriteBack)> = Vec::new();
         for w in work.iter_mut() {
@@ -223,75 +183,90 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 match outcome {
                     Ok(()) => w.result.write_back = "written".into(),
                     Err(e) => {
+                        // The redelivery finds the claim (in progress) and writes the outcome again.
                         w.result.write_back = format!("failed: {e}");
-                        w.result.failed = true;
+                        w.result.failure = Some(if self.last_delivery(&w.result) {
+                            Failure::Final
+                        } else {
+                            Failure::Transient
+                        });
                     }
                 }
             }
         }
     }
 
-    /// The event may be stale (a replay, a redelivery after a timeout): ask Security Hub where the
-    /// findings we are about to act on stand now, and skip those no longer open for Riposte.
-    async fn skip_already_handled(&self, work: &mut [Work]) {
-        let pending: Vec<FindingRef> = work
-            .iter()
-            .filter(|w| !matches!(w.assessment.decision, Decision::Skip(_)))
-            .map(|w| w.finding.reference())
-            .collect();
-        if pending.is_empty() {
-            return;
-        }
-        let states = match self.findings.current_state(&pending).await {
-            Ok(states) => states,
-            Err(e) => {
-                // Acting on the event's snapshot is safe (playbooks are idempotent); only less frugal.
-                tracing::warn!(error = %e, "cannot read the findings' current state; acting on the event's snapshot");
-                return;
-            }
-        };
-        for w in work
-            .iter_mut()
-            .filter(|w| !matches!(w.assessment.decision, Decision::Skip(_)))
-        {
-            let reference = w.finding.reference();
-            let Some(state) = states.iter().find(|s| s.finding == reference) else {
-                continue;
-            };
-            let workflow = state.workflow_status.as_deref().unwrap_or("NEW");
-            let record = state.record_state.as_deref().unwrap_or("ACTIVE");
-            let riposte = state.riposte_status.as_deref();
-            let remediating = w.assessment.decision == Decision::Remediate;
-            // A run that crashed after its claim, or a retry after a failure, must run again; an
-            // analyst's action may act on a NOTIFIED finding. Anything else was handled already.
-            let open = record == "ACTIVE"
-                && (workflow == "NEW"
-                    || (workflow == "NOTIFIED"
-                        && remediating
-                        && (w.analyst || matches!(riposte, Some("in-progress" | "failed")))));
-            if !open {
-                let by_riposte = riposte
-                    .map(|s| format!(", riposte:status {s}"))
-                    .unwrap_or_default();
-                w.assessment.decision = Decision::Skip(format!(
-                    "already handled: Security Hub now says {workflow}/{record}{by_riposte}"
-                ));
-                w.result.decision = w.assessment.decision.name().to_owned();
-                w.result.reason = w.assessment.decision.reason().to_owned();
-                w.result.status = None;
-                w.result.failed = false;
-                w.result.planned_steps.clear();
-            }
+    /// SQS delivers a message at most `max_receive_count` times; the CLI and direct invocations once.
+    fn last_delivery(&self, result: &FindingResult) -> bool {
+        result
+            .receive_count
+            .is_none_or(|n| n >= self.config.max_receive_count)
+    }
+
+    /// A transient failure before the last delivery is neither written back nor notified: the claim
+    /// (in progress) stays, and the redelivery resumes it. On the last delivery it is final.
+    fn defer_if_retried(&self, w: &mut Work) {
+        if w.result.failure == Some(Failure::Transient) && !self.last_delivery(&w.result) {
+            w.result.status = None;
+            w.result.write_back = "deferred: the message is redelivered".into();
         }
     }
 
+    /// Security Hub is the source of truth: every finding the message would have Riposte act on is
+    /// replaced by Security Hub's own copy (GetFindings by Id + ProductArn) and decided again on it. A
+    /// finding the message already shows as not Riposte's (not NEW, archived, no playbook, Riposte's
+    /// own write-back) is skipped without a call: a forged message can make Riposte do less, never more.
+    async fn security_hub_copies(&self, deliveries: Vec<Delivery>) -> Vec<Work> {
+        let policy = &self.config.policy;
+        let (to_fetch, skipped): (Vec<Delivery>, Vec<Delivery>) =
+            deliveries.into_iter().partition(|d| {
+                let on_message = assess(&d.finding, &d.source, d.region.as_ref(), policy);
+                !d.duplicate
+                    && !intake::riposte_s_own_event(d)
+                    && !matches!(on_message.decision, Decision::Skip(_))
+            });
+        let mut work: Vec<Work> = skipped
+            .into_iter()
+            .map(|d| intake::without_security_hub(d, policy))
+            .collect();
+        if to_fetch.is_empty() {
+            return work;
+        }
+        let refs: Vec<FindingRef> = to_fetch.iter().map(|d| d.finding.reference()).collect();
+        match self.findings.get_findings(&refs).await {
+            Ok(copies) => work.extend(
+                to_fetch
+                    .into_iter()
+                    .map(|d| intake::on_security_hub_copy(d, &copies, policy)),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "Security Hub cannot be read: nothing is acted on, the messages are retried");
+                let reason = e.to_string();
+                work.extend(to_fetch.into_iter().map(|d| intake::unread(d, &reason)));
+            }
+        }
+        work
+    }
+
     /// One finding's playbook, at most `max_per_account` at a time per account, timed and logged in
-    /// the finding's span.
-    async fn remediate_one(&self, run: &str, w: &mut Work, gate: Arc<Semaphore>) {
+    /// the finding's span; none starts too close to the invocation's deadline.
+    async fn remediate_one(
+        &self,
+        run: &str,
+        w: &mut Work,
+        gate: Arc<Semaphore>,
+        deadline: Option<Instant>,
+    ) {
         if w.assessment.decision != Decision::Remediate {
             return;
         }
         let _permit = gate.acquire().await;
+        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < TIME_MARGIN) {
+            w.result.status = Some(RiposteStatus::Failed);
+            w.result.reason = "not started: the invocation's time budget ran out".into();
+            w.result.failure = Some(Failure::Transient);
+            return;
+        }
         let started = Instant::now();
         let span = tracing::info_span!(
             "finding",
@@ -303,29 +278,29 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         );
         let report = self.run_playbook(w).instrument(span).await;
         apply_report(&mut w.result, report);
+        w.result.spoke_session = self.spokes.session_name();
         w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
     }
 
-    async fn run_playbook(&self, w: &Work) -> Result<PlaybookReport, String> {
+    async fn run_playbook(&self, w: &Work) -> Result<PlaybookReport, (String, Failure)> {
         let (Some(spec), Some(target), Some(region)) = (
             w.assessment.playbook,
             w.assessment.target.as_ref(),
             w.assessment.region.as_ref(),
         ) else {
-            return Err("internal: a remediate decision without playbook, target or region".into());
+            return Err((
+                "internal: a remediate decision without playbook, target or region".into(),
+                Failure::Final,
+            ));
         };
+        let account = &w.assessment.account;
         let ports = self
             .spokes
-            .member(&w.assessment.account, region)
+            .member(account, region)
             .await
-            .map_err(|e| {
-                format!(
-                    "cannot reach account {} through the spoke role: {e}",
-                    w.assessment.account
-                )
-            })?;
+            .map_err(|e| spoke_unreachable(&e, account, &self.config.policy.spoke_role_name))?;
         let ctx = RunContext {
-            account: w.assessment.account.clone(),
+            account: account.clone(),
             region: region.clone(),
             now: OffsetDateTime::now_utc(),
             observed_at: w
@@ -445,62 +420,29 @@ fn time_to_resolve(f: &FindingResult, now: OffsetDateTime) -> Option<f64> {
     Some((now - created).as_seconds_f64())
 }
 
-fn initial_result(
-    finding: &Finding,
-    a: &Assessment,
-    message_id: Option<String>,
-    source: &Source,
-) -> FindingResult {
-    let status = match &a.decision {
-        Decision::Remediate => None,
-        Decision::NotifyOnly(_) => Some(RiposteStatus::NotifyOnly),
-        Decision::AwaitApproval(_) => Some(RiposteStatus::AwaitingApproval),
-        Decision::Excluded(_) => Some(RiposteStatus::Excluded),
-        Decision::Refused(_) => Some(RiposteStatus::Failed),
-        Decision::Skip(_) => None,
-    };
-    let resource = a
-        .target
-        .as_ref()
-        .map(|t| t.label())
-        .or_else(|| finding.resources.first().map(|r| r.id.clone()))
-        .unwrap_or_default();
-    let reason = match source {
-        Source::CustomAction { action_name, .. } if a.decision == Decision::Remediate => {
-            format!("analyst action \"{action_name}\"")
-        }
-        _ => a.decision.reason().to_owned(),
-    };
-    FindingResult {
-        message_id,
-        finding_id: finding.id.clone(),
-        product_arn: finding.product_arn.clone(),
-        created_at: finding.created_at.clone(),
-        account: a.account.to_string(),
-        region: a.region.as_ref().map(Region::to_string).unwrap_or_default(),
-        resource,
-        playbook: a.playbook.map(|p| p.id.to_owned()),
-        decision: a.decision.name().to_owned(),
-        reason,
-        status,
-        planned_steps: match (&a.decision, a.playbook) {
-            (Decision::Remediate, Some(spec)) => spec.steps.iter().map(|s| s.to_string()).collect(),
-            _ => Vec::new(),
-        },
-        steps: Vec::new(),
-        manual: Vec::new(),
-        write_back: String::new(),
-        hub_ms: 0.0,
-        failed: status == Some(RiposteStatus::Failed),
+/// The spoke role could not be assumed: a missing role or a refused trust is final, with the fix.
+fn spoke_unreachable(error: &PortError, account: &AccountId, role: &str) -> (String, Failure) {
+    if error.kind.retryable() {
+        return (
+            format!("cannot reach account {account} through the spoke role: {error}"),
+            Failure::Transient,
+        );
     }
+    (
+        format!(
+            "cannot assume {role} in account {account} ({}): deploy the Riposte spoke StackSet to account {account}, or check the role's trust policy",
+            error.code.as_deref().unwrap_or("refused")
+        ),
+        Failure::Final,
+    )
 }
 
-fn apply_report(result: &mut FindingResult, report: Result<PlaybookReport, String>) {
+fn apply_report(result: &mut FindingResult, report: Result<PlaybookReport, (String, Failure)>) {
     match report {
-        Err(reason) => {
+        Err((reason, failure)) => {
             result.status = Some(RiposteStatus::Failed);
             result.reason = reason;
-            result.failed = true;
+            result.failure = Some(failure);
         }
         Ok(report) => {
             result.status = Some(match &report.outcome {
@@ -508,13 +450,19 @@ fn apply_report(result: &mut FindingResult, report: Result<PlaybookReport, Strin
                 PlaybookOutcome::Excluded { .. } => RiposteStatus::Excluded,
                 PlaybookOutcome::Failed { .. } => RiposteStatus::Failed,
             });
+            result.failure = match &report.outcome {
+                PlaybookOutcome::Failed {
+                    retryable: true, ..
+                } => Some(Failure::Transient),
+                PlaybookOutcome::Failed { .. } => Some(Failure::Final),
+                _ => None,
+            };
             match &report.outcome {
-                PlaybookOutcome::Excluded { reason } | PlaybookOutcome::Failed { reason } => {
+                PlaybookOutcome::Excluded { reason } | PlaybookOutcome::Failed { reason, .. } => {
                     result.reason = reason.clone()
                 }
                 PlaybookOutcome::Remediated => {}
             }
-            result.failed = matches!(report.outcome, PlaybookOutcome::Failed { .. });
             result.steps = report.steps;
             result.manual = report.manual;
         }

@@ -2,8 +2,10 @@
 
 use super::*;
 use crate::config::Config;
+use riposte_shared::asff::Finding;
 use riposte_shared::event::decode;
 use riposte_shared::fake::{FakeAccount, FakeBucket, FakeState, FakeUser};
+use riposte_shared::ids::Region;
 use riposte_shared::ports::{AccessKey, PortError, PortErrorKind, PortResult, Unprocessed};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -32,36 +34,48 @@ impl SpokesPort for FakeSpokes {
     }
 }
 
+/// Security Hub: the findings it holds (imported by the test), updated by the write-backs like the real
+/// BatchUpdateFindings; GetFindings answers only what it holds.
 #[derive(Default)]
 struct FakeFindings {
     calls: Mutex<Vec<(Vec<FindingRef>, WriteBack)>>,
     /// Leave this many calls' worth of findings unprocessed before processing them.
     unprocessed_first: AtomicUsize,
-    /// Answer `current_state` from what was written (false: Security Hub knows nothing yet).
-    remembers: std::sync::atomic::AtomicBool,
+    held: Mutex<Vec<Finding>>,
+    /// Write-backs are recorded but Security Hub's copies do not change (it has not caught up yet).
+    lagging: std::sync::atomic::AtomicBool,
+    /// GetFindings fails with this kind.
+    unreadable: Mutex<Option<PortErrorKind>>,
+    get_calls: AtomicUsize,
+}
+
+impl FakeFindings {
+    /// Import (or replace) Security Hub's copy of a finding.
+    fn import(&self, finding: &serde_json::Value) {
+        let finding: Finding =
+            serde_json::from_value(finding.clone()).unwrap_or_else(|e| panic!("{e}"));
+        if let Ok(mut held) = self.held.lock() {
+            held.retain(|f| f.reference() != finding.reference());
+            held.push(finding);
+        }
+    }
 }
 
 impl FindingsPort for FakeFindings {
-    /// What the last write-back left on each finding, like Security Hub would answer.
-    async fn current_state(
-        &self,
-        findings: &[FindingRef],
-    ) -> PortResult<Vec<riposte_shared::ports::FindingState>> {
-        if !self.remembers.load(Ordering::Relaxed) {
-            return Ok(Vec::new());
+    async fn get_findings(&self, findings: &[FindingRef]) -> PortResult<Vec<Finding>> {
+        self.get_calls.fetch_add(1, Ordering::Relaxed);
+        if let Some(kind) = self.unreadable.lock().ok().and_then(|k| *k) {
+            return Err(PortError::new(
+                kind,
+                "securityhub:GetFindings",
+                Some("ServiceUnavailable"),
+                "down",
+            ));
         }
-        let calls = self.calls.lock().map(|c| c.clone()).unwrap_or_default();
-        Ok(findings
-            .iter()
-            .filter_map(|f| {
-                let (_, payload) = calls.iter().rev().find(|(refs, _)| refs.contains(f))?;
-                Some(riposte_shared::ports::FindingState {
-                    finding: f.clone(),
-                    workflow_status: Some(payload.workflow_status.clone()),
-                    record_state: Some("ACTIVE".into()),
-                    riposte_status: payload.fields.get("riposte:status").cloned(),
-                })
-            })
+        let held = self.held.lock().map(|h| h.clone()).unwrap_or_default();
+        Ok(held
+            .into_iter()
+            .filter(|f| findings.contains(&f.reference()))
             .collect())
     }
 
@@ -83,6 +97,19 @@ impl FindingsPort for FakeFindings {
                     message: "try again".into(),
                 })
                 .collect());
+        }
+        if !self.lagging.load(Ordering::Relaxed) {
+            if let Ok(mut held) = self.held.lock() {
+                for f in held
+                    .iter_mut()
+                    .filter(|f| findings.contains(&f.reference()))
+                {
+                    f.workflow = Some(riposte_shared::asff::Workflow {
+                        status: Some(payload.workflow_status.clone()),
+                    });
+                    f.user_defined_fields.extend(payload.fields.clone());
+                }
+            }
         }
         Ok(Vec::new())
     }
@@ -157,7 +184,10 @@ fn sqs(events: &[serde_json::Value]) -> Vec<Message> {
     let records: Vec<_> = events
         .iter()
         .enumerate()
-        .map(|(i, e)| serde_json::json!({"messageId": format!("m{i}"), "body": e.to_string()}))
+        .map(|(i, e)| {
+            serde_json::json!({"messageId": format!("m{i}"), "body": e.to_string(),
+            "attributes": {"ApproximateReceiveCount": "1"}})
+        })
         .collect();
     decode(&serde_json::json!({ "Records": records }).to_string()).unwrap_or_default()
 }
@@ -192,10 +222,14 @@ fn world() -> FakeSpokes {
     spokes
 }
 
+/// An engine whose Security Hub holds the two standard findings.
 fn engine(spokes: FakeSpokes, config: Config) -> Engine<FakeSpokes, FakeFindings, FakeNotifier> {
+    let findings = FakeFindings::default();
+    findings.import(&s3_finding());
+    findings.import(&compromise_finding());
     Engine {
         spokes,
-        findings: FakeFindings::default(),
+        findings,
         notifier: FakeNotifier::default(),
         config,
         emit_metrics: false,
@@ -251,7 +285,7 @@ async fn a_batch_of_two_incidents_in_two_accounts_is_remediated_written_back_and
 }
 
 #[tokio::test]
-async fn a_member_without_the_spoke_role_fails_alone_and_its_message_is_retried() {
+async fn a_member_without_the_spoke_role_ends_in_one_write_back_one_notice_and_no_redelivery() {
     let mut spokes = world();
     spokes.accounts.remove(ACCOUNT_A);
     let e = engine(spokes, default_config());
@@ -266,15 +300,39 @@ async fn a_member_without_the_spoke_role_fails_alone_and_its_message_is_retried(
         status_of(&report, ACCOUNT_B),
         Some(RiposteStatus::Remediated)
     );
-    assert_eq!(report.failed_messages(), vec!["m0".to_string()]);
-    let failed = e
+    assert!(
+        report.failed_messages().is_empty(),
+        "a missing role is final"
+    );
+    assert!(report.any_failed(), "the CLI still exits 1");
+    let failed: Vec<WriteBack> = e
         .findings
         .final_payloads()
         .into_iter()
-        .find(|(_, p)| p.fields["riposte:status"] == "failed")
-        .map(|(_, p)| p);
+        .filter(|(_, p)| p.fields["riposte:status"] == "failed")
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].workflow_status, "NOTIFIED");
     assert!(
-        failed.is_some_and(|p| p.workflow_status == "NOTIFIED" && p.note.contains("spoke role"))
+        failed[0].note.contains(&format!(
+            "deploy the Riposte spoke StackSet to account {ACCOUNT_A}"
+        )),
+        "{}",
+        failed[0].note
+    );
+    let notices = e
+        .notifier
+        .notices
+        .lock()
+        .map(|n| n.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        notices
+            .iter()
+            .filter(|n| n.status == RiposteStatus::Failed)
+            .count(),
+        1
     );
 }
 
@@ -330,7 +388,6 @@ async fn findings_left_unprocessed_every_time_are_reported_failed() {
 #[tokio::test]
 async fn a_replayed_event_starts_no_second_remediation() {
     let e = engine(world(), default_config());
-    e.findings.remembers.store(true, Ordering::Relaxed);
     let batch = || sqs(&[imported(s3_finding()), imported(compromise_finding())]);
     e.run(batch(), Mode::Remediate).await;
     let (calls_a, calls_b, writes) = (
@@ -360,6 +417,7 @@ async fn a_replayed_event_starts_no_second_remediation() {
 #[tokio::test]
 async fn duplicate_delivery_converges_to_the_same_state_and_outcome() {
     let e = engine(world(), default_config());
+    e.findings.lagging.store(true, Ordering::Relaxed);
     let batch = || {
         sqs(&[
             imported(s3_finding()),
@@ -407,6 +465,7 @@ async fn a_bucket_owned_by_another_account_is_refused_without_assuming_anything(
     let mut finding = s3_finding();
     finding["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
     let e = engine(world(), default_config());
+    e.findings.import(&finding);
     let report = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
     assert_eq!(report.findings[0].decision, "refused");
     assert_eq!(report.findings[0].status, Some(RiposteStatus::Failed));
@@ -425,7 +484,23 @@ async fn a_protected_principal_is_untouched() {
     let report = e
         .run(sqs(&[imported(compromise_finding())]), Mode::Remediate)
         .await;
-    assert_eq!(report.findings[0].status, Some(RiposteStatus::Excluded));
+    // A protected principal that may be compromised is escalated to a person, never "excluded".
+    assert_eq!(report.findings[0].status, Some(RiposteStatus::NeedsHuman));
+    assert_eq!(report.findings[0].decision, "escalate");
+    let finals = e.findings.final_payloads();
+    assert_eq!(finals[0].1.workflow_status, "NOTIFIED");
+    assert_eq!(finals[0].1.fields["riposte:status"], "needs-human");
+    let notices = e
+        .notifier
+        .notices
+        .lock()
+        .map(|n| n.clone())
+        .unwrap_or_default();
+    assert!(
+        notices[0].reason.contains("contain it by hand"),
+        "{}",
+        notices[0].reason
+    );
     assert!(e.spokes.accounts[ACCOUNT_B].calls().is_empty());
     e.spokes.accounts[ACCOUNT_B]
         .with_state(|s| assert!(s.users["kapil"].keys.iter().all(|k| k.active)));
@@ -453,6 +528,7 @@ async fn riposte_s_own_write_back_event_is_not_acted_on_again() {
     finding["Severity"]["Label"] = "LOW".into();
     finding["Workflow"]["Status"] = "NEW".into();
     let e = engine(world(), default_config());
+    e.findings.import(&finding);
     let first = e
         .run(sqs(&[imported(finding.clone())]), Mode::Remediate)
         .await;
@@ -495,24 +571,11 @@ async fn plan_makes_no_call_at_all() {
 #[tokio::test]
 async fn a_run_that_died_after_its_claim_is_resumed_on_redelivery() {
     let e = engine(world(), default_config());
-    e.findings.remembers.store(true, Ordering::Relaxed);
     // What a crash right after the claim leaves behind: NOTIFIED + in-progress, nothing fixed.
-    let claimed = FindingRef {
-        id: s3_finding()["Id"].as_str().unwrap_or_default().to_owned(),
-        product_arn: s3_finding()["ProductArn"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    };
-    let claim = WriteBack::new(
-        RiposteStatus::InProgress,
-        Some("public-bucket"),
-        "r-crashed",
-        "started",
-    );
-    if let Ok(mut calls) = e.findings.calls.lock() {
-        calls.push((vec![claimed], claim));
-    }
+    let mut claimed = s3_finding();
+    claimed["Workflow"]["Status"] = "NOTIFIED".into();
+    claimed["UserDefinedFields"] = serde_json::json!({"riposte:status": "in-progress"});
+    e.findings.import(&claimed);
     let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
     assert_eq!(
         report.findings[0].status,
@@ -528,6 +591,7 @@ async fn a_refusal_is_written_back_but_not_redelivered() {
     let mut finding = s3_finding();
     finding["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
     let e = engine(world(), default_config());
+    e.findings.import(&finding);
     let report = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
     assert!(report.any_failed(), "the CLI still exits 1");
     assert!(
@@ -543,24 +607,224 @@ async fn a_refusal_is_written_back_but_not_redelivered() {
 #[tokio::test]
 async fn a_direct_eventbridge_invocation_fails_only_when_a_retry_can_help() {
     let e = engine(world(), default_config());
-    let ok = crate::lambda::handle(&e, imported(s3_finding())).await;
+    let ok = crate::lambda::handle(&e, imported(s3_finding()), None).await;
     assert!(ok.is_ok_and(|v| v["findings"] == 1));
 
     let mut refused = s3_finding();
     refused["Id"] = "another-finding".into();
     refused["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
+    e.findings.import(&refused);
     assert!(
-        crate::lambda::handle(&e, imported(refused)).await.is_ok(),
+        crate::lambda::handle(&e, imported(refused), None)
+            .await
+            .is_ok(),
         "a refusal is final"
     );
 
-    let mut spokes = world();
-    spokes.accounts.remove(ACCOUNT_A);
-    let unreachable = engine(spokes, default_config());
-    let error = crate::lambda::handle(&unreachable, imported(s3_finding()))
+    let unreadable = engine(world(), default_config());
+    *unreadable
+        .findings
+        .unreadable
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(PortErrorKind::Transient);
+    let error = crate::lambda::handle(&unreadable, imported(s3_finding()), None)
         .await
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(error.contains("spoke role"), "{error}");
+    assert!(error.contains("Security Hub cannot be read"), "{error}");
+}
+
+#[tokio::test]
+async fn a_forged_finding_security_hub_does_not_hold_reaches_no_member_account() {
+    let e = engine(world(), default_config());
+    let mut forged = compromise_finding();
+    forged["Id"] = "arn:aws:guardduty:us-east-1:644160558196:detector/d/finding/forged".into();
+    let report = e.run(sqs(&[imported(forged)]), Mode::Remediate).await;
+    let f = &report.findings[0];
+    assert_eq!(f.decision, "refused");
+    assert!(
+        f.reason.contains("Security Hub holds no finding"),
+        "{}",
+        f.reason
+    );
+    assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
+    assert!(
+        e.findings
+            .calls
+            .lock()
+            .map(|c| c.is_empty())
+            .unwrap_or(false),
+        "nothing written"
+    );
+    assert!(
+        e.notifier
+            .notices
+            .lock()
+            .map(|n| n.is_empty())
+            .unwrap_or(false),
+        "nobody told from a forged message"
+    );
+    assert!(
+        report.failed_messages().is_empty(),
+        "final: a redelivery cannot make it real"
+    );
+    e.spokes.accounts[ACCOUNT_B]
+        .with_state(|s| assert!(s.users["kapil"].keys.iter().all(|k| k.active)));
+}
+
+#[tokio::test]
+async fn the_decision_and_the_playbook_run_on_security_hub_s_copy_not_the_message() {
+    let spokes = world();
+    spokes.accounts[ACCOUNT_B].with_state(|s| {
+        s.users.insert(
+            "ceo".into(),
+            FakeUser {
+                keys: vec![AccessKey {
+                    id: "AKIACEO".into(),
+                    active: true,
+                }],
+                ..Default::default()
+            },
+        );
+    });
+    let e = engine(spokes, default_config());
+    // The message names another principal than the finding Security Hub holds (kapil).
+    let mut tampered = compromise_finding();
+    tampered["Resources"][0]["Details"]["AwsIamAccessKey"]["PrincipalName"] = "ceo".into();
+    let report = e.run(sqs(&[imported(tampered)]), Mode::Remediate).await;
+    assert_eq!(report.findings[0].resource, "user/kapil");
+    e.spokes.accounts[ACCOUNT_B].with_state(|s| {
+        assert!(
+            s.users["ceo"].keys.iter().all(|k| k.active),
+            "the message's principal is untouched"
+        );
+        assert!(s.users["kapil"].keys.iter().all(|k| !k.active));
+    });
+}
+
+#[tokio::test]
+async fn when_security_hub_cannot_be_read_nothing_is_acted_on_and_the_message_is_retried() {
+    let e = engine(world(), default_config());
+    *e.findings
+        .unreadable
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(PortErrorKind::Transient);
+    let report = e
+        .run(
+            sqs(&[imported(s3_finding()), imported(compromise_finding())]),
+            Mode::Remediate,
+        )
+        .await;
+    assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
+    assert!(e
+        .findings
+        .calls
+        .lock()
+        .map(|c| c.is_empty())
+        .unwrap_or(false));
+    assert_eq!(
+        report.failed_messages(),
+        vec!["m0".to_string(), "m1".to_string()]
+    );
+}
+
+#[tokio::test]
+async fn the_analyst_s_custom_action_wins_over_an_imported_event_of_the_same_finding() {
+    let mut low = s3_finding();
+    low["Severity"]["Label"] = "LOW".into();
+    let e = engine(world(), default_config());
+    e.findings.import(&low);
+    let mut action = imported(low.clone());
+    action["detail-type"] = "Security Hub Findings - Custom Action".into();
+    action["detail"]["actionName"] = "Riposte: remediate".into();
+    let report = e.run(sqs(&[imported(low), action]), Mode::Remediate).await;
+    let acted: Vec<&FindingResult> = report
+        .findings
+        .iter()
+        .filter(|f| f.decision != "skip")
+        .collect();
+    assert_eq!(acted.len(), 1);
+    assert_eq!(acted[0].message_id.as_deref(), Some("m1"));
+    assert_eq!(
+        acted[0].status,
+        Some(RiposteStatus::Remediated),
+        "{:#?}",
+        acted[0]
+    );
+}
+
+#[tokio::test]
+async fn past_the_time_budget_no_playbook_starts_and_only_those_messages_are_retried() {
+    let e = engine(world(), default_config());
+    let mut low = s3_finding();
+    low["Id"] = "low-one".into();
+    low["Severity"]["Label"] = "LOW".into();
+    e.findings.import(&low);
+    let deadline = Some(Instant::now() + TIME_MARGIN / 2);
+    let report = e
+        .run_until(
+            sqs(&[imported(compromise_finding()), imported(low)]),
+            Mode::Remediate,
+            deadline,
+        )
+        .await;
+    assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        report.failed_messages(),
+        vec!["m0".to_string()],
+        "the notify-only one is done"
+    );
+    e.spokes.accounts[ACCOUNT_B]
+        .with_state(|s| assert!(s.users["kapil"].keys.iter().all(|k| k.active)));
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_silently_and_told_only_on_the_last_delivery() {
+    let spokes = world();
+    spokes.accounts[ACCOUNT_B].fail(
+        "iam:ListAccessKeys",
+        PortErrorKind::Throttled,
+        "Throttling",
+        None,
+    );
+    let e = engine(spokes, default_config());
+    let delivery = |n: u32| {
+        let mut messages = sqs(&[imported(compromise_finding())]);
+        messages[0].receive_count = Some(n);
+        messages
+    };
+    let first = e.run(delivery(1), Mode::Remediate).await;
+    assert_eq!(first.failed_messages(), vec!["m0".to_string()]);
+    assert!(
+        e.findings.final_payloads().is_empty(),
+        "only the claim is written"
+    );
+    assert!(e
+        .notifier
+        .notices
+        .lock()
+        .map(|n| n.is_empty())
+        .unwrap_or(false));
+    let last = e.run(delivery(5), Mode::Remediate).await;
+    assert_eq!(
+        last.findings[0].status,
+        Some(RiposteStatus::Failed),
+        "{:#?}",
+        last.findings[0]
+    );
+    assert_eq!(e.findings.final_payloads().len(), 1);
+    assert_eq!(e.notifier.notices.lock().map(|n| n.len()).unwrap_or(0), 1);
+}
+
+#[tokio::test]
+async fn a_guardduty_sample_finding_is_never_acted_on() {
+    let mut sample = compromise_finding();
+    sample["ProductFields"]["aws/guardduty/service/additionalInfo/sample"] = "true".into();
+    let e = engine(world(), default_config());
+    e.findings.import(&sample);
+    let report = e.run(sqs(&[imported(sample)]), Mode::Remediate).await;
+    assert_eq!(report.findings[0].decision, "skip");
+    assert!(report.findings[0].reason.contains("sample"));
+    assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
 }

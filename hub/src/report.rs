@@ -7,10 +7,24 @@ use riposte_shared::writeback::RiposteStatus;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// Whether a failed finding's delivery is worth retrying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Failure {
+    /// A redelivery cannot help (denied, missing role or resource, refusal): written back once,
+    /// notified once, not redelivered.
+    Final,
+    /// Throttling, 5xx, timeouts, expired credentials, Security Hub unreadable, the time budget: the
+    /// message is redelivered; written back and notified only on its last delivery.
+    Transient,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct FindingResult {
     /// SQS message id the finding came in.
     pub message_id: Option<String>,
+    /// Which delivery of the message this was (SQS `ApproximateReceiveCount`).
+    pub receive_count: Option<u32>,
     pub finding_id: String,
     pub product_arn: String,
     pub created_at: Option<String>,
@@ -31,8 +45,17 @@ pub struct FindingResult {
     /// Hub time spent on this finding's playbook: session (usually cached), steps, verification. The
     /// batch's shared claim, write-back and notification calls are not in it.
     pub hub_ms: f64,
-    /// This finding's delivery must be retried (SQS) / the CLI exits 1.
-    pub failed: bool,
+    /// The finding failed (the CLI exits 1), and whether its delivery is retried.
+    pub failure: Option<Failure>,
+    /// The spoke role session (RoleSessionName, also the SourceIdentity) its member-account calls were
+    /// made under: sessions are cached per container, so this joins the record with CloudTrail.
+    pub spoke_session: Option<String>,
+}
+
+impl FindingResult {
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -56,7 +79,7 @@ pub struct RefusedMessage {
 
 impl RunReport {
     pub fn any_failed(&self) -> bool {
-        !self.refused_messages.is_empty() || self.findings.iter().any(|f| f.failed)
+        !self.refused_messages.is_empty() || self.findings.iter().any(FindingResult::failed)
     }
 
     /// SQS message ids to report in `batchItemFailures`.
@@ -72,12 +95,11 @@ impl RunReport {
         ids
     }
 
-    /// Failed findings a redelivery may fix. A refusal (account mismatch, no target) cannot succeed on
-    /// retry: it is written back as failed and not redelivered.
+    /// Failed findings a redelivery may fix; final failures are written back once and not redelivered.
     pub fn to_retry(&self) -> impl Iterator<Item = &FindingResult> {
         self.findings
             .iter()
-            .filter(|f| f.failed && f.decision != "refused")
+            .filter(|f| f.failure == Some(Failure::Transient))
     }
 
     pub fn table(&self) -> String {
@@ -147,7 +169,7 @@ impl RunReport {
             "\nrun {} — {} finding(s), {} failed, {} AssumeRole call(s)\n",
             self.run,
             self.findings.len(),
-            self.findings.iter().filter(|f| f.failed).count(),
+            self.findings.iter().filter(|f| f.failed()).count(),
             self.assume_role_calls
         ));
         out

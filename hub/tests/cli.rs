@@ -76,12 +76,13 @@ fn plan_names_playbook_target_account_and_region_of_the_seed_samples() {
             "644160558196",
             "notify-only",
         ),
+        // GuardDuty's sample findings (placeholder `GeneratedFindingUserName`) are never acted on.
         (
             "finding-guardduty-2018-tor-and-recon-iamuser-pair.json",
             "credential-compromise",
-            "principal/GeneratedFindingUserName",
+            "",
             "081476508764",
-            "notify-only",
+            "skip",
         ),
         (
             "finding-control-s3-2-resolved.json",

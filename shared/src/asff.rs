@@ -49,6 +49,9 @@ pub struct Finding {
     pub user_defined_fields: BTreeMap<String, String>,
     #[serde(default)]
     pub note: Option<Note>,
+    /// ASFF `Sample`: a sample finding, never acted on.
+    #[serde(default)]
+    pub sample: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -132,6 +135,36 @@ pub struct IamAccessKeyDetails {
     #[serde(default)]
     pub principal_id: Option<String>,
     /// Deprecated by AWS in favour of `PrincipalName`, still present in older findings.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// The account the access key belongs to.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub session_context: Option<SessionContext>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SessionContext {
+    #[serde(default)]
+    pub session_issuer: Option<SessionIssuer>,
+}
+
+/// Who issued a temporary session: `Type` is `Root`, `IAMUser` or `Role`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SessionIssuer {
+    #[serde(default, rename = "Type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub account_id: Option<String>,
     #[serde(default)]
     pub user_name: Option<String>,
 }
@@ -243,6 +276,29 @@ impl Finding {
 
     pub fn is_guardduty(&self) -> bool {
         self.aws_product() == Some("guardduty")
+    }
+
+    /// A GuardDuty sample finding (CreateSampleFindings): flagged in `ProductFields`, or naming
+    /// GuardDuty's placeholder principal or key. Never acted on.
+    pub fn is_guardduty_sample(&self) -> bool {
+        let flagged = self
+            .product_field("aws/guardduty/service/additionalInfo/sample")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let placeholder = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|v| v.starts_with("GeneratedFinding"))
+        };
+        flagged
+            || self.sample == Some(true)
+            || self.resources.iter().any(|r| {
+                r.id.contains("GeneratedFinding")
+                    || r.details.aws_iam_access_key.as_ref().is_some_and(|k| {
+                        placeholder(&k.principal_name)
+                            || placeholder(&k.user_name)
+                            || placeholder(&k.access_key_id)
+                            || placeholder(&k.principal_id)
+                    })
+            })
     }
 
     /// The label, from `Severity.Label` or derived from `Severity.Normalized`.

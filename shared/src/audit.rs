@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::ports::{PortError, PortErrorKind};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepOutcome {
@@ -27,6 +29,9 @@ pub struct StepRecord {
     /// What the step replaced, for undo (keys that were active, the previous policy, BPA, ACL).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prior: Option<Value>,
+    /// The kind of the error a failed step met (it decides whether a redelivery may help).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<PortErrorKind>,
 }
 
 impl StepRecord {
@@ -44,7 +49,20 @@ impl StepRecord {
             outcome,
             detail: detail.into(),
             prior: None,
+            error: None,
         }
+    }
+    /// A step that failed on this port error.
+    pub fn failed(step: &str, api: &str, target: &str, error: PortError) -> Self {
+        let mut record = Self::new(
+            step,
+            Some(api),
+            target,
+            StepOutcome::Failed,
+            error.to_string(),
+        );
+        record.error = Some(error.kind);
+        record
     }
     pub fn with_prior(mut self, prior: Value) -> Self {
         self.prior = Some(prior);
@@ -59,12 +77,44 @@ pub enum PlaybookOutcome {
     /// Fixed and verified by reading back.
     Remediated,
     /// The live resource carries the exclusion tag.
-    Excluded {
-        reason: String,
-    },
+    Excluded { reason: String },
     Failed {
         reason: String,
+        /// Every failure met was transient (throttling, 5xx, expired credentials): a redelivery may
+        /// succeed. Otherwise the failure is final.
+        retryable: bool,
     },
+}
+
+/// Why a verification did not pass, and whether trying again may help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub reason: String,
+    pub retryable: bool,
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            retryable: false,
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(reason: &str) -> Self {
+        reason.to_owned().into()
+    }
+}
+
+impl From<PortError> for Failure {
+    fn from(error: PortError) -> Self {
+        Self {
+            retryable: error.kind.retryable(),
+            reason: error.to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,21 +126,28 @@ pub struct PlaybookReport {
 }
 
 impl PlaybookReport {
-    /// Remediated when no step failed and verification passed; else failed with the first failure.
-    pub fn conclude(steps: Vec<StepRecord>, verified: Result<(), String>) -> Self {
+    /// Remediated when no step failed and verification passed; else failed with the first failure,
+    /// retryable only when every failure met was transient.
+    pub fn conclude(steps: Vec<StepRecord>, verified: Result<(), Failure>) -> Self {
         let manual = steps
             .iter()
             .filter(|s| s.outcome == StepOutcome::NeedsHuman)
             .map(|s| s.detail.clone())
             .collect();
-        let failure = steps
+        let failures: Vec<&StepRecord> = steps
             .iter()
-            .find(|s| s.outcome == StepOutcome::Failed)
-            .map(|s| s.detail.clone());
-        let outcome = match (failure, verified) {
-            (Some(reason), _) => PlaybookOutcome::Failed { reason },
-            (None, Err(reason)) => PlaybookOutcome::Failed {
-                reason: format!("verification failed: {reason}"),
+            .filter(|s| s.outcome == StepOutcome::Failed)
+            .collect();
+        let outcome = match (failures.first(), verified) {
+            (Some(first), _) => PlaybookOutcome::Failed {
+                reason: first.detail.clone(),
+                retryable: failures
+                    .iter()
+                    .all(|s| s.error.is_some_and(PortErrorKind::retryable)),
+            },
+            (None, Err(failure)) => PlaybookOutcome::Failed {
+                reason: format!("verification failed: {}", failure.reason),
+                retryable: failure.retryable,
             },
             (None, Ok(())) => PlaybookOutcome::Remediated,
         };

@@ -118,9 +118,10 @@ pub async fn run<P: MemberPorts>(
     match spec.id {
         credential_compromise::ID => credential_compromise::run(ports, ctx, target).await,
         public_bucket::ID => public_bucket::run(ports, ctx, target).await,
-        other => {
-            PlaybookReport::conclude(Vec::new(), Err(format!("playbook {other} has no runner")))
-        }
+        other => PlaybookReport::conclude(
+            Vec::new(),
+            Err(format!("playbook {other} has no runner").into()),
+        ),
     }
 }
 

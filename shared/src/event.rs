@@ -29,6 +29,8 @@ pub enum Source {
 pub struct Message {
     /// The SQS message id, reported back in `batchItemFailures`.
     pub id: Option<String>,
+    /// SQS `ApproximateReceiveCount`: which delivery of the message this is.
+    pub receive_count: Option<u32>,
     pub content: Result<Content, String>,
 }
 
@@ -46,6 +48,14 @@ struct SqsRecord {
     #[serde(rename = "messageId")]
     message_id: String,
     body: String,
+    #[serde(default)]
+    attributes: SqsAttributes,
+}
+
+#[derive(Default, Deserialize)]
+struct SqsAttributes {
+    #[serde(rename = "ApproximateReceiveCount", default)]
+    receive_count: Option<String>,
 }
 
 /// Decode any supported input. An error means the input as a whole is unreadable (not JSON, not a
@@ -70,6 +80,7 @@ pub fn decode_value(value: Value) -> Result<Vec<Message>, Error> {
                 .and_then(|body| decode_one(body).map_err(|e| e.to_string()));
             messages.push(Message {
                 id: Some(record.message_id),
+                receive_count: record.attributes.receive_count.and_then(|n| n.parse().ok()),
                 content,
             });
         }
@@ -77,6 +88,7 @@ pub fn decode_value(value: Value) -> Result<Vec<Message>, Error> {
     }
     Ok(vec![Message {
         id: None,
+        receive_count: None,
         content: Ok(decode_one(value)?),
     }])
 }

@@ -35,6 +35,8 @@ pub struct FakeBucket {
     pub acl: BucketAcl,
     pub acls_disabled: bool,
     pub policy: Option<String>,
+    /// What GetBucketPolicyStatus answers instead of S3's rules (to test a disagreement with them).
+    pub policy_status_override: Option<bool>,
 }
 
 impl FakeBucket {
@@ -60,6 +62,7 @@ impl FakeBucket {
             },
             acls_disabled: false,
             policy: policy.map(str::to_owned),
+            policy_status_override: None,
         }
     }
 }
@@ -313,7 +316,13 @@ impl S3Port for FakeAccount {
         })
     }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
-        self.bucket("s3:GetBucketAcl", bucket, owner, |b| Ok(b.acl.clone()))
+        // Like S3: with IgnorePublicAcls on, GetBucketAcl answers the effective ACL (no public grants).
+        self.bucket("s3:GetBucketAcl", bucket, owner, |b| {
+            Ok(match b.public_access_block {
+                Some(bpa) if bpa.ignore_public_acls => b.acl.without_public_grants(),
+                _ => b.acl.clone(),
+            })
+        })
     }
     async fn put_bucket_acl(&self, bucket: &str, owner: &str, acl: &BucketAcl) -> PortResult<()> {
         self.bucket("s3:PutBucketAcl", bucket, owner, |b| {
@@ -332,6 +341,21 @@ impl S3Port for FakeAccount {
     async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {
         self.bucket("s3:GetBucketPolicy", bucket, owner, |b| {
             Ok(b.policy.clone())
+        })
+    }
+    async fn get_bucket_policy_status(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<Option<bool>> {
+        self.bucket("s3:GetBucketPolicyStatus", bucket, owner, |b| {
+            Ok(b.policy.as_deref().map(|text| {
+                b.policy_status_override.unwrap_or_else(|| {
+                    serde_json::from_str(text)
+                        .map(|doc| crate::s3_public::is_public_policy(&doc))
+                        .unwrap_or(true)
+                })
+            }))
         })
     }
     async fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> PortResult<()> {

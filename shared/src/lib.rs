@@ -12,6 +12,7 @@ pub mod playbooks;
 pub mod policy;
 pub mod ports;
 pub mod routing;
+pub mod s3_public;
 pub mod writeback;
 
 #[cfg(any(test, feature = "fake"))]

@@ -32,6 +32,7 @@ fn headline(notice: &Notice) -> String {
         RiposteStatus::AwaitingApproval => "awaits approval for",
         RiposteStatus::NotifyOnly => "reports (no automatic action)",
         RiposteStatus::InProgress => "is remediating",
+        RiposteStatus::NeedsHuman => "URGENT, needs a human for",
     };
     format!(
         "Riposte {verb}: {} in {} ({})",

@@ -31,14 +31,7 @@ pub(crate) fn parse_document(document: &str) -> Option<Value> {
     serde_json::from_str(document).ok()
 }
 
-/// The statements of a policy document, whether `Statement` is one object or a list.
-pub(crate) fn statements(document: &Value) -> Vec<Value> {
-    match document.get("Statement") {
-        Some(Value::Array(list)) => list.clone(),
-        Some(one @ Value::Object(_)) => vec![one.clone()],
-        _ => Vec::new(),
-    }
-}
+pub(crate) use crate::s3_public::statements;
 
 /// When the live resource carries the exclusion tag (or its tags cannot be read: acting without
 /// knowing whether the owner opted out would break that promise), the report that ends the run.
@@ -77,13 +70,7 @@ pub(crate) fn failed(
     step: &str,
     api: &str,
     target: &str,
-    error: impl std::fmt::Display,
+    error: crate::ports::PortError,
 ) -> StepRecord {
-    StepRecord::new(
-        step,
-        Some(api),
-        target,
-        StepOutcome::Failed,
-        error.to_string(),
-    )
+    StepRecord::failed(step, api, target, error)
 }

@@ -8,6 +8,7 @@ use crate::catalogue::{self, PlaybookSpec};
 use crate::event::Source;
 use crate::ids::{arn_account, AccountId, Region};
 use crate::routing::{route, PrincipalKind, Route, RouteKey, Target};
+use crate::writeback::{RiposteStatus, FIELD_STATUS};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
@@ -49,6 +50,9 @@ pub enum Decision {
     NotifyOnly(String),
     AwaitApproval(String),
     Excluded(String),
+    /// A person must act now, urgently (a protected principal's credentials may be compromised):
+    /// written back NOTIFIED with `riposte:status=needs-human`, never as excluded.
+    Escalate(String),
     /// Riposte will not act and a human must look (account mismatch, no target): written back as failed.
     Refused(String),
     /// Not Riposte's to handle (archived, already in work, no playbook): nothing is written back.
@@ -62,6 +66,7 @@ impl Decision {
             Decision::NotifyOnly(r)
             | Decision::AwaitApproval(r)
             | Decision::Excluded(r)
+            | Decision::Escalate(r)
             | Decision::Refused(r)
             | Decision::Skip(r) => r,
         }
@@ -72,6 +77,7 @@ impl Decision {
             Decision::NotifyOnly(_) => "notify-only",
             Decision::AwaitApproval(_) => "await-approval",
             Decision::Excluded(_) => "excluded",
+            Decision::Escalate(_) => "escalate",
             Decision::Refused(_) => "refused",
             Decision::Skip(_) => "skip",
         }
@@ -131,11 +137,26 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         ));
     }
     let workflow = finding.workflow_status().unwrap_or("NEW");
-    let workflow_ok = workflow == "NEW" || (analyst && workflow == "NOTIFIED");
+    // A run that crashed after its claim, or failed transiently, left the finding NOTIFIED and
+    // in progress: its redelivery resumes it. An analyst's action may act on a NOTIFIED finding.
+    let in_progress = finding
+        .user_defined_fields
+        .get(FIELD_STATUS)
+        .map(String::as_str)
+        == Some(RiposteStatus::InProgress.as_str());
+    let workflow_ok = workflow == "NEW" || (workflow == "NOTIFIED" && (analyst || in_progress));
     if !workflow_ok {
+        let by_riposte = finding
+            .user_defined_fields
+            .get(FIELD_STATUS)
+            .map(|s| format!(", riposte:status {s}"))
+            .unwrap_or_default();
         return Decision::Skip(format!(
-            "workflow status is {workflow}; only NEW findings are acted on"
+            "workflow status is {workflow}{by_riposte}; only NEW findings are acted on"
         ));
+    }
+    if finding.sample == Some(true) || (finding.is_guardduty() && finding.is_guardduty_sample()) {
+        return Decision::Skip("a GuardDuty sample finding: never acted on".into());
     }
     let spec = match routed {
         Ok(spec) => spec,
@@ -161,7 +182,14 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         return Decision::Refused(reason);
     }
     if let Some(reason) = protected(finding, &target, policy) {
-        return Decision::Excluded(reason);
+        // The suspect of a threat finding is protected: contain it by hand, now.
+        return if spec.threat {
+            Decision::Escalate(format!(
+                "{reason}: a protected principal's credentials may be compromised; contain it by hand"
+            ))
+        } else {
+            Decision::Excluded(reason)
+        };
     }
     if let Target::IamPrincipal {
         principal: kind @ (PrincipalKind::Root | PrincipalKind::Other),

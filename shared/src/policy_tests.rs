@@ -171,8 +171,10 @@ fn protected_principals_and_riposte_roles_are_never_touched() {
         ..Policy::default()
     };
     let decision = decide(&f, &policy);
-    assert_eq!(decision.name(), "excluded");
+    // The suspect of a threat finding is escalated to a person, never filed as excluded.
+    assert_eq!(decision.name(), "escalate");
     assert!(decision.reason().contains("protected"));
+    assert!(decision.reason().contains("contain it by hand"));
     // The same name in another account is not protected.
     let elsewhere = Policy {
         protected_principals: vec!["arn:aws:iam::999999999999:user/kapil".into()],
@@ -185,7 +187,70 @@ fn protected_principals_and_riposte_roles_are_never_touched() {
         d.principal_type = Some("AssumedRole".into());
         d.principal_name = Some("SecurityAutomationRemediationRole".into());
     }
-    assert_eq!(decide(&spoke, &Policy::default()).name(), "excluded");
+    assert_eq!(decide(&spoke, &Policy::default()).name(), "escalate");
+}
+
+#[test]
+fn principals_are_read_whole() {
+    let account = compromise().aws_account_id.to_string();
+    let with = |edit: &dyn Fn(&mut crate::asff::IamAccessKeyDetails)| {
+        let mut f = compromise();
+        if let Some(d) = f.resources[0].details.aws_iam_access_key.as_mut() {
+            edit(d);
+        }
+        decide(&f, &Policy::default())
+    };
+    // A key or a session issuer in another account: refused.
+    let other_key = with(&|d| d.account_id = Some("999999999999".into()));
+    assert_eq!(other_key.name(), "refused");
+    assert!(other_key.reason().contains("999999999999"));
+    let other_issuer = with(&|d| {
+        d.session_context = Some(crate::asff::SessionContext {
+            session_issuer: Some(crate::asff::SessionIssuer {
+                account_id: Some("999999999999".into()),
+                ..Default::default()
+            }),
+        })
+    });
+    assert_eq!(other_issuer.name(), "refused");
+    // The same account: acted on.
+    assert_eq!(
+        with(&|d| d.account_id = Some(account.clone())).name(),
+        "remediate"
+    );
+    // Root: the account id as principal id (even with an AKIA key), or a root session issuer.
+    let root_by_id = with(&|d| {
+        d.principal_id = Some(account.clone());
+        d.access_key_id = Some("AKIAROOTKEY".into());
+    });
+    assert_eq!(root_by_id.name(), "notify-only");
+    let root_issuer = with(&|d| {
+        d.session_context = Some(crate::asff::SessionContext {
+            session_issuer: Some(crate::asff::SessionIssuer {
+                kind: Some("Root".into()),
+                ..Default::default()
+            }),
+        })
+    });
+    assert_eq!(root_issuer.name(), "notify-only");
+}
+
+#[test]
+fn guardduty_sample_findings_are_never_acted_on() {
+    let mut flagged = compromise();
+    flagged.product_fields.insert(
+        "aws/guardduty/service/additionalInfo/sample".into(),
+        serde_json::Value::String("true".into()),
+    );
+    assert_eq!(decide(&flagged, &Policy::default()).name(), "skip");
+    let mut placeholder = compromise();
+    if let Some(d) = placeholder.resources[0].details.aws_iam_access_key.as_mut() {
+        d.principal_name = Some("GeneratedFindingUserName".into());
+    }
+    assert_eq!(decide(&placeholder, &Policy::default()).name(), "skip");
+    let mut asff_sample = compromise();
+    asff_sample.sample = Some(true);
+    assert_eq!(decide(&asff_sample, &Policy::default()).name(), "skip");
 }
 
 #[test]

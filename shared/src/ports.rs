@@ -11,10 +11,27 @@ use std::future::Future;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PortErrorKind {
+    /// AccessDenied and its kin: final (a person must grant or deploy something).
     Denied,
+    /// NoSuchEntity, NoSuchBucket, …: final.
     NotFound,
+    /// Throttling: retried.
     Throttled,
+    /// 5xx, timeouts, connection failures, expired credentials: retried.
+    Transient,
+    /// LimitExceeded and quotas: final.
+    Limit,
+    /// A request the service refuses as malformed (MalformedPolicy, InvalidArgument, …): final.
+    Invalid,
+    /// Anything else: final, so that an unknown error never loops a finding into the DLQ.
     Other,
+}
+
+impl PortErrorKind {
+    /// Whether a redelivery may succeed where this call failed.
+    pub fn retryable(self) -> bool {
+        matches!(self, Self::Throttled | Self::Transient)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +236,12 @@ pub trait S3Port: Send + Sync {
         bucket: &str,
         owner: &str,
     ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// S3's own evaluation of the bucket policy (`IsPublic`); `None` when the bucket has no policy.
+    fn get_bucket_policy_status(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<Option<bool>>> + Send;
     fn put_bucket_policy(
         &self,
         bucket: &str,
@@ -244,23 +267,15 @@ pub struct Unprocessed {
     pub message: String,
 }
 
-/// Where a finding stands now in Security Hub (the event that brought it may be stale: a replay, a
-/// redelivery after a timeout).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FindingState {
-    pub finding: crate::ids::FindingRef,
-    pub workflow_status: Option<String>,
-    pub record_state: Option<String>,
-    pub riposte_status: Option<String>,
-}
-
-/// Security Hub in the aggregation region: current state (GetFindings) and write-back (BatchUpdateFindings).
+/// Security Hub in the aggregation region: its own copies of findings (GetFindings) and the write-back
+/// (BatchUpdateFindings).
 pub trait FindingsPort: Send + Sync {
-    /// The current state of these findings; findings Security Hub does not return are left out.
-    fn current_state(
+    /// Security Hub's own copies of these findings, matched by Id and ProductArn; findings it does
+    /// not hold are left out. A message names findings; only these copies are acted on.
+    fn get_findings(
         &self,
         findings: &[crate::ids::FindingRef],
-    ) -> impl Future<Output = PortResult<Vec<FindingState>>> + Send;
+    ) -> impl Future<Output = PortResult<Vec<crate::asff::Finding>>> + Send;
 
     /// Apply one payload to at most 100 findings; returns the findings left unprocessed.
     fn update_findings(
@@ -286,4 +301,9 @@ pub trait SpokesPort: Send + Sync {
         account: &crate::ids::AccountId,
         region: &crate::ids::Region,
     ) -> impl Future<Output = PortResult<std::sync::Arc<Self::Member>>> + Send;
+    /// The role session name (also the SourceIdentity) member-account calls are made under, when the
+    /// implementation knows it: the audit record carries it to join with member CloudTrail.
+    fn session_name(&self) -> Option<String> {
+        None
+    }
 }

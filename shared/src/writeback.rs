@@ -24,6 +24,8 @@ pub enum RiposteStatus {
     Excluded,
     AwaitingApproval,
     NotifyOnly,
+    /// A person must act now (a protected principal's credentials may be compromised).
+    NeedsHuman,
 }
 
 impl RiposteStatus {
@@ -35,6 +37,7 @@ impl RiposteStatus {
             Self::Excluded => "excluded",
             Self::AwaitingApproval => "awaiting-approval",
             Self::NotifyOnly => "notify-only",
+            Self::NeedsHuman => "needs-human",
         }
     }
     /// RESOLVED only once remediated and verified; NOTIFIED while work runs, fails or waits.

@@ -74,7 +74,8 @@ def test_findings_sit_in_the_hub_with_imported_events_and_an_empty_call_log(worl
     hub = emulator.client("securityhub", account=m["hub_account"])
     stored = {f["Id"]: f for f in hub.get_findings()["Findings"]}
     assert [f["key"] for f in m["findings"]] == ["user-compromise", "role-compromise", "public-bucket",
-                                                 "mixed-bucket", "excluded-bucket", "sandbox-bucket"]
+                                                 "mixed-bucket", "excluded-bucket", "hidden-acl-bucket",
+                                                 "sandbox-bucket"]
     for entry in m["findings"]:
         f = stored[entry["id"]]
         assert (f["ProductArn"], f["AwsAccountId"]) == (entry["product_arn"], entry["account_id"])
@@ -94,7 +95,7 @@ def test_findings_sit_in_the_hub_with_imported_events_and_an_empty_call_log(worl
     events = emulator.get("/_riposte/events")["events"]
     assert [e["detail"]["findings"][0]["Id"] for e in events] == [f["id"] for f in m["findings"]]
     assert {e["account"] for e in events} == {m["hub_account"]}
-    assert m["imported_event_count"] == 6
+    assert m["imported_event_count"] == 7
 
 
 def test_incidents_are_in_place(world):
@@ -117,6 +118,9 @@ def test_incidents_are_in_place(world):
     grants = s3.get_bucket_acl(Bucket=public["bucket"], ExpectedBucketOwner=public["account_id"])["Grants"]
     assert any(g["Grantee"].get("URI", "").endswith("/AllUsers") for g in grants)
     policy = json.loads(s3.get_bucket_policy(Bucket=inc["mixed_bucket"]["bucket"])["Policy"])
-    assert [s["Sid"] for s in policy["Statement"]] == ["PublicRead", "AllowLogDelivery"]
+    assert [s["Sid"] for s in policy["Statement"]] == ["PublicRead", "AllowLogDelivery", "DelegateToAccessPoints"]
+    hidden = inc["hidden_acl_bucket"]["bucket"]
+    shown = s3.get_bucket_acl(Bucket=hidden)["Grants"]
+    assert not any(g["Grantee"].get("URI", "").endswith("/AllUsers") for g in shown), "IgnorePublicAcls hides it"
     tags = s3.get_bucket_tagging(Bucket=inc["excluded_bucket"]["bucket"])["TagSet"]
     assert tags == [{"Key": "AutoRemediate", "Value": "false"}]

@@ -301,6 +301,59 @@ impl MemberView {
         })
     }
 
+    /// True when the *stored* ACL grants anything public: with IgnorePublicAcls on, S3 (and the
+    /// emulator) show only the effective ACL, so this turns that one setting off, reads, and puts the
+    /// bucket's Block Public Access back as it was.
+    pub async fn stored_acl_is_public(&self, bucket: &str) -> bool {
+        let prior = self.public_access_block(bucket).await;
+        if let Some([bpa, _, bpp, rpb]) = prior {
+            let relaxed = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(bpa)
+                .ignore_public_acls(false)
+                .block_public_policy(bpp)
+                .restrict_public_buckets(rpb)
+                .build();
+            self.put_public_access_block(bucket, relaxed).await;
+        }
+        let public = self.acl_is_public(bucket).await;
+        if let Some([bpa, ipa, bpp, rpb]) = prior {
+            let restored = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(bpa)
+                .ignore_public_acls(ipa)
+                .block_public_policy(bpp)
+                .restrict_public_buckets(rpb)
+                .build();
+            self.put_public_access_block(bucket, restored).await;
+        }
+        public
+    }
+
+    async fn put_public_access_block(
+        &self,
+        bucket: &str,
+        settings: aws_sdk_s3::types::PublicAccessBlockConfiguration,
+    ) {
+        self.s3
+            .put_public_access_block()
+            .bucket(bucket)
+            .public_access_block_configuration(settings)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    }
+
+    /// S3's own verdict on the bucket policy (GetBucketPolicyStatus); `None` without a policy.
+    pub async fn policy_is_public(&self, bucket: &str) -> Option<bool> {
+        let out = self
+            .s3
+            .get_bucket_policy_status()
+            .bucket(bucket)
+            .send()
+            .await
+            .ok()?;
+        out.policy_status()?.is_public()
+    }
+
     /// The Sids of the bucket policy's statements, `None` when there is no policy.
     pub async fn policy_sids(&self, bucket: &str) -> Option<Vec<String>> {
         let out = self
@@ -332,7 +385,8 @@ pub fn sqs_event(events: &[Value]) -> Value {
     let records: Vec<Value> = events
         .iter()
         .enumerate()
-        .map(|(i, e)| serde_json::json!({ "messageId": format!("msg-{i}"), "body": e.to_string(), "eventSource": "aws:sqs" }))
+        .map(|(i, e)| serde_json::json!({ "messageId": format!("msg-{i}"), "body": e.to_string(), "eventSource": "aws:sqs",
+            "attributes": {"ApproximateReceiveCount": "1"} }))
         .collect();
     serde_json::json!({ "Records": records })
 }

@@ -103,7 +103,7 @@ async fn run_lambda(emulator: &Emulator, scenario: &Scenario, events: &[Value]) 
     let mut config = scenario.hub_config();
     config.audit_bucket = Some((audit_bucket(scenario), scenario.str("/hub_account")));
     let engine = riposte_hub::cli::engine_from(&sdk, config, false);
-    riposte_hub::lambda::handle(&engine, sqs_event(events))
+    riposte_hub::lambda::handle(&engine, sqs_event(events), None)
         .await
         .unwrap_or_else(|e| panic!("handler: {e}"))
 }
@@ -113,31 +113,39 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
     let imported = emulator.events();
-    assert_eq!(imported.len(), 6, "the scenario imports six findings");
+    assert_eq!(imported.len(), 7, "the scenario imports seven findings");
     let hub_account = scenario.str("/hub_account");
     let hub_key = scenario.str("/hub_credentials/access_key_id");
     let audit = create_audit_bucket(&emulator, &scenario).await;
+    // A forged message: a valid finding shape that Security Hub does not hold, naming the same-named
+    // bystander user in workload-c. It must reach no member account.
+    let bystander_account = scenario.member("workload-c");
+    let mut forged = imported[0].clone();
+    forged["detail"]["findings"][0]["Id"] =
+        format!("arn:aws:guardduty:us-east-1:{bystander_account}:detector/forged/finding/forged")
+            .into();
+    forged["detail"]["findings"][0]["AwsAccountId"] = bystander_account.clone().into();
+    let mut batch = imported.clone();
+    batch.push(forged);
 
-    let response = run_lambda(&emulator, &scenario, &imported).await;
+    let response = run_lambda(&emulator, &scenario, &batch).await;
     // The hub's calls, before this test's own read-back calls join the log.
     let calls = emulator.calls();
 
-    // Only the sandbox finding (no spoke role there) is reported for retry.
-    let sandbox_id = scenario.finding_id("sandbox-bucket");
+    // Nothing is redelivered: the sandbox finding (no spoke role there) and the forged one are final.
     let failed: Vec<String> = response["batchItemFailures"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
         .collect();
-    let sandbox_message = imported
-        .iter()
-        .position(|e| e["detail"]["findings"][0]["Id"] == sandbox_id.as_str())
-        .map(|i| format!("msg-{i}"));
-    assert_eq!(
-        failed,
-        sandbox_message.into_iter().collect::<Vec<_>>(),
-        "{response}"
+    assert!(failed.is_empty(), "{response}");
+    let sandbox_id = scenario.finding_id("sandbox-bucket");
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c["account_id"] == bystander_account.as_str()),
+        "the forged finding reached workload-c"
     );
 
     // The compromised user: both keys inactive, deny-all in place, the rotatable secret rotated.
@@ -175,10 +183,20 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     assert!(!b.acl_is_public(&public).await);
     assert_eq!(b.policy_sids(&public).await, None);
     let mixed = scenario.str("/incidents/mixed_bucket/bucket");
+    // The access-point delegation and the log-delivery statements are not public: they stay, and S3
+    // itself (GetBucketPolicyStatus, answered by the emulator from the User Guide's rules) agrees.
     assert_eq!(
         b.policy_sids(&mixed).await,
-        Some(vec!["AllowLogDelivery".to_string()])
+        Some(vec![
+            "AllowLogDelivery".to_string(),
+            "DelegateToAccessPoints".to_string()
+        ])
     );
+    assert_eq!(b.policy_is_public(&mixed).await, Some(false));
+    // The public grant Block Public Access was hiding is gone from the stored ACL.
+    let hidden = scenario.str("/incidents/hidden_acl_bucket/bucket");
+    assert!(!b.stored_acl_is_public(&hidden).await);
+    assert!(!b.stored_acl_is_public(&public).await);
     assert_eq!(b.public_access_block(&mixed).await, Some([true; 4]));
     // The excluded bucket is left exactly as it was.
     let excluded = scenario.str("/incidents/excluded_bucket/bucket");
@@ -205,6 +223,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         "role-compromise",
         "public-bucket",
         "mixed-bucket",
+        "hidden-acl-bucket",
     ] {
         let (workflow, status, note, playbook) = &state[&scenario.finding_id(key)];
         assert_eq!(
@@ -220,7 +239,8 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let (workflow, status, note, _) = &state[&sandbox_id];
     assert_eq!((workflow.as_str(), status.as_str()), ("NOTIFIED", "failed"));
     assert!(
-        note.contains("spoke role") && note.contains(&scenario.member("sandbox")),
+        note.contains("deploy the Riposte spoke StackSet")
+            && note.contains(&scenario.member("sandbox")),
         "{note}"
     );
     let (workflow, status, _, _) = &state[&scenario.finding_id("excluded-bucket")];
@@ -326,7 +346,16 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
         .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok())
         .collect();
-    assert_eq!(documents.len(), 6, "remediated x4, excluded, failed");
+    assert_eq!(
+        documents.len(),
+        7,
+        "remediated x5, excluded, failed; nothing for the forged message"
+    );
+    let about_sandbox = documents
+        .iter()
+        .filter(|d| d["metadata"]["threadId"] == sandbox_id.as_str())
+        .count();
+    assert_eq!(about_sandbox, 1, "one notice for the missing spoke role");
     assert!(documents.iter().all(|d| d["version"] == "1.0"
         && d["source"] == "custom"
         && d["metadata"]["threadId"].is_string()));
@@ -372,7 +401,8 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
     );
     assert_eq!(findings(&emulator, &scenario).await, after_first);
 
-    // The failed finding's redelivery (SQS retry) is not "handled": it tries again.
+    // The failed finding's redelivery (a missing spoke role is final) does nothing: Security Hub's
+    // copy shows it handled (NOTIFIED, failed); no AssumeRole, no write-back, no redelivery.
     let calls_before = emulator.calls().len();
     let sandbox: Vec<Value> = imported
         .iter()
@@ -380,10 +410,10 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
         .cloned()
         .collect();
     let retry = run_lambda(&emulator, &scenario, &sandbox).await;
-    assert_eq!(retry["batchItemFailures"].as_array().map(Vec::len), Some(1));
-    assert!(emulator.calls()[calls_before..]
+    assert_eq!(retry["batchItemFailures"], serde_json::json!([]));
+    assert!(!emulator.calls()[calls_before..]
         .iter()
-        .any(|c| c["operation"] == "AssumeRole"));
+        .any(|c| c["operation"] == "AssumeRole" || c["operation"] == "BatchUpdateFindings"));
     let events_after_first = emulator.events();
 
     // Feeding back the events Riposte's own write-back produced triggers nothing at all.
@@ -450,12 +480,12 @@ async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreach
         String::from_utf8_lossy(&plan.stderr)
     );
     let plan: Value = serde_json::from_slice(&plan.stdout).unwrap_or_default();
-    // Six: the excluded bucket's tag lives on the bucket, which only `remediate` reads.
+    // All seven: the excluded bucket's tag lives on the bucket, which only `remediate` reads.
     assert_eq!(
         plan["findings"]
             .as_array()
             .map(|f| f.iter().filter(|f| f["decision"] == "remediate").count()),
-        Some(6)
+        Some(7)
     );
     assert!(emulator.calls().is_empty(), "plan made AWS calls");
 

@@ -386,6 +386,27 @@ impl S3Port for MemberClients {
         )?;
         Ok(out.and_then(|o| o.policy().map(str::to_owned)))
     }
+    async fn get_bucket_policy_status(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<Option<bool>> {
+        let request = self
+            .s3
+            .get_bucket_policy_status()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
+        let out = absent_as_none(
+            call!("s3:GetBucketPolicyStatus", bucket, request.send()),
+            &["NoSuchBucketPolicy"],
+        )?;
+        // A policy S3 has no status for is treated as public: verification must not pass on silence.
+        Ok(out.map(|o| {
+            o.policy_status()
+                .and_then(|s| s.is_public())
+                .unwrap_or(true)
+        }))
+    }
     async fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> PortResult<()> {
         let request = self
             .s3

@@ -1,13 +1,16 @@
-//! Security Hub in the aggregation region, with the hub's own credentials: the findings' current state
-//! (GetFindings) and the write-back (BatchUpdateFindings: one payload for at most 100 findings).
+//! Security Hub in the aggregation region, with the hub's own credentials: Security Hub's own copies of
+//! the findings (GetFindings by Id and ProductArn) and the write-back (BatchUpdateFindings: one payload for at most 100 findings).
 
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingFilters, AwsSecurityFindingIdentifier, NoteUpdate, StringFilter,
     StringFilterComparison, WorkflowStatus, WorkflowUpdate,
 };
+use riposte_shared::asff::Finding;
 use riposte_shared::ids::FindingRef;
-use riposte_shared::ports::{FindingState, FindingsPort, PortResult, Unprocessed};
-use riposte_shared::writeback::{WriteBack, FIELD_STATUS, UPDATED_BY};
+use riposte_shared::ports::{FindingsPort, PortError, PortErrorKind, PortResult, Unprocessed};
+use riposte_shared::writeback::{WriteBack, UPDATED_BY};
+
+mod asff_json;
 
 /// GetFindings accepts at most 20 values per filter field.
 const IDS_PER_CALL: usize = 20;
@@ -32,52 +35,67 @@ impl SecurityHub {
 }
 
 impl FindingsPort for SecurityHub {
-    async fn current_state(&self, findings: &[FindingRef]) -> PortResult<Vec<FindingState>> {
-        let mut states = Vec::new();
+    async fn get_findings(&self, findings: &[FindingRef]) -> PortResult<Vec<Finding>> {
+        let mut copies = Vec::new();
         for chunk in findings.chunks(IDS_PER_CALL) {
-            let ids = chunk.iter().map(|f| {
+            let equals = |value: &str| {
                 StringFilter::builder()
-                    .value(&f.id)
+                    .value(value)
                     .comparison(StringFilterComparison::Equals)
                     .build()
-            });
+            };
+            let mut products: Vec<&str> = chunk.iter().map(|f| f.product_arn.as_str()).collect();
+            products.sort_unstable();
+            products.dedup();
             let filters = AwsSecurityFindingFilters::builder()
-                .set_id(Some(ids.collect()))
+                .set_id(Some(chunk.iter().map(|f| equals(&f.id)).collect()))
+                .set_product_arn(Some(products.into_iter().map(equals).collect()))
                 .build();
             let started = Instant::now();
-            let result = self
+            let mut pages = self
                 .client
                 .get_findings()
                 .filters(filters)
                 .max_results(100)
-                .send()
-                .await
-                .map_err(|e| port_error("securityhub:GetFindings", e));
+                .into_paginator()
+                .send();
+            let mut result = Ok(());
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(page) => copies.extend(page.findings().iter().cloned()),
+                    Err(e) => {
+                        result = Err(port_error("securityhub:GetFindings", e));
+                        break;
+                    }
+                }
+            }
             log_call(
                 "securityhub:GetFindings",
                 &format!("{} finding(s)", chunk.len()),
                 started,
                 &result,
             );
-            states.extend(result?.findings().iter().map(|f| {
-                FindingState {
-                    finding: FindingRef {
-                        id: f.id().unwrap_or_default().to_owned(),
-                        product_arn: f.product_arn().unwrap_or_default().to_owned(),
-                    },
-                    workflow_status: f
-                        .workflow()
-                        .and_then(|w| w.status())
-                        .map(|s| s.as_str().to_owned()),
-                    record_state: f.record_state().map(|s| s.as_str().to_owned()),
-                    riposte_status: f
-                        .user_defined_fields()
-                        .and_then(|u| u.get(FIELD_STATUS))
-                        .cloned(),
-                }
-            }));
+            result?;
         }
-        Ok(states)
+        // Only exact (Id, ProductArn) pairs asked for: the filters match the cross product.
+        copies
+            .iter()
+            .filter(|f| {
+                findings.iter().any(|r| {
+                    f.id() == Some(r.id.as_str()) && f.product_arn() == Some(r.product_arn.as_str())
+                })
+            })
+            .map(|f| {
+                asff_json::to_finding(f).map_err(|reason| {
+                    PortError::new(
+                        PortErrorKind::Other,
+                        "securityhub:GetFindings",
+                        None,
+                        reason,
+                    )
+                })
+            })
+            .collect()
     }
 
     async fn update_findings(

@@ -17,7 +17,9 @@ use super::member::MemberClients;
 use super::port_error;
 
 /// Refresh this long before the credentials expire, so no call starts with nearly-expired credentials.
-pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// Longer than the longest Lambda timeout (900 s, the hub stack's largest FunctionTimeout): credentials
+/// handed to a playbook never expire before its invocation ends.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(960);
 /// Role chaining (a Lambda assuming a role) caps sessions at one hour.
 const SESSION_SECONDS: i32 = 3600;
 
@@ -131,7 +133,7 @@ impl SessionCache {
                     .assume_role()
                     .role_arn(&role_arn)
                     .role_session_name(&self.session_name)
-                    .source_identity("riposte")
+                    .source_identity(&self.session_name)
                     .duration_seconds(SESSION_SECONDS)
                     .send()
                     .await
@@ -172,6 +174,10 @@ impl SessionCache {
 
 impl SpokesPort for SessionCache {
     type Member = MemberClients;
+
+    fn session_name(&self) -> Option<String> {
+        Some(self.session_name.clone())
+    }
 
     async fn member(&self, account: &AccountId, region: &Region) -> PortResult<Arc<MemberClients>> {
         let session = self.session(account, region).await?;

@@ -44,7 +44,9 @@ async fn many_concurrent_findings_of_one_account_make_one_assume_role() {
         .match_requests(|r| {
             r.role_arn()
                 .is_some_and(|a| a.ends_with(":role/SecurityAutomationRemediationRole"))
-                && r.source_identity() == Some("riposte")
+                // SourceIdentity names Riposte and the container's session, like the session name.
+                && r.source_identity().is_some_and(|s| s.starts_with("riposte"))
+                && r.source_identity() == r.role_session_name()
         })
         .sequence()
         .output(credentials)

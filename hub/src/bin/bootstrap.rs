@@ -21,7 +21,8 @@ async fn serve() -> Result<(), Error> {
         .map_err(|e| Error::from(e.to_string()))?;
     let engine = &engine;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        riposte_hub::lambda::handle(engine, event.payload)
+        let deadline = riposte_hub::lambda::deadline_from_epoch_ms(event.context.deadline);
+        riposte_hub::lambda::handle(engine, event.payload, Some(deadline))
             .await
             .map_err(|e| Error::from(e.to_string()))
     }))

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
 use crate::asff::Finding;
-use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
+use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
 use crate::catalogue::{Condition, Grant, PlaybookSpec, Risk, Scope, Trigger};
 use crate::ports::{IamPort, LinkedSecret, SecretsPort};
 use crate::routing::{PrincipalKind, Target};
@@ -53,7 +53,9 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     threat: true,
 };
 
-/// The principal named by the finding's `AwsIamAccessKey` resource.
+/// The principal named by the finding's `AwsIamAccessKey` resource, read whole: its account (the key's
+/// `AccountId` and the session issuer's) must be the finding's; a root principal (type `Root`, the
+/// account id as principal id, or a root session issuer) is root even with an `AKIA` key.
 pub fn target(finding: &Finding) -> Result<Target, String> {
     let resource = finding
         .resources
@@ -65,25 +67,51 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
         .aws_iam_access_key
         .clone()
         .unwrap_or_default();
+    let issuer = details
+        .session_context
+        .clone()
+        .and_then(|c| c.session_issuer)
+        .unwrap_or_default();
+    let account = finding.aws_account_id.as_str();
     let usable = |s: &String| !s.is_empty() && s != "null";
+    for (what, other) in [
+        ("access key", details.account_id.as_ref()),
+        ("session issuer", issuer.account_id.as_ref()),
+    ] {
+        if let Some(other) = other.filter(|a| usable(a) && a.as_str() != account) {
+            return Err(format!(
+                "the {what} belongs to account {other}, not the finding's account {account}"
+            ));
+        }
+    }
     let name = details
         .principal_name
         .filter(usable)
         .or(details.user_name.filter(usable));
-    let access_key_id = resource
-        .id
-        .rsplit(':')
-        .next()
-        .map(str::to_owned)
-        .filter(usable);
+    let access_key_id = details.access_key_id.filter(usable).or_else(|| {
+        resource
+            .id
+            .rsplit(':')
+            .next()
+            .map(str::to_owned)
+            .filter(usable)
+    });
+    let root = details.principal_type.as_deref() == Some("Root")
+        || details.principal_id.as_deref() == Some(account)
+        || issuer.kind.as_deref() == Some("Root");
     let principal = match details.principal_type.as_deref() {
+        _ if root => PrincipalKind::Root,
         Some("IAMUser") => PrincipalKind::User,
         Some("AssumedRole") => PrincipalKind::AssumedRole,
-        Some("Root") => PrincipalKind::Root,
         Some(_) => PrincipalKind::Other,
         // Older findings name the principal without its type, and `UserName` then means a user *or* a
         // role: decide from the unique id or the key, never by guessing (a same-named user would pay).
         None => infer_kind(details.principal_id.as_deref(), access_key_id.as_deref()),
+    };
+    // An assumed role's own name is the issuer's user name when the finding carries it.
+    let name = match principal {
+        PrincipalKind::AssumedRole => issuer.user_name.filter(usable).or(name),
+        _ => name,
     };
     let name = match (principal, name) {
         (PrincipalKind::Root, name) => name.unwrap_or_else(|| "root".into()),
@@ -155,7 +183,8 @@ pub async fn run<P: IamPort + SecretsPort>(
             Err(format!(
                 "{} cannot be contained automatically; act by hand",
                 other.label()
-            )),
+            )
+            .into()),
         ),
     }
 }
@@ -325,21 +354,15 @@ async fn verify_user<P: IamPort>(
     user: &str,
     keys_changed: bool,
     attached: Option<&str>,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     if keys_changed {
-        let keys = ports
-            .list_access_keys(user)
-            .await
-            .map_err(|e| e.to_string())?;
+        let keys = ports.list_access_keys(user).await?;
         if let Some(key) = keys.iter().find(|k| k.active) {
-            return Err(format!("access key {} is still active", key.id));
+            return Err(format!("access key {} is still active", key.id).into());
         }
     }
     if let Some(policy) = attached {
-        let current = ports
-            .list_attached_user_policies(user)
-            .await
-            .map_err(|e| e.to_string())?;
+        let current = ports.list_attached_user_policies(user).await?;
         if !current.iter().any(|p| p == policy) {
             return Err("AWSDenyAll is not attached".into());
         }
@@ -416,10 +439,8 @@ async fn revoke_role_sessions<P: IamPort>(
     };
     let verified = match ports.get_role_policy(role, REVOKE_SESSIONS_POLICY).await {
         Ok(Some(doc)) if parse_document(&doc).as_ref() == Some(&wanted) => Ok(()),
-        Ok(_) => Err(format!(
-            "inline policy {REVOKE_SESSIONS_POLICY} is not in place"
-        )),
-        Err(e) => Err(e.to_string()),
+        Ok(_) => Err(format!("inline policy {REVOKE_SESSIONS_POLICY} is not in place").into()),
+        Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)
 }

@@ -136,7 +136,7 @@ fn access_denied_on_one_key_still_reports_the_other_steps() {
     );
     let report = block_on(run(&fake, &ctx(), &user("ci-deployer")));
     assert!(
-        matches!(&report.outcome, PlaybookOutcome::Failed { reason } if reason.contains("AccessDenied"))
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("AccessDenied"))
     );
     let outcomes: Vec<_> = report
         .steps

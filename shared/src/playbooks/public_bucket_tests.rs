@@ -4,6 +4,7 @@ use crate::fake::{FakeAccount, FakeBucket, FakeState};
 use crate::ids::{AccountId, Region};
 use crate::ports::PortErrorKind;
 use futures::executor::block_on;
+use serde_json::Value;
 use time::macros::datetime;
 
 const OWNER: &str = "111122223333";
@@ -73,23 +74,132 @@ fn only_the_public_statement_of_a_mixed_policy_is_removed() {
 }
 
 #[test]
-fn the_second_run_only_reads() {
+fn the_second_run_changes_nothing_but_rewrites_the_acl_s3_may_be_hiding() {
     let fake = account(MIXED);
     block_on(run(&fake, &ctx(), &bucket()));
     let before = fake.calls().len();
     let second = block_on(run(&fake, &ctx(), &bucket()));
     assert_eq!(second.outcome, PlaybookOutcome::Remediated);
+    // With IgnorePublicAcls on, GetBucketAcl hides public grants, so the ACL is always rewritten from
+    // what S3 shows; every other call only reads.
+    let calls = fake.calls();
+    let writes: Vec<&String> = calls[before..]
+        .iter()
+        .filter(|c| !c.starts_with("s3:Get"))
+        .collect();
+    assert_eq!(writes, ["s3:PutBucketAcl"]);
+    for step in &second.steps {
+        let expected = if step.step == "private-acl" {
+            StepOutcome::Done
+        } else {
+            StepOutcome::AlreadyDone
+        };
+        assert_eq!(step.outcome, expected, "{step:?}");
+    }
+}
+
+#[test]
+fn a_public_acl_hidden_by_ignore_public_acls_is_removed_and_its_view_recorded() {
+    let fake = account(PUBLIC);
+    fake.with_state(|s| {
+        if let Some(b) = s.buckets.get_mut("b") {
+            b.public_access_block = Some(PublicAccessBlock::ALL_ON);
+            b.policy = None;
+        }
+    });
+    let report = block_on(run(&fake, &ctx(), &bucket()));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated);
+    // The stored ACL, not only the effective one, no longer grants anything public.
+    fake.with_state(|s| assert!(!s.buckets["b"].acl.grants.iter().any(|g| g.is_public())));
+    let acl_step = report.steps.iter().find(|s| s.step == "private-acl");
+    let prior = acl_step.and_then(|s| s.prior.clone()).unwrap_or_default();
     assert!(
-        fake.calls()[before..]
-            .iter()
-            .all(|c| c.starts_with("s3:Get")),
-        "{:?}",
-        &fake.calls()[before..]
+        prior["acl_view"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("effective")),
+        "{prior}"
     );
-    assert!(second
+}
+
+#[test]
+fn the_prior_acl_is_read_before_block_public_access_hides_it() {
+    let fake = account(PUBLIC);
+    let report = block_on(run(&fake, &ctx(), &bucket()));
+    let calls = fake.calls();
+    let position = |api: &str| calls.iter().position(|c| c == api);
+    assert!(
+        position("s3:GetBucketAcl") < position("s3:PutBucketPublicAccessBlock"),
+        "{calls:?}"
+    );
+    let prior = report
         .steps
         .iter()
-        .all(|s| s.outcome == StepOutcome::AlreadyDone));
+        .find(|s| s.step == "private-acl")
+        .and_then(|s| s.prior.clone())
+        .unwrap_or_default();
+    let grants = prior["acl"]["grants"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        grants.iter().any(|g| g["grantee"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/AllUsers"))),
+        "{prior}"
+    );
+    assert_eq!(prior["acl_view"], "stored");
+}
+
+#[test]
+fn the_access_point_delegation_survives_and_s3_is_asked() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+      {"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+      {"Sid":"DelegateToAccessPoints","Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],
+       "Condition":{"StringEquals":{"s3:DataAccessPointAccount":"111122223333"}}}]}"#;
+    let fake = account(policy);
+    let report = block_on(run(&fake, &ctx(), &bucket()));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated);
+    let kept = fake
+        .with_state(|s| s.buckets["b"].policy.clone())
+        .unwrap_or_default();
+    assert!(
+        kept.contains("DelegateToAccessPoints") && !kept.contains("PublicRead"),
+        "{kept}"
+    );
+    assert!(fake
+        .calls()
+        .contains(&"s3:GetBucketPolicyStatus".to_string()));
+}
+
+#[test]
+fn a_policy_s3_calls_public_that_riposte_cannot_explain_fails_verification() {
+    let fake = account(MIXED);
+    fake.with_state(|s| {
+        if let Some(b) = s.buckets.get_mut("b") {
+            b.policy_status_override = Some(true);
+        }
+    });
+    let report = block_on(run(&fake, &ctx(), &bucket()));
+    assert!(
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("GetBucketPolicyStatus")),
+        "{:?}",
+        report.outcome
+    );
+}
+
+#[test]
+fn legacy_us_east_1_bucket_names_are_accepted() {
+    let mut finding: crate::asff::Finding = serde_json::from_value(serde_json::json!({
+        "Id": "f", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+        "AwsAccountId": OWNER,
+        "Resources": [{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::Legacy_Bucket.Name"}]
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(target(&finding), Ok(Target::Bucket { name, .. }) if name == "Legacy_Bucket.Name")
+    );
+    finding.resources[0].id = "arn:aws:s3:::bad/name".into();
+    assert!(target(&finding).is_err());
 }
 
 #[test]
@@ -150,74 +260,7 @@ fn a_denied_step_fails_the_run_but_the_others_still_happen() {
     );
     let report = block_on(run(&fake, &ctx(), &bucket()));
     assert!(
-        matches!(&report.outcome, PlaybookOutcome::Failed { reason } if reason.contains("PutBucketPublicAccessBlock"))
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("PutBucketPublicAccessBlock"))
     );
     fake.with_state(|s| assert!(!s.buckets["b"].acl.grants.iter().any(|g| g.is_public())));
-}
-
-#[test]
-fn public_statement_detection_follows_s3s_rules() {
-    let cases = [
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:root","*"]},"Action":"s3:GetObject"}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject"}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Deny","Principal":"*","Action":"s3:*"}"#,
-            false,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject"}"#,
-            false,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}"#,
-            false,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"ArnLike":{"aws:SourceArn":"*"}}}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","::/0"]}}}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
-            false,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
-            true,
-        ),
-        (
-            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"Bool":{"aws:SecureTransport":"true"}}}"#,
-            true,
-        ),
-    ];
-    for (statement, public) in cases {
-        let value: Value =
-            serde_json::from_str(statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
-        assert_eq!(is_public_statement(&value), public, "{statement}");
-    }
 }

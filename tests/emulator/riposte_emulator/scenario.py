@@ -215,12 +215,21 @@ def setup_buckets(world: World, accounts: dict[str, str]) -> tuple[dict, dict, d
     b, c, sandbox, region = accounts["workload-b"], accounts["workload-c"], accounts["sandbox"], world.region
     s3b, s3c, s3s = (world.admin("s3", a) for a in (b, c, sandbox))
     public, mixed, excluded = f"riposte-public-{b}", f"riposte-mixed-{b}", f"riposte-excluded-{b}"
+    hidden = f"riposte-hidden-acl-{b}"
     lookalike, sandbox_bucket = f"riposte-public-lookalike-{c}", f"riposte-public-{sandbox}"
     owner_b = make_bucket(s3b, public, region, public_acl=True, policy=[public_read(public)])
     make_bucket(s3b, mixed, region, bpa_all_false=True, policy=[public_read(mixed), {
         "Sid": "AllowLogDelivery", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{mixed}/logs/*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": b}}}])
+        "Condition": {"StringEquals": {"aws:SourceAccount": b}}}, {
+        # The S3 User Guide's "delegate access control to access points" statement: not public, must stay.
+        "Sid": "DelegateToAccessPoints", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+        "Resource": [f"arn:aws:s3:::{mixed}", f"arn:aws:s3:::{mixed}/*"],
+        "Condition": {"StringEquals": {"s3:DataAccessPointAccount": b}}}])
+    # Public by ACL, then Block Public Access turned on: GetBucketAcl hides the public grant from now on.
+    make_bucket(s3b, hidden, region, public_acl=True)
+    s3b.put_public_access_block(Bucket=hidden, PublicAccessBlockConfiguration={
+        k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")})
     make_bucket(s3b, excluded, region, bpa_all_false=True, policy=[public_read(excluded)],
                 tags={"AutoRemediate": "false"})
     make_bucket(s3c, lookalike, region, public_acl=True)
@@ -230,7 +239,9 @@ def setup_buckets(world: World, accounts: dict[str, str]) -> tuple[dict, dict, d
                           "block_public_access": "unset", "policy_sids": ["PublicRead"]},
         "mixed_bucket": {"account_id": b, "bucket": mixed, "public_via": ["policy"],
                          "block_public_access": "all-false", "public_statement_sid": "PublicRead",
-                         "kept_statement_sid": "AllowLogDelivery"},
+                         "kept_statement_sids": ["AllowLogDelivery", "DelegateToAccessPoints"]},
+        "hidden_acl_bucket": {"account_id": b, "bucket": hidden, "public_via": ["acl"],
+                              "block_public_access": "all-on (the public grant is hidden by IgnorePublicAcls)"},
         "excluded_bucket": {"account_id": b, "bucket": excluded, "public_via": ["policy"],
                             "block_public_access": "all-false", "tags": {"AutoRemediate": "false"}},
         "sandbox_bucket": {"account_id": sandbox, "bucket": sandbox_bucket, "public_via": ["acl"],
@@ -264,6 +275,7 @@ def import_findings(world: World, hub: str, incidents: dict, owners: dict[str, s
     ]
     for key, incident, control in [("public-bucket", "public_bucket", "S3.8"), ("mixed-bucket", "mixed_bucket", "S3.2"),
                                    ("excluded-bucket", "excluded_bucket", "S3.8"),
+                                   ("hidden-acl-bucket", "hidden_acl_bucket", "S3.2"),
                                    ("sandbox-bucket", "sandbox_bucket", "S3.8")]:
         bucket, account = incidents[incident]["bucket"], incidents[incident]["account_id"]
         planned.append((key, "public-bucket", bucket, asff.control_finding(

@@ -101,7 +101,7 @@ async fn demo() {
     let sdk = emulator.sdk(scenario.hub_credentials());
     let engine = riposte_hub::cli::engine_from(&sdk, scenario.hub_config(), false);
     let started = std::time::Instant::now();
-    let (response, report) = riposte_hub::lambda::run(&engine, sqs_event(&events))
+    let (response, report) = riposte_hub::lambda::run(&engine, sqs_event(&events), None)
         .await
         .unwrap_or_else(|e| panic!("hub: {e}"));
     let batch_ms = started.elapsed().as_secs_f64() * 1000.0;
