@@ -139,19 +139,35 @@ fn render_file(
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if json { "info" } else { "warn" }));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
     let _ = if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .try_init()
+        tracing::subscriber::set_global_default(json_subscriber(std::io::stderr, filter))
+            .map_err(|e| e.to_string())
     } else {
-        builder.try_init()
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init()
+            .map_err(|e| e.to_string())
     };
+}
+
+/// The Lambda's log format: one JSON object per line, the event's fields at the top level, the
+/// finding's span under `span` (the dashboard's queries read this shape).
+pub fn json_subscriber<W>(
+    writer: W,
+    filter: tracing_subscriber::EnvFilter,
+) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .finish()
 }
 
 /// Build the engine from the environment: one SdkConfig (one HTTP client) shared by everything.

@@ -18,6 +18,9 @@ pub struct Config {
     /// The queue's maxReceiveCount: on the last delivery a transient failure is final (written back,
     /// notified) since SQS will not deliver the message again.
     pub max_receive_count: u32,
+    /// Regions the hub covers besides a finding's own (`RIPOSTE_REGIONS`): linked secrets are looked
+    /// up in each.
+    pub regions: Vec<riposte_shared::ids::Region>,
 }
 
 /// Every variable the hub reads, with its meaning, for `--help` and `config check`.
@@ -77,6 +80,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "RIPOSTE_LINKED_SECRET_TAG",
         "tag key linking secrets to an IAM user (default riposte:linked-iam-user)",
+    ),
+    (
+        "RIPOSTE_REGIONS",
+        "comma-separated regions the hub covers: a compromised user's linked secrets are rotated in each (default: the finding's region only)",
     ),
     (
         "RIPOSTE_MAX_RECEIVE_COUNT",
@@ -214,10 +221,21 @@ impl Config {
                     )
                 })?,
         };
+        let regions = get("RIPOSTE_REGIONS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                riposte_shared::ids::Region::parse(r)
+                    .map_err(|_| invalid("RIPOSTE_REGIONS", format!("`{r}` is not an AWS region")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             policy,
             sns_topic_arn,
             max_receive_count,
+            regions,
             audit_bucket: match (
                 get("RIPOSTE_AUDIT_BUCKET"),
                 get("RIPOSTE_AUDIT_BUCKET_OWNER"),

@@ -308,12 +308,16 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .observed_at()
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
             linked_secret_tag: self.config.linked_secret_tag.clone(),
+            secret_regions: std::iter::once(region.clone())
+                .chain(self.config.regions.iter().filter(|r| *r != region).cloned())
+                .collect(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
         };
         // Boxed: SDK futures are large, and a batch holds many of them at once.
         let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;
         for step in &report.steps {
-            tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), target = step.target, outcome = ?step.outcome, detail = step.detail, "step");
+            // `resource`, not `target`: the JSON formatter writes the event's module as `target`.
+            tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), resource = step.target, outcome = ?step.outcome, detail = step.detail, "step");
         }
         Ok(report)
     }

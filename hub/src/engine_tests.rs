@@ -828,3 +828,78 @@ async fn a_guardduty_sample_finding_is_never_acted_on() {
     assert!(report.findings[0].reason.contains("sample"));
     assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
 }
+
+/// A writer the test reads back: the log lines the hub really writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = self.0.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// The dashboard's failed-steps widget filters `message = 'step' and outcome = 'Failed'` on the
+/// shape of `tests/fixtures/logs/step-failed.jsonl` (test_hub_stack.py checks the query against it);
+/// this checks the fixture against a line the hub really logs.
+#[tokio::test]
+async fn a_failed_step_is_logged_in_the_shape_and_spelling_the_dashboard_reads() {
+    let captured = Captured::default();
+    let _guard = tracing::subscriber::set_default(crate::cli::json_subscriber(
+        captured.clone(),
+        tracing_subscriber::EnvFilter::new("info"),
+    ));
+    let spokes = world();
+    spokes.accounts[ACCOUNT_A].fail(
+        "s3:DeleteBucketPolicy",
+        PortErrorKind::Denied,
+        "AccessDenied",
+        None,
+    );
+    let e = engine(spokes, default_config());
+    e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
+    let text = String::from_utf8(captured.0.lock().map(|b| b.clone()).unwrap_or_default())
+        .unwrap_or_default();
+    let logged: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let failed = logged
+        .iter()
+        .find(|l| l["message"] == "step" && l["outcome"] == "Failed")
+        .unwrap_or_else(|| panic!("no failed step line in {text}"));
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../tests/fixtures/logs/step-failed.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    for key in fixture
+        .as_object()
+        .map(|o| o.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        assert!(
+            failed.get(&key).is_some(),
+            "the hub's line lacks `{key}`: {failed}"
+        );
+    }
+    assert_eq!(failed["outcome"], fixture["outcome"]);
+    assert_eq!(failed["span"]["playbook"], fixture["span"]["playbook"]);
+    assert_eq!(failed["resource"], "bucket/example");
+}

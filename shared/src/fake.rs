@@ -37,6 +37,8 @@ pub struct FakeBucket {
     pub policy: Option<String>,
     /// What GetBucketPolicyStatus answers instead of S3's rules (to test a disagreement with them).
     pub policy_status_override: Option<bool>,
+    /// Store a policy that no longer parses on PutBucketPolicy (to test verification).
+    pub garble_policy_on_put: bool,
 }
 
 impl FakeBucket {
@@ -63,6 +65,7 @@ impl FakeBucket {
             acls_disabled: false,
             policy: policy.map(str::to_owned),
             policy_status_override: None,
+            garble_policy_on_put: false,
         }
     }
 }
@@ -247,11 +250,13 @@ impl SecretsPort for FakeAccount {
         &self,
         tag_key: &str,
         user: &str,
+        region: &crate::ids::Region,
     ) -> PortResult<Vec<LinkedSecret>> {
         self.enter("secretsmanager:ListSecrets")?;
         Ok(self.with_state(|s| {
             s.secrets
                 .iter()
+                .filter(|x| x.secret.arn.split(':').nth(3) == Some(region.as_str()))
                 .filter(|x| x.tags.get(tag_key).map(String::as_str) == Some(user))
                 .map(|x| x.secret.clone())
                 .collect()
@@ -360,7 +365,11 @@ impl S3Port for FakeAccount {
     }
     async fn put_bucket_policy(&self, bucket: &str, owner: &str, document: &str) -> PortResult<()> {
         self.bucket("s3:PutBucketPolicy", bucket, owner, |b| {
-            b.policy = Some(document.to_owned());
+            b.policy = Some(if b.garble_policy_on_put {
+                document.replacen('{', "", 1)
+            } else {
+                document.to_owned()
+            });
             Ok(())
         })
     }

@@ -22,6 +22,8 @@ pub struct RunContext {
     pub observed_at: Option<OffsetDateTime>,
     /// Tag key linking Secrets Manager secrets to an IAM user (value = user name).
     pub linked_secret_tag: String,
+    /// Regions where linked secrets are looked up: the finding's and every region the hub covers.
+    pub secret_regions: Vec<Region>,
     /// The exclusion tag honoured on the live resource, when the policy honours it for this finding.
     pub exclusion_tag: Option<(String, String)>,
 }

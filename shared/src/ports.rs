@@ -84,6 +84,9 @@ pub struct LinkedSecret {
     pub rotation_enabled: bool,
     /// Unix seconds of the last completed rotation.
     pub last_rotated: Option<i64>,
+    /// The secret's own rotation function, which RotateSecret invokes with the caller's permissions.
+    #[serde(default)]
+    pub rotation_lambda_arn: Option<String>,
 }
 
 /// The four S3 Block Public Access settings.
@@ -190,12 +193,14 @@ pub trait IamPort: Send + Sync {
 }
 
 pub trait SecretsPort: Send + Sync {
-    /// Secrets carrying the tag `tag_key` = `user`.
+    /// Secrets in `region` carrying the tag `tag_key` = `user`.
     fn list_linked_secrets(
         &self,
         tag_key: &str,
         user: &str,
+        region: &crate::ids::Region,
     ) -> impl Future<Output = PortResult<Vec<LinkedSecret>>> + Send;
+    /// Rotate the secret, in the region its ARN names.
     fn rotate_secret(&self, arn: &str) -> impl Future<Output = PortResult<()>> + Send;
 }
 

@@ -31,7 +31,9 @@ fn resource(scope: Scope) -> Value {
         Scope::IamRole => sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
         Scope::S3Bucket => sub("arn:${AWS::Partition}:s3:::*"),
         Scope::Secret => sub("arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*"),
-        Scope::LambdaFunction => sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*"),
+        Scope::LambdaFunction => {
+            sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:${RotationFunctions}")
+        }
         Scope::AnyResource => json!("*"),
     }
 }
@@ -47,15 +49,20 @@ fn sid(scope: Scope) -> &'static str {
     }
 }
 
-/// The permission policy: one Allow statement per scope, plus a Deny that keeps the role-scoped actions
-/// off the spoke role itself (defence in depth beside the engine's protected-principal rule).
-pub fn permissions_policy() -> Value {
-    let grants = all_grants();
-    // One Allow statement per (scope, condition), in the catalogue's sorted order.
+/// A role-scoped action that changes the role (not a `Get`/`List` read): session revocation.
+fn changes_a_role(scope: Scope, action: &str) -> bool {
+    scope == Scope::IamRole
+        && !action
+            .split_once(':')
+            .is_some_and(|(_, op)| op.starts_with("Get") || op.starts_with("List"))
+}
+
+/// One Allow statement per (scope, condition) of the given grants, in the catalogue's sorted order.
+fn allow_statements(grants: &[riposte_shared::catalogue::Grant]) -> Vec<Value> {
     let mut groups: Vec<(Scope, Option<Condition>)> =
         grants.iter().map(|g| (g.scope, g.condition)).collect();
     groups.dedup();
-    let mut statements: Vec<Value> = groups
+    groups
         .iter()
         .map(|(scope, condition)| {
             let actions: Vec<&str> = grants
@@ -78,43 +85,59 @@ pub fn permissions_policy() -> Value {
             statement["Sid"] = json!(sid);
             statement
         })
+        .collect()
+}
+
+/// The permission policy: everything the catalogue declares except changes to roles, which live in
+/// the opt-in `revocation_policy`.
+pub fn permissions_policy() -> Value {
+    let grants: Vec<_> = all_grants()
+        .into_iter()
+        .filter(|g| !changes_a_role(g.scope, g.action))
         .collect();
-    // Reading stays allowed; every change to a protected role is denied.
-    let role_actions: Vec<&str> = grants
+    json!({ "Version": "2012-10-17", "Statement": allow_statements(&grants) })
+}
+
+/// Session revocation (an inline deny on `aws:TokenIssueTime`) needs `iam:PutRolePolicy`, which on
+/// every role would let a stolen hub session write any inline policy. It is its own policy, attached
+/// only when the StackSet's `AllowSessionRevocation` is true, and it never reaches Riposte's, the
+/// organization's, Control Tower's, StackSets', AWS-reserved or configured break-glass roles.
+pub fn revocation_policy() -> Value {
+    let grants: Vec<_> = all_grants()
+        .into_iter()
+        .filter(|g| changes_a_role(g.scope, g.action))
+        .collect();
+    let actions: Vec<&str> = grants.iter().map(|g| g.action).collect();
+    let protected: Vec<Value> = PROTECTED_ROLES
         .iter()
-        .filter(|g| g.scope == Scope::IamRole)
-        .map(|g| g.action)
-        .filter(|a| {
-            !a.split_once(':')
-                .is_some_and(|(_, op)| op.starts_with("Get") || op.starts_with("List"))
+        .map(|role| {
+            sub(&format!(
+                "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role}"
+            ))
         })
         .collect();
-    if !role_actions.is_empty() {
-        let protected: Vec<Value> = PROTECTED_ROLES
-            .iter()
-            .map(|role| {
-                sub(&format!(
-                    "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role}"
-                ))
-            })
-            .collect();
-        statements.push(json!({
-            "Sid": "NeverTouchRiposteOrPlatformRoles", "Effect": "Deny", "Action": role_actions, "Resource": protected,
-        }));
-    }
+    let mut statements = allow_statements(&grants);
+    statements.push(json!({
+        "Sid": "NeverTouchRiposteOrPlatformRoles", "Effect": "Deny", "Action": actions, "Resource": protected,
+    }));
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
-/// Roles the spoke role may never change: Riposte's own and those the organization's platform runs on.
-const PROTECTED_ROLES: &[&str] = &[
+/// Roles the spoke role may never change: Riposte's own, the organization's and Control Tower's, the
+/// StackSets execution roles, AWS-reserved (SSO) and service-linked roles, and the break-glass roles
+/// named by the `BreakGlassRoles` parameter.
+pub const PROTECTED_ROLES: &[&str] = &[
     "${RoleName}",
     "${HubRoleName}",
     "OrganizationAccountAccessRole",
     "AWSControlTowerExecution",
+    "AWSControlTower*",
+    "aws-controltower-*",
     "AWSCloudFormationStackSetExecutionRole",
     "stacksets-exec-*",
     "aws-reserved/*",
     "aws-service-role/*",
+    "${BreakGlassRoles}",
 ];
 
 pub fn trust_policy() -> Value {
@@ -142,7 +165,11 @@ pub fn spoke_template() -> Value {
             "HubRoleName": { "Type": "String", "Default": "riposte-hub", "Description": "Name of the hub Lambda function's execution role in the hub account." },
             "OrganizationId": { "Type": "String", "AllowedPattern": "^o-[a-z0-9]{10,32}$", "Description": "AWS Organizations id (o-...) the hub must belong to." },
             "RoleName": { "Type": "String", "Default": "SecurityAutomationRemediationRole", "Description": "Name of the spoke role created in this account." },
+            "AllowSessionRevocation": { "Type": "String", "Default": "true", "AllowedValues": ["true", "false"], "Description": "Let Riposte revoke a compromised role's sessions (iam:PutRolePolicy of one deny-older-sessions policy) on roles outside the protected list. false: such findings fail with the reason and are contained by hand." },
+            "BreakGlassRoles": { "Type": "String", "Default": "break-glass-*", "AllowedPattern": "^[A-Za-z0-9_+=,.@*/-]+$", "Description": "Role name pattern (IAM wildcards, path allowed) of break-glass roles the spoke role may never change." },
+            "RotationFunctions": { "Type": "String", "Default": "*", "AllowedPattern": "^[A-Za-z0-9_*-]+$", "Description": "Name pattern of the Lambda functions that rotate secrets in this account: RotateSecret invokes the secret's own rotation function with the caller's lambda:InvokeFunction." },
         },
+        "Conditions": { "RevocationAllowed": { "Fn::Equals": [{ "Ref": "AllowSessionRevocation" }, "true"] } },
         "Resources": {
             "RemediationRole": {
                 "Type": "AWS::IAM::Role",
@@ -153,6 +180,15 @@ pub fn spoke_template() -> Value {
                     "AssumeRolePolicyDocument": trust_policy(),
                     "Policies": [{ "PolicyName": "riposte-remediation", "PolicyDocument": permissions_policy() }],
                     "Tags": [{ "Key": "riposte:component", "Value": "spoke-role" }],
+                },
+            },
+            "SessionRevocationPolicy": {
+                "Type": "AWS::IAM::Policy",
+                "Condition": "RevocationAllowed",
+                "Properties": {
+                    "PolicyName": "riposte-session-revocation",
+                    "PolicyDocument": revocation_policy(),
+                    "Roles": [{ "Ref": "RemediationRole" }],
                 },
             },
         },
@@ -261,10 +297,10 @@ mod tests {
 
     #[test]
     fn the_spoke_policy_is_exactly_the_catalogue_with_no_wildcard_action() {
-        let policy = permissions_policy();
-        let mut allowed: Vec<String> = policy["Statement"]
-            .as_array()
+        let (main, revocation) = (permissions_policy(), revocation_policy());
+        let mut allowed: Vec<String> = [&main, &revocation]
             .into_iter()
+            .filter_map(|p| p["Statement"].as_array())
             .flatten()
             .filter(|s| s["Effect"] == "Allow")
             .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
@@ -279,6 +315,38 @@ mod tests {
         let rendered = render_spoke_template();
         assert!(!rendered.contains("ManagedPolicyArns"));
         assert!(!rendered.contains("\"*:*\"") && !rendered.contains("Action: \"*\""));
+    }
+
+    #[test]
+    fn changing_roles_is_opt_in_and_never_reaches_protected_roles() {
+        let main = permissions_policy().to_string();
+        assert!(!main.contains("iam:PutRolePolicy"), "{main}");
+        let revocation = revocation_policy();
+        let deny = revocation["Statement"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["Effect"] == "Deny"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(deny["Action"], json!(["iam:PutRolePolicy"]));
+        let denied = deny["Resource"].to_string();
+        for role in [
+            "${RoleName}",
+            "${HubRoleName}",
+            "OrganizationAccountAccessRole",
+            "aws-controltower-*",
+            "AWSControlTower*",
+            "aws-reserved/*",
+            "${BreakGlassRoles}",
+        ] {
+            assert!(
+                denied.contains(&format!("role/{role}")),
+                "{role} not denied: {denied}"
+            );
+        }
+        let template = render_spoke_template();
+        assert!(
+            template.contains("RevocationAllowed") && template.contains("AllowSessionRevocation")
+        );
     }
 
     #[test]

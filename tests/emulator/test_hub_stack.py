@@ -289,6 +289,8 @@ def test_the_function_runs_bootstrap_on_al2023_with_the_configuration_the_hub_re
         "RIPOSTE_AUDIT_BUCKET": hub_all_options["outputs"]["AuditBucketName"],
         "RIPOSTE_AUDIT_BUCKET_OWNER": ACCOUNT,
         "RIPOSTE_MAX_PER_ACCOUNT": "4",
+        "RIPOSTE_MAX_RECEIVE_COUNT": "3",
+        "RIPOSTE_REGIONS": "",
     }
 
 
@@ -620,7 +622,8 @@ def _dashboard_text() -> str:
 
 def _insights_fields(line: str) -> dict[str, list[Any]]:
     """A JSON log line as CloudWatch Logs Insights sees its fields: nested keys joined with dots. Every value of a
-    key is kept (tracing-subscriber writes "target" twice in the step lines)."""
+    key is kept, so a key written twice would make the filter ambiguous (the step's resource is logged as
+    `resource` because tracing-subscriber writes the module as `target`)."""
     fields: dict[str, list[Any]] = {}
 
     def walk(pairs: list[tuple[str, Any]], prefix: str) -> None:
@@ -663,12 +666,11 @@ def _matches(clauses: list[tuple[str, str, str]], fields: dict[str, list[Any]]) 
 
 
 def test_the_failed_steps_widget_filters_on_the_outcome_the_hub_logs(aws, hub_all_options):
-    # tests/fixtures/logs/step-failed.jsonl was not captured from a run: it is a step line in the shape
-    # tracing-subscriber 0.3's JSON formatter writes with the hub's settings (hub/src/cli.rs init_logging:
-    # flatten_event(true), with_current_span(true), with_span_list(false)), see tests/fixtures/logs/SOURCES.md.
-    # The Rust side (another engineer) is to add a test that logs a failed step through that formatter and checks
-    # the same field path and outcome spelling; until then the asserts on the Rust sources below keep the fixture
-    # honest.
+    # tests/fixtures/logs/step-failed.jsonl is a step line in the shape tracing-subscriber 0.3's JSON formatter
+    # writes with the hub's settings (hub/src/cli.rs json_subscriber). The Rust test
+    # `a_failed_step_is_logged_in_the_shape_and_spelling_the_dashboard_reads` (hub/src/engine_tests.rs) logs a real
+    # failed step through that formatter and checks it against this fixture; the asserts on the Rust sources below
+    # keep the two sides tied here as well.
     line = (LOG_FIXTURES / "step-failed.jsonl").read_text(encoding="utf-8").strip()
     fields = _insights_fields(line)
     cli = (ROOT / "hub" / "src" / "cli.rs").read_text(encoding="utf-8")

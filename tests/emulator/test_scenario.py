@@ -50,7 +50,10 @@ def test_stackset_roles_exist_in_three_members_and_not_in_sandbox(world):
     instances = emulator.client("cloudformation").list_stack_instances(StackSetName=m["stackset_name"])
     assert len(instances["Summaries"]) == 3
     workload_a = emulator.client("iam", account=m["members"][0]["account_id"])
-    for name in workload_a.list_role_policies(RoleName=m["spoke_role_name"])["PolicyNames"]:
+    # Session revocation is its own policy, present because AllowSessionRevocation defaults to true.
+    names = workload_a.list_role_policies(RoleName=m["spoke_role_name"])["PolicyNames"]
+    assert sorted(names) == ["riposte-remediation", "riposte-session-revocation"]
+    for name in names:
         document = workload_a.get_role_policy(RoleName=m["spoke_role_name"], PolicyName=name)["PolicyDocument"]
         assert isinstance(document, dict) and document["Statement"]  # JSON, not moto's str(dict)
 
@@ -124,3 +127,19 @@ def test_incidents_are_in_place(world):
     assert not any(g["Grantee"].get("URI", "").endswith("/AllUsers") for g in shown), "IgnorePublicAcls hides it"
     tags = s3.get_bucket_tagging(Bucket=inc["excluded_bucket"]["bucket"])["TagSet"]
     assert tags == [{"Key": "AutoRemediate", "Value": "false"}]
+
+
+def test_session_revocation_is_opt_in_in_the_spoke_template(world):
+    emulator, m = world
+    template = Path(m["spoke_template"]).read_text()
+    cfn = emulator.client("cloudformation")
+    params = {"HubAccountId": m["hub_account"], "OrganizationId": m["org_id"],
+              "RoleName": "riposte-spoke-without-revocation", "AllowSessionRevocation": "false"}
+    cfn.create_stack(StackName="riposte-spoke-no-revocation", TemplateBody=template, Capabilities=["CAPABILITY_NAMED_IAM"],
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()])
+    iam = emulator.client("iam")
+    names = iam.list_role_policies(RoleName="riposte-spoke-without-revocation")["PolicyNames"]
+    assert names == ["riposte-remediation"]
+    document = iam.get_role_policy(RoleName="riposte-spoke-without-revocation",
+                                   PolicyName="riposte-remediation")["PolicyDocument"]
+    assert "iam:PutRolePolicy" not in json.dumps(document)

@@ -19,6 +19,8 @@ pub struct MemberClients {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// The session's configuration, for Secrets Manager in the hub's other regions.
+    pub config: aws_config::SdkConfig,
 }
 
 impl MemberClients {
@@ -31,7 +33,19 @@ impl MemberClients {
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            config: config.clone(),
         }
+    }
+
+    /// Secrets Manager in `region` (the session's own region reuses its client).
+    fn secrets_in(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        if self.config.region().map(|r| r.as_ref()) == Some(region) {
+            return self.secrets.clone();
+        }
+        let config = aws_sdk_secretsmanager::config::Builder::from(&self.config)
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        aws_sdk_secretsmanager::Client::from_conf(config)
     }
 }
 
@@ -178,12 +192,13 @@ impl SecretsPort for MemberClients {
         &self,
         tag_key: &str,
         user: &str,
+        region: &riposte_shared::ids::Region,
     ) -> PortResult<Vec<LinkedSecret>> {
+        let client = self.secrets_in(region.as_str());
         let mut secrets = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let request = self
-                .secrets
+            let request = client
                 .list_secrets()
                 .filters(
                     Filter::builder()
@@ -214,6 +229,7 @@ impl SecretsPort for MemberClients {
                             name: s.name().unwrap_or_default().to_owned(),
                             rotation_enabled: s.rotation_enabled().unwrap_or(false),
                             last_rotated: s.last_rotated_date().map(|d| d.secs()),
+                            rotation_lambda_arn: s.rotation_lambda_arn().map(str::to_owned),
                         })
                     }),
             );
@@ -227,7 +243,10 @@ impl SecretsPort for MemberClients {
         call!(
             "secretsmanager:RotateSecret",
             arn,
-            self.secrets.rotate_secret().secret_id(arn).send()
+            self.secrets_in(arn.split(':').nth(3).unwrap_or_default())
+                .rotate_secret()
+                .secret_id(arn)
+                .send()
         )
         .map(|_| ())
     }

@@ -132,6 +132,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         iam,
         s3: mock_client!(aws_sdk_s3, []),
         secrets: mock_client!(aws_sdk_secretsmanager, []),
+        config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(
         clients.deactivate_access_key("alice", "AKIA1").await,

@@ -32,7 +32,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     steps: &[
         "IAM user: deactivate every active access key (never delete)",
         "IAM user: attach the AWS-managed policy AWSDenyAll",
-        "IAM user: rotate Secrets Manager secrets tagged riposte:linked-iam-user=<user>; report secrets without rotation",
+        "IAM user: rotate Secrets Manager secrets tagged riposte:linked-iam-user=<user> in every region the hub covers (RotateSecret invokes the secret's own rotation function, which must be in the account); report secrets without rotation",
         "assumed role: deny sessions issued before now (inline policy RiposteRevokeOlderSessions on aws:TokenIssueTime)",
         "root, or a principal whose type the finding does not tell: notify only",
         "verify by reading keys and policies back",
@@ -48,6 +48,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("iam:ListRoleTags", Scope::IamRole),
         Grant::on("secretsmanager:ListSecrets", Scope::AnyResource),
         Grant::on("secretsmanager:RotateSecret", Scope::Secret),
+        Grant::on("lambda:InvokeFunction", Scope::LambdaFunction),
     ],
     risk: Risk::Disruptive,
     threat: true,
@@ -267,21 +268,23 @@ async fn contain_user<P: IamPort + SecretsPort>(
         )),
     }
 
-    match ports
-        .list_linked_secrets(&ctx.linked_secret_tag, user)
-        .await
-    {
-        Ok(secrets) => {
-            for secret in secrets {
-                steps.push(rotate(ports, ctx, user, &secret).await);
+    for region in &ctx.secret_regions {
+        match ports
+            .list_linked_secrets(&ctx.linked_secret_tag, user, region)
+            .await
+        {
+            Ok(secrets) => {
+                for secret in secrets {
+                    steps.push(rotate(ports, ctx, user, &secret).await);
+                }
             }
+            Err(e) => steps.push(failed(
+                "rotate-secrets",
+                "secretsmanager:ListSecrets",
+                &target,
+                e,
+            )),
         }
-        Err(e) => steps.push(failed(
-            "rotate-secrets",
-            "secretsmanager:ListSecrets",
-            &target,
-            e,
-        )),
     }
 
     let verified = verify_user(
@@ -312,6 +315,25 @@ async fn rotate<P: SecretsPort>(
             StepOutcome::NeedsHuman,
             format!(
                 "secret {} is linked to {user} but has no rotation configured: rotate it by hand",
+                secret.name
+            ),
+        );
+    }
+    // RotateSecret invokes the secret's own rotation function with Riposte's lambda:InvokeFunction,
+    // which the spoke role holds only for functions of its own account.
+    let foreign = secret
+        .rotation_lambda_arn
+        .as_deref()
+        .and_then(crate::ids::arn_account)
+        .filter(|a| *a != ctx.account.as_str());
+    if let Some(other) = foreign {
+        return StepRecord::new(
+            "rotate-secret",
+            None,
+            &target,
+            StepOutcome::NeedsHuman,
+            format!(
+                "secret {} rotates through a function in account {other}: rotate it by hand",
                 secret.name
             ),
         );

@@ -16,17 +16,27 @@ fn ctx() -> RunContext {
         now: datetime!(2026-11-25 12:00 UTC),
         observed_at: Some(datetime!(2026-11-25 11:55 UTC)),
         linked_secret_tag: TAG.into(),
+        secret_regions: ["us-east-1", "eu-west-1"]
+            .iter()
+            .map(|r| Region::parse(r).unwrap_or_else(|e| panic!("{e}")))
+            .collect(),
         exclusion_tag: None,
     }
 }
 
 fn secret(name: &str, user: &str, rotation: bool) -> FakeSecret {
+    secret_in("us-east-1", name, user, rotation)
+}
+
+fn secret_in(region: &str, name: &str, user: &str, rotation: bool) -> FakeSecret {
     FakeSecret {
         secret: LinkedSecret {
-            arn: format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{name}"),
+            arn: format!("arn:aws:secretsmanager:{region}:111122223333:secret:{name}"),
             name: name.into(),
             rotation_enabled: rotation,
             last_rotated: None,
+            rotation_lambda_arn: rotation
+                .then(|| format!("arn:aws:lambda:{region}:111122223333:function:{name}-rotator")),
         },
         tags: BTreeMap::from([(TAG.to_string(), user.to_string())]),
         rotations: 0,
@@ -205,4 +215,42 @@ fn root_is_never_changed() {
     let report = block_on(run(&fake, &ctx(), &root));
     assert!(matches!(report.outcome, PlaybookOutcome::Failed { .. }));
     assert!(fake.calls().is_empty());
+}
+
+#[test]
+fn linked_secrets_are_rotated_in_every_region_the_hub_covers_through_their_own_function() {
+    let fake = account();
+    fake.with_state(|s| {
+        s.secrets
+            .push(secret_in("eu-west-1", "eu-token", "ci-deployer", true));
+        let mut foreign = secret_in("us-east-1", "foreign-rotator", "ci-deployer", true);
+        foreign.secret.rotation_lambda_arn =
+            Some("arn:aws:lambda:us-east-1:999999999999:function:elsewhere".into());
+        s.secrets.push(foreign);
+    });
+    let user = Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: "ci-deployer".into(),
+        access_key_id: None,
+        principal_id: None,
+    };
+    let report = block_on(run(&fake, &ctx(), &user));
+    fake.with_state(|s| {
+        let rotations = |name: &str| {
+            s.secrets
+                .iter()
+                .find(|x| x.secret.name == name)
+                .map(|x| x.rotations)
+        };
+        assert_eq!(rotations("eu-token"), Some(1), "the other region's secret");
+        assert_eq!(
+            rotations("foreign-rotator"),
+            Some(0),
+            "a rotation function in another account"
+        );
+    });
+    assert!(report
+        .manual
+        .iter()
+        .any(|m| m.contains("foreign-rotator") && m.contains("999999999999")));
 }

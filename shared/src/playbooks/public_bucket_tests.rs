@@ -16,6 +16,7 @@ fn ctx() -> RunContext {
         now: datetime!(2026-11-25 12:00 UTC),
         observed_at: None,
         linked_secret_tag: "riposte:linked-iam-user".into(),
+        secret_regions: vec![Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}"))],
         exclusion_tag: Some(("AutoRemediate".into(), "false".into())),
     }
 }
@@ -263,4 +264,20 @@ fn a_denied_step_fails_the_run_but_the_others_still_happen() {
         matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("PutBucketPublicAccessBlock"))
     );
     fake.with_state(|s| assert!(!s.buckets["b"].acl.grants.iter().any(|g| g.is_public())));
+}
+
+#[test]
+fn a_policy_that_does_not_parse_after_the_rewrite_fails_verification() {
+    let fake = account(MIXED);
+    fake.with_state(|s| {
+        if let Some(b) = s.buckets.get_mut("b") {
+            b.garble_policy_on_put = true;
+        }
+    });
+    let report = block_on(run(&fake, &ctx(), &bucket()));
+    assert!(
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("does not parse")),
+        "{:?}",
+        report.outcome
+    );
 }
