@@ -21,8 +21,16 @@ pub async fn load_sdk_config() -> aws_config::SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
         .build_https();
+    // No call may hang past the Lambda's deadline: a slow attempt is retried, a slow operation fails
+    // (transient) well within the engine's time margin.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(10))
+        .operation_timeout(std::time::Duration::from_secs(25))
+        .build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http)
+        .timeout_config(timeouts)
         .load()
         .await
 }
@@ -55,6 +63,10 @@ where
 /// The domain's kind of a service error, from its code and HTTP status. Only throttling, 5xx and
 /// expired credentials are worth a redelivery; everything else is final.
 pub fn classify(code: Option<&str>, status: Option<u16>) -> PortErrorKind {
+    // Security Hub throttles with `LimitExceededException` on HTTP 429: the status decides first.
+    if status == Some(429) {
+        return PortErrorKind::Throttled;
+    }
     match code {
         Some(
             "Throttling"
@@ -80,7 +92,11 @@ pub fn classify(code: Option<&str>, status: Option<u16>) -> PortErrorKind {
             | "InternalServiceError"
             | "InternalServerError"
             | "ServiceFailure"
-            | "ServiceFailureException",
+            | "ServiceFailureException"
+            | "OperationAborted"
+            | "ConcurrentModification"
+            | "ConcurrentModificationException"
+            | "EntityTemporarilyUnmodifiable",
         ) => PortErrorKind::Transient,
         Some(
             "AccessDenied"
@@ -89,6 +105,7 @@ pub fn classify(code: Option<&str>, status: Option<u16>) -> PortErrorKind {
             | "AuthorizationError"
             | "InvalidClientTokenId"
             | "AllAccessDisabled"
+            | "UnrecognizedClientException"
             | "RegionDisabledException",
         ) => PortErrorKind::Denied,
         Some(
@@ -117,7 +134,6 @@ pub fn classify(code: Option<&str>, status: Option<u16>) -> PortErrorKind {
             | "ValidationException",
         ) => PortErrorKind::Invalid,
         _ if status.is_some_and(|s| s >= 500) => PortErrorKind::Transient,
-        _ if status == Some(429) => PortErrorKind::Throttled,
         _ => PortErrorKind::Other,
     }
 }

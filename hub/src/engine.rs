@@ -106,7 +106,10 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             report.notification_error = self.notify(&report).await;
             self.log(&report);
             // Runs that handled nothing (replays, Riposte's own write-back events) leave no record.
-            let handled = report.findings.iter().any(|f| f.status.is_some())
+            let handled = report
+                .findings
+                .iter()
+                .any(|f| f.status.is_some() || f.failed() || !f.steps.is_empty())
                 || !report.refused_messages.is_empty();
             if let Some(audit) = self.audit.as_ref().filter(|_| handled) {
                 match audit.put(&report).await {
@@ -140,9 +143,21 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             .collect();
         if !claims.is_empty() {
             // A failed claim is not fatal: the final write-back reports, and the run stays idempotent.
+            let payloads: HashMap<FindingRef, WriteBack> = claims.iter().cloned().collect();
             for (finding, outcome) in self.write_back(claims).await {
-                if let Err(e) = outcome {
-                    tracing::warn!(run, finding_id = %finding.id, error = %e, "claim not written");
+                match outcome {
+                    // Security Hub's copy now carries the claim: "already carried" compares against it.
+                    Ok(()) => {
+                        if let (Some(w), Some(claim)) = (
+                            work.iter_mut().find(|w| w.finding.reference() == finding),
+                            payloads.get(&finding),
+                        ) {
+                            claim.apply_to(&mut w.finding);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(run, finding_id = %finding.id, error = %e, "claim not written")
+                    }
                 }
             }
         }
@@ -184,13 +199,15 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 match outcome {
                     Ok(()) => w.result.write_back = "written".into(),
                     Err(e) => {
-                        // The redelivery finds the claim (in progress) and writes the outcome again.
+                        // The redelivery finds the claim (in progress) and writes the outcome again; the
+                        // team is told once, on the last delivery.
                         w.result.write_back = format!("failed: {e}");
-                        w.result.failure = Some(if self.last_delivery(&w.result) {
-                            Failure::Final
+                        if self.last_delivery(&w.result) {
+                            w.result.failure = Some(Failure::Final);
                         } else {
-                            Failure::Transient
-                        });
+                            w.result.failure = Some(Failure::Transient);
+                            w.result.status = None;
+                        }
                     }
                 }
             }
@@ -277,7 +294,23 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             region = %w.result.region,
             playbook = w.result.playbook.as_deref().unwrap_or(""),
         );
-        let report = self.run_playbook(w).instrument(span).await;
+        // A playbook still running at half the margin before the deadline is abandoned (transient):
+        // the invocation must end in time to report its batch.
+        let bounded = self.run_playbook(w).instrument(span);
+        let report = match deadline {
+            Some(d) => tokio::time::timeout_at(
+                tokio::time::Instant::from_std(d.checked_sub(TIME_MARGIN / 2).unwrap_or(d)),
+                bounded,
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err((
+                    "stopped: the invocation's time budget ran out mid-playbook".into(),
+                    Failure::Transient,
+                ))
+            }),
+            None => bounded.await,
+        };
         apply_report(&mut w.result, report);
         w.result.spoke_session = self.spokes.session_name();
         w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;

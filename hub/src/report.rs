@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Failure {
-    /// A redelivery cannot help (denied, missing role or resource, refusal): written back once,
-    /// notified once, not redelivered.
+    /// A redelivery cannot help (denied, missing role or resource, refusal): written back once and
+    /// notified once where there is a finding to write to, not redelivered.
     Final,
     /// Throttling, 5xx, timeouts, expired credentials, Security Hub unreadable, the time budget: the
     /// message is redelivered; written back and notified only on its last delivery.

@@ -293,6 +293,11 @@ fn protected(finding: &Finding, target: &Target, policy: &Policy) -> Option<Stri
             "role {name} is Riposte's own role and is never touched"
         ));
     }
+    if kind == "role" && is_platform_role(name) {
+        return Some(format!(
+            "role {name} runs the organization's platform (the spoke role may not change it)"
+        ));
+    }
     let account = finding.aws_account_id.as_str();
     policy
         .protected_principals
@@ -305,6 +310,23 @@ fn protected(finding: &Finding, target: &Target, policy: &Policy) -> Option<Stri
                 })
         })
         .map(|arn| format!("{kind} {name} is a protected principal ({arn})"))
+}
+
+/// The organization's, Control Tower's, StackSets' and IAM Identity Center's roles: the spoke template
+/// denies changing them (`spoke-role` PROTECTED_ROLES), so their suspects go to a person.
+fn is_platform_role(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "OrganizationAccountAccessRole",
+        "AWSCloudFormationStackSetExecutionRole",
+    ];
+    const PREFIXES: &[&str] = &[
+        "AWSControlTower",
+        "aws-controltower-",
+        "stacksets-exec-",
+        "AWSReservedSSO_",
+        "AWSServiceRoleFor",
+    ];
+    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 #[cfg(test)]

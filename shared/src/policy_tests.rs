@@ -188,6 +188,24 @@ fn protected_principals_and_riposte_roles_are_never_touched() {
         d.principal_name = Some("SecurityAutomationRemediationRole".into());
     }
     assert_eq!(decide(&spoke, &Policy::default()).name(), "escalate");
+
+    // The platform's roles, which the spoke template may not change, go to a person too.
+    for role in [
+        "OrganizationAccountAccessRole",
+        "AWSReservedSSO_AdministratorAccess_0123abcd",
+        "aws-controltower-AdministratorExecutionRole",
+    ] {
+        let mut platform = compromise();
+        if let Some(d) = platform.resources[0].details.aws_iam_access_key.as_mut() {
+            d.principal_type = Some("AssumedRole".into());
+            d.principal_name = Some(role.into());
+        }
+        assert_eq!(
+            decide(&platform, &Policy::default()).name(),
+            "escalate",
+            "{role}"
+        );
+    }
 }
 
 #[test]

@@ -46,6 +46,7 @@ fn texts(value: &Value) -> Vec<String> {
     match value {
         Value::String(s) => vec![s.clone()],
         Value::Number(n) => vec![n.to_string()],
+        Value::Bool(b) => vec![b.to_string()],
         Value::Array(list) => list.iter().flat_map(texts).collect(),
         _ => Vec::new(),
     }
@@ -64,12 +65,14 @@ fn principal_is_public(principal: &Value) -> bool {
             kind.eq_ignore_ascii_case("Federated")
                 || texts(value).iter().any(|v| has_wildcard_or_variable(v))
         }),
-        _ => true,
+        // Not a principal IAM accepts (S3 refuses such a policy): nothing is granted to anyone.
+        _ => false,
     }
 }
 
 /// An IP range no wider than S3's public threshold (`/8` for IPv4, `/32` for IPv6).
 fn narrow_range(cidr: &str) -> bool {
+    let cidr = cidr.trim();
     let (address, prefix) = cidr
         .split_once('/')
         .unwrap_or((cidr, if cidr.contains(':') { "128" } else { "32" }));
@@ -77,9 +80,9 @@ fn narrow_range(cidr: &str) -> bool {
         return false;
     };
     if address.contains(':') {
-        (32..=128).contains(&prefix)
+        address.parse::<std::net::Ipv6Addr>().is_ok() && (32..=128).contains(&prefix)
     } else {
-        (8..=32).contains(&prefix)
+        address.parse::<std::net::Ipv4Addr>().is_ok() && (8..=32).contains(&prefix)
     }
 }
 
@@ -92,13 +95,24 @@ fn fixed_value(key: &str, value: &str) -> bool {
             let id = value.strip_suffix(":*").unwrap_or(value);
             !id.is_empty() && !has_wildcard_or_variable(id)
         }
-        // The User Guide allows a wildcard for the access point's name only.
-        "s3:dataaccesspointarn" => {
-            let arn = value.strip_suffix("accesspoint/*").unwrap_or(value);
-            !arn.is_empty() && !has_wildcard_or_variable(arn)
-        }
+        "s3:dataaccesspointarn" => access_point_arn_is_fixed(value),
         _ => !value.is_empty() && !has_wildcard_or_variable(value),
     }
+}
+
+/// `arn:<partition>:s3:<region>:<account>:accesspoint/<name>`: the User Guide allows a wildcard in the
+/// access point's name only; partition, region and a numeric account must be fixed.
+fn access_point_arn_is_fixed(value: &str) -> bool {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let Some(name) = parts.get(5).and_then(|r| r.strip_prefix("accesspoint/")) else {
+        return !has_wildcard_or_variable(value);
+    };
+    let prefix = parts[..5].join(":");
+    !has_wildcard_or_variable(&prefix)
+        && !parts[4].is_empty()
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && !name.contains("${")
 }
 
 /// One condition that pins the statement to fixed accounts, networks, services or access points.

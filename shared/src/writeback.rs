@@ -88,6 +88,15 @@ impl WriteBack {
         }
     }
 
+    /// What Security Hub's copy looks like once this payload is written (workflow and fields).
+    pub fn apply_to(&self, finding: &mut Finding) {
+        finding.workflow = Some(crate::asff::Workflow {
+            status: Some(self.workflow_status.clone()),
+        });
+        finding.workflow_state = None;
+        finding.user_defined_fields.extend(self.fields.clone());
+    }
+
     /// True when the finding already carries this outcome: writing it again would only emit another
     /// "Imported" event (the loop DESIGN §4 forbids).
     pub fn already_carried_by(&self, finding: &Finding) -> bool {

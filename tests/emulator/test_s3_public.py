@@ -4,6 +4,7 @@ GetBucketAcl/GetObjectAcl return under IgnorePublicAcls."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -119,6 +120,23 @@ def test_policy_status_follows_the_user_guide(s3, request, statement, public):
     bucket = make_bucket(s3, "ps-" + request.node.callspec.id)
     s3.put_bucket_policy(Bucket=bucket, Policy=policy(statement))
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"] == {"IsPublic": public}
+
+
+SHARED_CASES = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "s3-public-statements.json").read_text())["cases"]
+
+
+def test_the_emulator_and_riposte_judge_every_shared_case_alike(s3):
+    """tests/fixtures/s3-public-statements.json is also read by shared/src/s3_public_tests.rs (Riposte's own
+    analysis): both evaluators must give S3's answer for every case."""
+    bucket = make_bucket(s3, "ps-shared-cases")
+    wrong = []
+    for case in SHARED_CASES:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy(case["statement"]))
+        answer = s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"]
+        if answer != case["public"]:
+            wrong.append((case["why"], case["statement"], answer))
+    assert len(SHARED_CASES) >= 30 and not wrong, wrong
 
 
 def test_one_public_statement_makes_the_policy_public(s3):

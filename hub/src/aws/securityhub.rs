@@ -7,7 +7,7 @@ use aws_sdk_securityhub::types::{
 };
 use riposte_shared::asff::Finding;
 use riposte_shared::ids::FindingRef;
-use riposte_shared::ports::{FindingsPort, PortError, PortErrorKind, PortResult, Unprocessed};
+use riposte_shared::ports::{FindingsPort, PortResult, Unprocessed};
 use riposte_shared::writeback::{WriteBack, UPDATED_BY};
 
 mod asff_json;
@@ -85,15 +85,13 @@ impl FindingsPort for SecurityHub {
                     f.id() == Some(r.id.as_str()) && f.product_arn() == Some(r.product_arn.as_str())
                 })
             })
-            .map(|f| {
-                asff_json::to_finding(f).map_err(|reason| {
-                    PortError::new(
-                        PortErrorKind::Other,
-                        "securityhub:GetFindings",
-                        None,
-                        reason,
-                    )
-                })
+            // One copy the domain cannot read is left out (then refused as not held), not the batch.
+            .filter_map(|f| match asff_json::to_finding(f) {
+                Ok(finding) => Some(Ok(finding)),
+                Err(reason) => {
+                    tracing::warn!(reason, "Security Hub's copy left out");
+                    None
+                }
             })
             .collect()
     }

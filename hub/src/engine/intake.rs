@@ -177,10 +177,11 @@ fn not_held(delivery: Delivery) -> Work {
     result.decision = work.assessment.decision.name().to_owned();
     result.reason = work.assessment.decision.reason().to_owned();
     // Nothing to write back to, and nobody to tell from an unverified message: the audit record and
-    // the log keep it.
+    // the log keep it. Redelivered (it never reaches a member account) in case Security Hub's
+    // index lags behind its own Imported event; the last delivery goes to the dead-letter queue.
     result.status = None;
     result.planned_steps.clear();
-    result.failure = Some(Failure::Final);
+    result.failure = Some(Failure::Transient);
     work
 }
 

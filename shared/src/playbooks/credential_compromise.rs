@@ -194,6 +194,15 @@ async fn contain_user<P: IamPort + SecretsPort>(
                     steps.push(rotate(ports, ctx, user, &secret).await);
                 }
             }
+            // The finding's own region must be read; another covered region may be disabled or
+            // denied by an SCP: a person checks it, the containment stands.
+            Err(e) if *region != ctx.region => steps.push(StepRecord::new(
+                "rotate-secrets",
+                Some("secretsmanager:ListSecrets"),
+                &target,
+                StepOutcome::NeedsHuman,
+                format!("linked secrets in {region} could not be listed ({e}): check them by hand"),
+            )),
             Err(e) => steps.push(failed(
                 "rotate-secrets",
                 "secretsmanager:ListSecrets",

@@ -191,9 +191,10 @@ async fn block_public_access<P: S3Port>(
     }
 }
 
-/// Remove the public grants read before any change. When IgnorePublicAcls was already on, S3 showed
-/// only the effective ACL: public grants may hide behind it, so the ACL is rewritten from the grants it
-/// shows (the owner's and log delivery's stay), which removes whatever was hidden.
+/// Remove the public grants read before any change. When IgnorePublicAcls is on — on the bucket, or on
+/// the account (S3 Control, which the spoke role does not read) — S3 shows only the effective ACL:
+/// public grants may hide behind it, so the ACL is always rewritten from the grants it shows (the
+/// owner's and log delivery's stay), which removes whatever was hidden.
 async fn private_acl<P: S3Port>(
     ports: &P,
     bucket: &str,
@@ -205,19 +206,12 @@ async fn private_acl<P: S3Port>(
     const STEP: &str = "private-acl";
     const API: &str = "s3:PutBucketAcl";
     let public = prior.acl.grants.iter().any(|g| g.is_public());
-    if !public && !prior.acl_effective {
-        return StepRecord::new(
-            STEP,
-            Some(API),
-            label,
-            StepOutcome::AlreadyDone,
-            "ACL grants nothing public",
-        );
-    }
     let detail = if public {
         "public ACL grants removed"
-    } else {
+    } else if prior.acl_effective {
         "ACL rewritten from the grants S3 shows: IgnorePublicAcls was on, so GetBucketAcl hid any public grant"
+    } else {
+        "ACL rewritten from the grants S3 shows (an account-level IgnorePublicAcls would hide public grants)"
     };
     let view = if prior.acl_effective {
         "effective (IgnorePublicAcls on: public grants hidden)"
@@ -328,6 +322,8 @@ async fn verify<P: S3Port>(
     {
         return Err("Block Public Access is not fully on".into());
     }
+    // Best effort: with IgnorePublicAcls now on, S3 shows no public grant whatever is stored; the
+    // whole-ACL replacement above is what removed them.
     if changed.acl
         && ports
             .get_bucket_acl(bucket, owner)
