@@ -328,6 +328,13 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         2,
         "{user}"
     );
+    // The spoke session its calls were made under, to join with member CloudTrail.
+    assert!(
+        user["spoke_session"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("riposte-")),
+        "{user}"
+    );
     assert!(calls.iter().any(
         |c| c["operation"] == "PutObject" && c["expected_bucket_owner"] == hub_account.as_str()
     ));
@@ -433,7 +440,13 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
 async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreachable_member() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
-    let imported = emulator.events();
+    let mut imported = emulator.events();
+    // A file is a pointer too: a finding Security Hub does not hold, naming the bystander in workload-c.
+    let bystander_account = scenario.member("workload-c");
+    let mut forged = imported[0].clone();
+    forged["detail"]["findings"][0]["Id"] = "forged-by-file".into();
+    forged["detail"]["findings"][0]["AwsAccountId"] = bystander_account.clone().into();
+    imported.push(forged);
     let dir = std::env::temp_dir().join(format!("riposte-e2e-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let event_file = dir.join("events.json");
@@ -481,12 +494,13 @@ async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreach
         String::from_utf8_lossy(&plan.stderr)
     );
     let plan: Value = serde_json::from_slice(&plan.stdout).unwrap_or_default();
-    // All seven: the excluded bucket's tag lives on the bucket, which only `remediate` reads.
+    // Seven plus the forged one: `plan` reads the file alone (and the excluded bucket's tag lives on
+    // the bucket, which only `remediate` reads).
     assert_eq!(
         plan["findings"]
             .as_array()
             .map(|f| f.iter().filter(|f| f["decision"] == "remediate").count()),
-        Some(7)
+        Some(8)
     );
     assert!(emulator.calls().is_empty(), "plan made AWS calls");
 
@@ -514,6 +528,16 @@ async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreach
         "remediated"
     );
     assert_eq!(statuses[&scenario.finding_id("sandbox-bucket")], "failed");
+    let forged = report["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["finding_id"] == "forged-by-file"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(forged["decision"], "refused", "{forged}");
+    assert!(!emulator
+        .calls()
+        .iter()
+        .any(|c| c["account_id"] == bystander_account.as_str()));
     assert_eq!(report["assume_role_calls"], 3);
     let b = MemberView::new(&emulator, &scenario, &scenario.member("workload-b")).await;
     assert_eq!(
