@@ -206,3 +206,24 @@ async fn unprocessed_findings_are_read_from_the_batch_update_response() {
     assert_eq!(unprocessed[0].finding.id, "b");
     assert_eq!(unprocessed[0].code, "FindingNotFound");
 }
+
+/// Credentials handed to a playbook must outlive the invocation: the refresh margin exceeds the longest
+/// function timeout the hub stack allows.
+#[test]
+fn the_refresh_margin_exceeds_every_function_timeout_the_stack_allows() {
+    let hub = include_str!("../../../cloudformation/hub.yaml");
+    let block = hub
+        .split("  FunctionTimeout:")
+        .nth(1)
+        .and_then(|rest| rest.split("AllowedValues:").nth(1))
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_default();
+    let longest = block
+        .trim()
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .filter_map(|v| v.trim().parse::<u64>().ok())
+        .max()
+        .unwrap_or_else(|| panic!("no FunctionTimeout AllowedValues in hub.yaml: {block:?}"));
+    assert!(super::REFRESH_MARGIN.as_secs() > longest, "{longest}");
+}
