@@ -140,7 +140,11 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         .flatten()
         .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
         .collect();
-    assert_eq!(failed, vec![format!("msg-{}", batch.len() - 1)], "{response}");
+    assert_eq!(
+        failed,
+        vec![format!("msg-{}", batch.len() - 1)],
+        "{response}"
+    );
     let sandbox_id = scenario.finding_id("sandbox-bucket");
     assert!(
         !calls
