@@ -195,32 +195,18 @@ impl Config {
                 ));
             }
         }
-        let max_per_account = match get("RIPOSTE_MAX_PER_ACCOUNT") {
-            None => 4,
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=64).contains(n))
-                .ok_or_else(|| {
-                    invalid(
-                        "RIPOSTE_MAX_PER_ACCOUNT",
-                        format!("`{v}` is not a number from 1 to 64"),
-                    )
-                })?,
-        };
-        let max_receive_count = match get("RIPOSTE_MAX_RECEIVE_COUNT") {
-            None => 5,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| {
-                    invalid(
-                        "RIPOSTE_MAX_RECEIVE_COUNT",
-                        format!("`{v}` is not a number from 1 to 1000"),
-                    )
-                })?,
-        };
+        let max_per_account = bounded(
+            get("RIPOSTE_MAX_PER_ACCOUNT"),
+            "RIPOSTE_MAX_PER_ACCOUNT",
+            4,
+            64,
+        )? as usize;
+        let max_receive_count = bounded(
+            get("RIPOSTE_MAX_RECEIVE_COUNT"),
+            "RIPOSTE_MAX_RECEIVE_COUNT",
+            5,
+            1000,
+        )?;
         let regions = get("RIPOSTE_REGIONS")
             .unwrap_or_default()
             .split(',')
@@ -261,6 +247,17 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_LINKED_SECRET_TAG.to_owned()),
         })
     }
+}
+
+/// A whole number from 1 to `max`, or `default` when the variable is unset.
+fn bounded(value: Option<String>, name: &str, default: u32, max: u32) -> Result<u32, Error> {
+    let Some(v) = value else {
+        return Ok(default);
+    };
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| invalid(name, format!("`{v}` is not a number from 1 to {max}")))
 }
 
 fn role_name(name: &str, value: String) -> Result<String, Error> {

@@ -307,32 +307,23 @@ impl MemberView {
     pub async fn stored_acl_is_public(&self, bucket: &str) -> bool {
         let prior = self.public_access_block(bucket).await;
         if let Some([bpa, _, bpp, rpb]) = prior {
-            let relaxed = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(bpa)
-                .ignore_public_acls(false)
-                .block_public_policy(bpp)
-                .restrict_public_buckets(rpb)
-                .build();
-            self.put_public_access_block(bucket, relaxed).await;
+            self.put_public_access_block(bucket, [bpa, false, bpp, rpb])
+                .await;
         }
         let public = self.acl_is_public(bucket).await;
-        if let Some([bpa, ipa, bpp, rpb]) = prior {
-            let restored = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(bpa)
-                .ignore_public_acls(ipa)
-                .block_public_policy(bpp)
-                .restrict_public_buckets(rpb)
-                .build();
-            self.put_public_access_block(bucket, restored).await;
+        if let Some(settings) = prior {
+            self.put_public_access_block(bucket, settings).await;
         }
         public
     }
 
-    async fn put_public_access_block(
-        &self,
-        bucket: &str,
-        settings: aws_sdk_s3::types::PublicAccessBlockConfiguration,
-    ) {
+    async fn put_public_access_block(&self, bucket: &str, [bpa, ipa, bpp, rpb]: [bool; 4]) {
+        let settings = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+            .block_public_acls(bpa)
+            .ignore_public_acls(ipa)
+            .block_public_policy(bpp)
+            .restrict_public_buckets(rpb)
+            .build();
         self.s3
             .put_public_access_block()
             .bucket(bucket)
