@@ -269,10 +269,11 @@ fn playbooks(output: Output) {
             let mut table = comfy_table::Table::new();
             table
                 .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(160)
                 .set_header(vec!["id", "triggers", "steps", "IAM actions", "risk"]);
             for spec in CATALOGUE {
-                let triggers: Vec<String> =
-                    spec.triggers.iter().map(|t| format!("{t:?}")).collect();
+                let triggers: Vec<String> = spec.triggers.iter().map(ToString::to_string).collect();
                 let actions: Vec<&str> = spec.grants.iter().map(|g| g.action).collect();
                 table.add_row(vec![
                     spec.id.to_owned(),

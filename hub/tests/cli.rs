@@ -137,3 +137,20 @@ fn bad_input_and_bad_configuration_exit_2_with_a_clear_message() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn playbooks_lists_readable_triggers() {
+    let out = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .arg("playbooks")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for wanted in ["S3.2", "S3.8", "GuardDuty IAMUser/*", "Config rule"] {
+        assert!(text.contains(wanted), "{wanted} missing in {text}");
+    }
+    assert!(
+        !text.contains("Control(") && !text.contains("GuardDutyResourceType"),
+        "{text}"
+    );
+}

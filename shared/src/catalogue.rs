@@ -4,12 +4,6 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::asff::Finding;
-use crate::audit::PlaybookReport;
-use crate::playbooks::{credential_compromise, public_bucket, RunContext};
-use crate::ports::MemberPorts;
-use crate::routing::Target;
-
 /// What makes a playbook answer a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
@@ -20,6 +14,17 @@ pub enum Trigger {
     ConfigRule(&'static str),
     /// Every GuardDuty finding type whose resource type is this (`ThreatPurpose:IAMUser/Name`).
     GuardDutyResourceType(&'static str),
+}
+
+impl std::fmt::Display for Trigger {
+    /// Readable: `S3.2`, `Config rule s3-bucket-public-read-prohibited`, `GuardDuty IAMUser/*`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trigger::Control(id) => write!(f, "{id}"),
+            Trigger::ConfigRule(rule) => write!(f, "Config rule {rule}"),
+            Trigger::GuardDutyResourceType(kind) => write!(f, "GuardDuty {kind}/*"),
+        }
+    }
 }
 
 /// How far an IAM action can be scoped in the spoke policy.
@@ -92,37 +97,11 @@ pub struct PlaybookSpec {
     pub threat: bool,
 }
 
-/// The catalogue. Adding a playbook: one file under `playbooks/`, one line here and one arm in `run`.
-pub const CATALOGUE: &[&PlaybookSpec] = &[&credential_compromise::SPEC, &public_bucket::SPEC];
+/// The catalogue, declared once by the playbook registry (`playbooks::registry!`).
+pub use crate::playbooks::{run, target, CATALOGUE};
 
 pub fn find(id: &str) -> Option<&'static PlaybookSpec> {
     CATALOGUE.iter().copied().find(|spec| spec.id == id)
-}
-
-/// Extract the playbook's target from the finding, or say why it cannot act.
-pub fn target(spec: &PlaybookSpec, finding: &Finding) -> Result<Target, String> {
-    match spec.id {
-        credential_compromise::ID => credential_compromise::target(finding),
-        public_bucket::ID => public_bucket::target(finding),
-        other => Err(format!("playbook {other} has no target extractor")),
-    }
-}
-
-/// Run a playbook against the member account's ports.
-pub async fn run<P: MemberPorts>(
-    spec: &PlaybookSpec,
-    ports: &P,
-    ctx: &RunContext,
-    target: &Target,
-) -> PlaybookReport {
-    match spec.id {
-        credential_compromise::ID => credential_compromise::run(ports, ctx, target).await,
-        public_bucket::ID => public_bucket::run(ports, ctx, target).await,
-        other => PlaybookReport::conclude(
-            Vec::new(),
-            Err(format!("playbook {other} has no runner").into()),
-        ),
-    }
 }
 
 /// Every IAM action the catalogue needs, sorted and unique.

@@ -1,9 +1,50 @@
 //! The playbooks, one file each. Each declares its catalogue entry (`SPEC`), extracts its target from a
-//! finding and runs its steps against the ports, then verifies by reading back. Every step is
-//! idempotent: a second run converges and reports `already-done`.
+//! finding (`target`) and runs its steps against the ports (`run`), then verifies by reading back.
+//! Every step is idempotent: a second run converges and reports `already-done`.
+//!
+//! Adding a playbook is its file and one line in `registry!` below: the macro declares the module and
+//! derives the catalogue and the dispatch from that one list, so a playbook without a `SPEC`, a
+//! `target` or a `run` does not compile.
 
-pub mod credential_compromise;
-pub mod public_bucket;
+/// Declares the playbook modules and derives from the one list: `CATALOGUE` (which the spoke policy,
+/// the event pattern, the CLI listing and the docs table are generated from), `target` and `run`.
+macro_rules! registry {
+    ($($playbook:ident),+ $(,)?) => {
+        $(pub mod $playbook;)+
+
+        /// Every playbook's declaration, in registry order.
+        pub const CATALOGUE: &[&crate::catalogue::PlaybookSpec] = &[$(&$playbook::SPEC),+];
+
+        /// Extract the playbook's target from the finding, or say why it cannot act.
+        pub fn target(
+            spec: &crate::catalogue::PlaybookSpec,
+            finding: &crate::asff::Finding,
+        ) -> Result<crate::routing::Target, String> {
+            $(if spec.id == $playbook::SPEC.id {
+                return $playbook::target(finding);
+            })+
+            Err(format!("playbook {} is not in the registry", spec.id))
+        }
+
+        /// Run the playbook against the member account's ports.
+        pub async fn run<P: crate::ports::MemberPorts>(
+            spec: &crate::catalogue::PlaybookSpec,
+            ports: &P,
+            ctx: &RunContext,
+            target: &crate::routing::Target,
+        ) -> PlaybookReport {
+            $(if spec.id == $playbook::SPEC.id {
+                return $playbook::run(ports, ctx, target).await;
+            })+
+            PlaybookReport::conclude(
+                Vec::new(),
+                Err(format!("playbook {} is not in the registry", spec.id).into()),
+            )
+        }
+    };
+}
+
+registry![credential_compromise, public_bucket];
 
 use serde_json::Value;
 use time::OffsetDateTime;
