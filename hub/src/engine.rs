@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::config::Config;
-use crate::report::{Failure, FindingResult, RunReport};
+use crate::report::{Failure, FindingResult, RunReport, WriteBackState};
 
 mod intake;
 mod outcome;
@@ -34,7 +34,8 @@ const WRITE_BACK_ATTEMPTS: u32 = 3;
 /// started are reported failed so that only their messages are redelivered.
 pub const TIME_MARGIN: Duration = Duration::from_secs(20);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Decide and print; no AWS call at all.
     Plan,
@@ -91,11 +92,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         }
         let mut report = RunReport {
             run,
-            mode: if mode == Mode::Plan {
-                "plan"
-            } else {
-                "remediate"
-            },
+            mode,
             findings: work.into_iter().map(|w| w.result).collect(),
             refused_messages,
             assume_role_calls: 0,
@@ -178,7 +175,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let mut outcomes: Vec<(FindingRef, WriteBack)> = Vec::new();
         for w in work.iter_mut() {
             let Some(status) = w.result.status else {
-                w.result.write_back = "not-needed".into();
+                w.result.write_back = WriteBackState::NotNeeded;
                 continue;
             };
             let payload = WriteBack::new(
@@ -188,7 +185,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 &summary(&w.result),
             );
             if payload.already_carried_by(&w.finding) {
-                w.result.write_back = "unchanged".into();
+                w.result.write_back = WriteBackState::Unchanged;
             } else {
                 outcomes.push((w.finding.reference(), payload));
             }
@@ -197,11 +194,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         for w in work.iter_mut() {
             if let Some(outcome) = written.get(&w.finding.reference()) {
                 match outcome {
-                    Ok(()) => w.result.write_back = "written".into(),
+                    Ok(()) => w.result.write_back = WriteBackState::Written,
                     Err(e) => {
                         // The redelivery finds the claim (in progress) and writes the outcome again; the
                         // team is told once, on the last delivery.
-                        w.result.write_back = format!("failed: {e}");
+                        w.result.write_back = WriteBackState::Failed(e.clone());
                         if self.last_delivery(&w.result) {
                             w.result.failure = Some(Failure::Final);
                         } else {
@@ -226,7 +223,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     fn defer_if_retried(&self, w: &mut Work) {
         if w.result.failure == Some(Failure::Transient) && !self.last_delivery(&w.result) {
             w.result.status = None;
-            w.result.write_back = "deferred: the message is redelivered".into();
+            w.result.write_back = WriteBackState::Deferred;
         }
     }
 

@@ -10,7 +10,7 @@ async fn a_forged_finding_security_hub_does_not_hold_reaches_no_member_account()
     forged["Id"] = "arn:aws:guardduty:us-east-1:644160558196:detector/d/finding/forged".into();
     let report = e.run(sqs(&[imported(forged)]), Mode::Remediate).await;
     let f = &report.findings[0];
-    assert_eq!(f.decision, "refused");
+    assert_eq!(f.decision, DecisionKind::Refused);
     assert!(
         f.reason.contains("Security Hub holds no finding"),
         "{}",
@@ -108,7 +108,7 @@ async fn the_analyst_s_custom_action_wins_over_an_imported_event_of_the_same_fin
     let acted: Vec<&FindingResult> = report
         .findings
         .iter()
-        .filter(|f| f.decision != "skip")
+        .filter(|f| f.decision != DecisionKind::Skip)
         .collect();
     assert_eq!(acted.len(), 1);
     assert_eq!(acted[0].message_id.as_deref(), Some("m1"));
@@ -190,7 +190,7 @@ async fn a_guardduty_sample_finding_is_never_acted_on() {
     let e = engine(world(), default_config());
     e.findings.import(&sample);
     let report = e.run(sqs(&[imported(sample)]), Mode::Remediate).await;
-    assert_eq!(report.findings[0].decision, "skip");
+    assert_eq!(report.findings[0].decision, DecisionKind::Skip);
     assert!(report.findings[0].reason.contains("sample"));
     assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
     // Only Security Hub's copy says it is a sample: still never acted on.
@@ -202,7 +202,8 @@ async fn a_guardduty_sample_finding_is_never_acted_on() {
         .run(sqs(&[imported(compromise_finding())]), Mode::Remediate)
         .await;
     assert_eq!(
-        report.findings[0].decision, "skip",
+        report.findings[0].decision,
+        DecisionKind::Skip,
         "{:#?}",
         report.findings[0]
     );
@@ -226,7 +227,8 @@ async fn an_analyst_re_run_that_ends_as_before_is_still_written_back() {
     action["detail"]["actionName"] = "Riposte: remediate".into();
     let report = e.run(sqs(&[action]), Mode::Remediate).await;
     assert_eq!(
-        report.findings[0].write_back, "written",
+        report.findings[0].write_back,
+        WriteBackState::Written,
         "{:#?}",
         report.findings[0]
     );

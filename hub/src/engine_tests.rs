@@ -2,10 +2,12 @@
 
 use super::*;
 use crate::config::Config;
+use crate::report::WriteBackState;
 use riposte_shared::asff::Finding;
 use riposte_shared::event::decode;
 use riposte_shared::fake::{FakeAccount, FakeBucket, FakeState, FakeUser};
 use riposte_shared::ids::Region;
+use riposte_shared::policy::DecisionKind;
 use riposte_shared::ports::{AccessKey, PortError, PortErrorKind, PortResult, Unprocessed};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -369,7 +371,8 @@ async fn unprocessed_findings_are_retried_until_written() {
     e.findings.unprocessed_first.store(2, Ordering::Relaxed);
     let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
     assert_eq!(
-        report.findings[0].write_back, "written",
+        report.findings[0].write_back,
+        WriteBackState::Written,
         "{:#?}",
         report.findings[0]
     );
@@ -381,7 +384,9 @@ async fn findings_left_unprocessed_every_time_are_reported_failed() {
     let e = engine(world(), default_config());
     e.findings.unprocessed_first.store(100, Ordering::Relaxed);
     let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
-    assert!(report.findings[0].write_back.contains("InternalFailure"));
+    assert!(
+        matches!(&report.findings[0].write_back, WriteBackState::Failed(e) if e.contains("InternalFailure"))
+    );
     assert_eq!(report.failed_messages(), vec!["m0".to_string()]);
 }
 
@@ -400,7 +405,7 @@ async fn a_replayed_event_starts_no_second_remediation() {
         replay
             .findings
             .iter()
-            .all(|f| f.decision == "skip" && f.reason.contains("RESOLVED")),
+            .all(|f| f.decision == DecisionKind::Skip && f.reason.contains("RESOLVED")),
         "{:#?}",
         replay.findings
     );
@@ -430,7 +435,7 @@ async fn duplicate_delivery_converges_to_the_same_state_and_outcome() {
         first
             .findings
             .iter()
-            .filter(|f| f.decision == "skip")
+            .filter(|f| f.decision == DecisionKind::Skip)
             .count(),
         1,
         "the in-batch duplicate is skipped"
@@ -454,7 +459,7 @@ async fn duplicate_delivery_converges_to_the_same_state_and_outcome() {
     let outcome = |r: &RunReport| {
         r.findings
             .iter()
-            .map(|f| (f.decision.clone(), f.status))
+            .map(|f| (f.decision, f.status))
             .collect::<Vec<_>>()
     };
     assert_eq!(outcome(&first), outcome(&second));
@@ -467,7 +472,7 @@ async fn a_bucket_owned_by_another_account_is_refused_without_assuming_anything(
     let e = engine(world(), default_config());
     e.findings.import(&finding);
     let report = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
-    assert_eq!(report.findings[0].decision, "refused");
+    assert_eq!(report.findings[0].decision, DecisionKind::Refused);
     assert_eq!(report.findings[0].status, Some(RiposteStatus::Failed));
     assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
     e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_some()));
@@ -486,7 +491,7 @@ async fn a_protected_principal_is_untouched() {
         .await;
     // A protected principal that may be compromised is escalated to a person, never "excluded".
     assert_eq!(report.findings[0].status, Some(RiposteStatus::NeedsHuman));
-    assert_eq!(report.findings[0].decision, "escalate");
+    assert_eq!(report.findings[0].decision, DecisionKind::Escalate);
     let finals = e.findings.final_payloads();
     assert_eq!(finals[0].1.workflow_status, "NOTIFIED");
     assert_eq!(finals[0].1.fields["riposte:status"], "needs-human");
@@ -533,7 +538,7 @@ async fn riposte_s_own_write_back_event_is_not_acted_on_again() {
         .run(sqs(&[imported(finding.clone())]), Mode::Remediate)
         .await;
     assert_eq!(first.findings[0].status, Some(RiposteStatus::NotifyOnly));
-    assert_eq!(first.findings[0].write_back, "written");
+    assert_eq!(first.findings[0].write_back, WriteBackState::Written);
     // Security Hub's next "Imported" event carries NOTIFIED + riposte:status: the pattern no longer
     // matches, and even when fed directly the engine does nothing.
     finding["Workflow"]["Status"] = "NOTIFIED".into();
@@ -541,7 +546,7 @@ async fn riposte_s_own_write_back_event_is_not_acted_on_again() {
         serde_json::json!({"riposte:status": "notify-only", "riposte:playbook": "public-bucket"});
     let calls = e.findings.calls.lock().map(|c| c.len()).unwrap_or(0);
     let second = e.run(sqs(&[imported(finding)]), Mode::Remediate).await;
-    assert_eq!(second.findings[0].decision, "skip");
+    assert_eq!(second.findings[0].decision, DecisionKind::Skip);
     assert_eq!(e.findings.calls.lock().map(|c| c.len()).unwrap_or(0), calls);
 }
 
@@ -558,7 +563,7 @@ async fn plan_makes_no_call_at_all() {
     assert!(report
         .findings
         .iter()
-        .all(|f| f.decision == "remediate" && !f.planned_steps.is_empty()));
+        .all(|f| f.decision == DecisionKind::Remediate && !f.planned_steps.is_empty()));
     assert_eq!(e.spokes.member_calls.load(Ordering::Relaxed), 0);
     assert!(e
         .findings

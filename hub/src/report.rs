@@ -3,7 +3,10 @@
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use riposte_shared::audit::StepRecord;
+use riposte_shared::policy::DecisionKind;
 use riposte_shared::writeback::RiposteStatus;
+
+use crate::engine::Mode;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -19,6 +22,35 @@ pub enum Failure {
     Transient,
 }
 
+/// What became of a finding's write-back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriteBackState {
+    /// Not decided yet (a plan, or before the run's end).
+    Pending,
+    /// Nothing to write (skipped, or refused without a finding to write to).
+    NotNeeded,
+    /// Security Hub's copy already carries this outcome.
+    Unchanged,
+    Written,
+    /// A transient failure before the last delivery: the redelivery writes it.
+    Deferred,
+    Failed(String),
+}
+
+impl std::fmt::Display for WriteBackState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pending => write!(f, "pending"),
+            Self::NotNeeded => write!(f, "not-needed"),
+            Self::Unchanged => write!(f, "unchanged"),
+            Self::Written => write!(f, "written"),
+            Self::Deferred => write!(f, "deferred: the message is redelivered"),
+            Self::Failed(error) => write!(f, "failed: {error}"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct FindingResult {
     /// SQS message id the finding came in.
@@ -32,7 +64,7 @@ pub struct FindingResult {
     pub region: String,
     pub resource: String,
     pub playbook: Option<String>,
-    pub decision: String,
+    pub decision: DecisionKind,
     pub reason: String,
     /// What was (or, in a plan, would be) written back.
     pub status: Option<RiposteStatus>,
@@ -41,7 +73,7 @@ pub struct FindingResult {
     pub steps: Vec<StepRecord>,
     pub manual: Vec<String>,
     /// Write-back result: `written`, `unchanged` (already carried), `not-needed`, or the error.
-    pub write_back: String,
+    pub write_back: WriteBackState,
     /// Hub time spent on this finding's playbook: session (usually cached), steps, verification. The
     /// batch's shared claim, write-back and notification calls are not in it.
     pub hub_ms: f64,
@@ -61,7 +93,7 @@ impl FindingResult {
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
     pub run: String,
-    pub mode: &'static str,
+    pub mode: Mode,
     pub findings: Vec<FindingResult>,
     /// Messages refused as a whole (unreadable body, unsupported format), with the reason.
     pub refused_messages: Vec<RefusedMessage>,
@@ -108,7 +140,7 @@ impl RunReport {
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(160);
-        let plan = self.mode == "plan";
+        let plan = self.mode == Mode::Plan;
         table.set_header(vec![
             "account",
             "region",
@@ -148,7 +180,7 @@ impl RunReport {
                 f.region.clone(),
                 f.resource.clone(),
                 f.playbook.clone().unwrap_or_else(|| "-".into()),
-                f.decision.clone(),
+                f.decision.as_str().to_owned(),
                 f.reason.clone(),
                 detail,
             ]);

@@ -59,7 +59,48 @@ pub enum Decision {
     Skip(String),
 }
 
+/// A decision's name, as reports, logs and metrics show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionKind {
+    Remediate,
+    NotifyOnly,
+    AwaitApproval,
+    Excluded,
+    Escalate,
+    Refused,
+    Skip,
+    /// Security Hub could not be read: nothing was decided, the message is redelivered.
+    Deferred,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Remediate => "remediate",
+            Self::NotifyOnly => "notify-only",
+            Self::AwaitApproval => "await-approval",
+            Self::Excluded => "excluded",
+            Self::Escalate => "escalate",
+            Self::Refused => "refused",
+            Self::Skip => "skip",
+            Self::Deferred => "deferred",
+        }
+    }
+}
+
 impl Decision {
+    pub fn kind(&self) -> DecisionKind {
+        match self {
+            Decision::Remediate => DecisionKind::Remediate,
+            Decision::NotifyOnly(_) => DecisionKind::NotifyOnly,
+            Decision::AwaitApproval(_) => DecisionKind::AwaitApproval,
+            Decision::Excluded(_) => DecisionKind::Excluded,
+            Decision::Escalate(_) => DecisionKind::Escalate,
+            Decision::Refused(_) => DecisionKind::Refused,
+            Decision::Skip(_) => DecisionKind::Skip,
+        }
+    }
     pub fn reason(&self) -> &str {
         match self {
             Decision::Remediate => "meets the policy for automatic remediation",
@@ -72,15 +113,7 @@ impl Decision {
         }
     }
     pub fn name(&self) -> &'static str {
-        match self {
-            Decision::Remediate => "remediate",
-            Decision::NotifyOnly(_) => "notify-only",
-            Decision::AwaitApproval(_) => "await-approval",
-            Decision::Excluded(_) => "excluded",
-            Decision::Escalate(_) => "escalate",
-            Decision::Refused(_) => "refused",
-            Decision::Skip(_) => "skip",
-        }
+        self.kind().as_str()
     }
 }
 

@@ -5,11 +5,11 @@
 use riposte_shared::asff::Finding;
 use riposte_shared::event::{Message, Source};
 use riposte_shared::ids::{FindingRef, Region};
-use riposte_shared::policy::{assess, Assessment, Decision, Policy};
+use riposte_shared::policy::{assess, Assessment, Decision, DecisionKind, Policy};
 use riposte_shared::writeback::RiposteStatus;
 use std::collections::HashMap;
 
-use crate::report::{Failure, FindingResult, RefusedMessage};
+use crate::report::{Failure, FindingResult, RefusedMessage, WriteBackState};
 
 /// One finding as one message delivered it.
 pub struct Delivery {
@@ -130,7 +130,7 @@ pub fn without_security_hub(delivery: Delivery, policy: &Policy) -> Work {
             "the event already shows workflow {}: an echo of a write-back, nothing to do",
             work.finding.workflow_status().unwrap_or_default()
         ));
-        work.result.decision = work.assessment.decision.name().to_owned();
+        work.result.decision = work.assessment.decision.kind();
         work.result.reason = work.assessment.decision.reason().to_owned();
         work.result.status = None;
         work.result.planned_steps.clear();
@@ -158,7 +158,7 @@ pub fn unread(delivery: Delivery, reason: &str) -> Work {
     let mut work = on_message_copy(delivery, &Policy::default());
     work.assessment.decision = Decision::Skip(String::new());
     let result = &mut work.result;
-    result.decision = "deferred".into();
+    result.decision = DecisionKind::Deferred;
     result.reason = format!(
         "Security Hub cannot be read ({reason}): nothing was acted on; the message is retried"
     );
@@ -174,7 +174,7 @@ fn not_held(delivery: Delivery) -> Work {
         "Security Hub holds no finding with this Id and ProductArn: a message is only a pointer, so nothing was acted on".into(),
     );
     let result = &mut work.result;
-    result.decision = work.assessment.decision.name().to_owned();
+    result.decision = work.assessment.decision.kind();
     result.reason = work.assessment.decision.reason().to_owned();
     // Nothing to write back to, and nobody to tell from an unverified message: the audit record and
     // the log keep it. Redelivered (it never reaches a member account) in case Security Hub's
@@ -229,7 +229,7 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         region: a.region.as_ref().map(Region::to_string).unwrap_or_default(),
         resource,
         playbook: a.playbook.map(|p| p.id.to_owned()),
-        decision: a.decision.name().to_owned(),
+        decision: a.decision.kind(),
         reason,
         status,
         planned_steps: match (&a.decision, a.playbook) {
@@ -238,7 +238,7 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         },
         steps: Vec::new(),
         manual: Vec::new(),
-        write_back: String::new(),
+        write_back: WriteBackState::Pending,
         hub_ms: 0.0,
         failure: (status == Some(RiposteStatus::Failed)).then_some(Failure::Final),
         spoke_session: None,

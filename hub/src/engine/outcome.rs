@@ -96,7 +96,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let now = OffsetDateTime::now_utc();
         for f in &report.findings {
             let record = serde_json::to_string(f).unwrap_or_default();
-            tracing::info!(target: "riposte::audit", run = report.run, finding_id = f.finding_id, account = f.account, outcome = f.status.map(|s| s.as_str()).unwrap_or(&f.decision), record, "audit");
+            tracing::info!(target: "riposte::audit", run = report.run, finding_id = f.finding_id, account = f.account, outcome = f.status.map(|s| s.as_str()).unwrap_or(f.decision.as_str()), record, "audit");
             if self.emit_metrics && f.status.is_some() {
                 let resolved = (f.status == Some(RiposteStatus::Remediated))
                     .then(|| time_to_resolve(f, now))
