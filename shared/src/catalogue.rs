@@ -27,52 +27,7 @@ impl std::fmt::Display for Trigger {
     }
 }
 
-/// How far an IAM action can be scoped in the spoke policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Scope {
-    IamUser,
-    IamRole,
-    S3Bucket,
-    Secret,
-    /// Lambda functions (a secret's rotation function, which RotateSecret invokes as the caller).
-    LambdaFunction,
-    /// Actions that support no resource-level permission (e.g. `secretsmanager:ListSecrets`).
-    AnyResource,
-}
-
-/// An IAM condition narrowing a grant, e.g. `ArnEquals iam:PolicyARN …AWSDenyAll`. `${AWS::Partition}`
-/// and `${AWS::AccountId}` in the value are substituted by CloudFormation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Condition {
-    pub test: &'static str,
-    pub key: &'static str,
-    pub value: &'static str,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Grant {
-    pub action: &'static str,
-    pub scope: Scope,
-    pub condition: Option<Condition>,
-}
-
-impl Grant {
-    pub const fn on(action: &'static str, scope: Scope) -> Self {
-        Self {
-            action,
-            scope,
-            condition: None,
-        }
-    }
-    pub const fn when(action: &'static str, scope: Scope, condition: Condition) -> Self {
-        Self {
-            action,
-            scope,
-            condition: Some(condition),
-        }
-    }
-}
+pub use crate::grants::{Condition, Grant, Scope};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod error;
 pub mod event;
+pub mod grants;
 pub mod ids;
 pub mod notify;
 pub mod playbooks;

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Condition, Grant, PlaybookSpec, Risk, Scope, Trigger};
+use crate::catalogue::{Condition, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{IamPort, LinkedSecret, SecretsPort};
 use crate::routing::{PrincipalKind, Target};
 
@@ -40,17 +40,17 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         "verify by reading keys and policies back",
     ],
     grants: &[
-        Grant::on("iam:ListAccessKeys", Scope::IamUser),
-        Grant::on("iam:UpdateAccessKey", Scope::IamUser),
-        Grant::when("iam:AttachUserPolicy", Scope::IamUser, DENY_ALL_ONLY),
-        Grant::on("iam:ListAttachedUserPolicies", Scope::IamUser),
-        Grant::on("iam:ListUserTags", Scope::IamUser),
-        Grant::on("iam:PutRolePolicy", Scope::IamRole),
-        Grant::on("iam:GetRolePolicy", Scope::IamRole),
-        Grant::on("iam:ListRoleTags", Scope::IamRole),
-        Grant::on("secretsmanager:ListSecrets", Scope::AnyResource),
-        Grant::on("secretsmanager:RotateSecret", Scope::Secret),
-        Grant::on("lambda:InvokeFunction", Scope::LambdaFunction),
+        Grant::on("iam:ListAccessKeys"),
+        Grant::on("iam:UpdateAccessKey"),
+        Grant::when("iam:AttachUserPolicy", DENY_ALL_ONLY),
+        Grant::on("iam:ListAttachedUserPolicies"),
+        Grant::on("iam:ListUserTags"),
+        Grant::on("iam:PutRolePolicy"),
+        Grant::on("iam:GetRolePolicy"),
+        Grant::on("iam:ListRoleTags"),
+        Grant::on("secretsmanager:ListSecrets"),
+        Grant::on("secretsmanager:RotateSecret"),
+        Grant::on("lambda:InvokeFunction"),
     ],
     risk: Risk::Disruptive,
     threat: true,

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{excluded_by_tag, failed, parse_document, RunContext};
 use crate::asff::Finding;
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Grant, PlaybookSpec, Risk, Scope, Trigger};
+use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{BucketAcl, PortResult, PublicAccessBlock, S3Port};
 use crate::routing::Target;
 use crate::s3_public::{public_sids, without_public_statements};
@@ -34,15 +34,15 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         "verify with the Get APIs, and ask S3 (GetBucketPolicyStatus) that the policy is not public",
     ],
     grants: &[
-        Grant::on("s3:GetBucketTagging", Scope::S3Bucket),
-        Grant::on("s3:GetBucketPublicAccessBlock", Scope::S3Bucket),
-        Grant::on("s3:PutBucketPublicAccessBlock", Scope::S3Bucket),
-        Grant::on("s3:GetBucketAcl", Scope::S3Bucket),
-        Grant::on("s3:PutBucketAcl", Scope::S3Bucket),
-        Grant::on("s3:GetBucketPolicy", Scope::S3Bucket),
-        Grant::on("s3:GetBucketPolicyStatus", Scope::S3Bucket),
-        Grant::on("s3:PutBucketPolicy", Scope::S3Bucket),
-        Grant::on("s3:DeleteBucketPolicy", Scope::S3Bucket),
+        Grant::on("s3:GetBucketTagging"),
+        Grant::on("s3:GetBucketPublicAccessBlock"),
+        Grant::on("s3:PutBucketPublicAccessBlock"),
+        Grant::on("s3:GetBucketAcl"),
+        Grant::on("s3:PutBucketAcl"),
+        Grant::on("s3:GetBucketPolicy"),
+        Grant::on("s3:GetBucketPolicyStatus"),
+        Grant::on("s3:PutBucketPolicy"),
+        Grant::on("s3:DeleteBucketPolicy"),
     ],
     risk: Risk::Low,
     threat: false,

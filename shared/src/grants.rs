@@ -1,0 +1,135 @@
+//! What a playbook may do in a member account, as data. Each IAM action's resource type comes from AWS's
+//! Service Authorization Reference (the "Resource types" column of the service's actions table) in
+//! `SERVICE_AUTHORIZATION`: a new action is one line there, and a playbook that declares an action
+//! missing from it does not compile (the lookup runs at compile time). The spoke policy is rendered
+//! from these grants (`riposte spoke-role render`).
+
+use serde::Serialize;
+
+/// The resource type an action authorizes on, which decides the spoke policy's `Resource`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// IAM `user`.
+    IamUser,
+    /// IAM `role`.
+    IamRole,
+    /// S3 `bucket`.
+    S3Bucket,
+    /// Secrets Manager `Secret`.
+    Secret,
+    /// Lambda `function` (a secret's rotation function, which RotateSecret invokes as the caller).
+    LambdaFunction,
+    /// Actions with no resource type in the reference (e.g. `secretsmanager:ListSecrets`): `*`.
+    AnyResource,
+}
+
+/// Action → resource type, from the Service Authorization Reference (IAM, S3, Secrets Manager, Lambda).
+pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
+    ("iam:AttachUserPolicy", Scope::IamUser),
+    ("iam:GetRolePolicy", Scope::IamRole),
+    ("iam:ListAccessKeys", Scope::IamUser),
+    ("iam:ListAttachedUserPolicies", Scope::IamUser),
+    ("iam:ListRoleTags", Scope::IamRole),
+    ("iam:ListUserTags", Scope::IamUser),
+    ("iam:PutRolePolicy", Scope::IamRole),
+    ("iam:UpdateAccessKey", Scope::IamUser),
+    ("lambda:InvokeFunction", Scope::LambdaFunction),
+    ("s3:DeleteBucketPolicy", Scope::S3Bucket),
+    ("s3:GetBucketAcl", Scope::S3Bucket),
+    ("s3:GetBucketPolicy", Scope::S3Bucket),
+    ("s3:GetBucketPolicyStatus", Scope::S3Bucket),
+    ("s3:GetBucketPublicAccessBlock", Scope::S3Bucket),
+    ("s3:GetBucketTagging", Scope::S3Bucket),
+    ("s3:PutBucketAcl", Scope::S3Bucket),
+    ("s3:PutBucketPolicy", Scope::S3Bucket),
+    ("s3:PutBucketPublicAccessBlock", Scope::S3Bucket),
+    ("secretsmanager:ListSecrets", Scope::AnyResource),
+    ("secretsmanager:RotateSecret", Scope::Secret),
+];
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The action's resource type. Evaluated at compile time in a playbook's `SPEC`: an action missing
+/// from `SERVICE_AUTHORIZATION` is a compile error there.
+pub const fn scope_of(action: &str) -> Scope {
+    let mut i = 0;
+    while i < SERVICE_AUTHORIZATION.len() {
+        if same(SERVICE_AUTHORIZATION[i].0, action) {
+            return SERVICE_AUTHORIZATION[i].1;
+        }
+        i += 1;
+    }
+    panic!("an IAM action missing from grants::SERVICE_AUTHORIZATION: add its resource type there")
+}
+
+/// An IAM condition narrowing a grant, e.g. `ArnEquals iam:PolicyARN …AWSDenyAll`. `${AWS::Partition}`
+/// and `${AWS::AccountId}` in the value are substituted by CloudFormation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Condition {
+    pub test: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub action: &'static str,
+    pub scope: Scope,
+    pub condition: Option<Condition>,
+}
+
+impl Grant {
+    /// The action on its resource type (from the Service Authorization Reference table).
+    pub const fn on(action: &'static str) -> Self {
+        Self {
+            action,
+            scope: scope_of(action),
+            condition: None,
+        }
+    }
+    pub const fn when(action: &'static str, condition: Condition) -> Self {
+        Self {
+            action,
+            scope: scope_of(action),
+            condition: Some(condition),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_names_each_action_once_and_without_wildcards() {
+        let mut actions: Vec<&str> = SERVICE_AUTHORIZATION.iter().map(|(a, _)| *a).collect();
+        let listed = actions.len();
+        actions.sort_unstable();
+        actions.dedup();
+        assert_eq!(actions.len(), listed, "an action is listed twice");
+        assert!(actions.iter().all(|a| a.contains(':') && !a.contains('*')));
+    }
+
+    #[test]
+    fn the_scope_comes_from_the_table() {
+        assert_eq!(Grant::on("iam:UpdateAccessKey").scope, Scope::IamUser);
+        assert_eq!(
+            Grant::on("secretsmanager:ListSecrets").scope,
+            Scope::AnyResource
+        );
+    }
+}
