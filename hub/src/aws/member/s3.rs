@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::super::{log_call, port_error};
+use super::apis::Api;
 use super::{absent_as_none, MemberClients};
 
 impl S3Port for MemberClients {
@@ -23,7 +24,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!("s3:GetBucketTagging", bucket, request.send()),
+            call!(Api::S3GetBucketTagging, bucket, request.send()),
             &["NoSuchTagSet"],
         )?;
         Ok(out
@@ -46,7 +47,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!("s3:GetBucketPublicAccessBlock", bucket, request.send()),
+            call!(Api::S3GetBucketPublicAccessBlock, bucket, request.send()),
             &["NoSuchPublicAccessBlockConfiguration"],
         )?;
         Ok(out
@@ -76,11 +77,11 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .public_access_block_configuration(configuration);
-        call!("s3:PutBucketPublicAccessBlock", bucket, request.send()).map(|_| ())
+        call!(Api::S3PutBucketPublicAccessBlock, bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
         let out = call!(
-            "s3:GetBucketAcl",
+            Api::S3GetBucketAcl,
             bucket,
             self.s3
                 .get_bucket_acl()
@@ -150,7 +151,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .access_control_policy(policy);
-        call!("s3:PutBucketAcl", bucket, request.send()).map(|_| ())
+        call!(Api::S3PutBucketAcl, bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {
         let request = self
@@ -159,7 +160,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!("s3:GetBucketPolicy", bucket, request.send()),
+            call!(Api::S3GetBucketPolicy, bucket, request.send()),
             &["NoSuchBucketPolicy"],
         )?;
         Ok(out.and_then(|o| o.policy().map(str::to_owned)))
@@ -175,7 +176,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!("s3:GetBucketPolicyStatus", bucket, request.send()),
+            call!(Api::S3GetBucketPolicyStatus, bucket, request.send()),
             &["NoSuchBucketPolicy"],
         )?;
         // A policy S3 has no status for is treated as public: verification must not pass on silence.
@@ -192,7 +193,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .policy(document);
-        call!("s3:PutBucketPolicy", bucket, request.send()).map(|_| ())
+        call!(Api::S3PutBucketPolicy, bucket, request.send()).map(|_| ())
     }
     async fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<()> {
         let request = self
@@ -200,6 +201,6 @@ impl S3Port for MemberClients {
             .delete_bucket_policy()
             .bucket(bucket)
             .expected_bucket_owner(owner);
-        call!("s3:DeleteBucketPolicy", bucket, request.send()).map(|_| ())
+        call!(Api::S3DeleteBucketPolicy, bucket, request.send()).map(|_| ())
     }
 }

@@ -1,0 +1,66 @@
+//! Every AWS operation the member adapters call, as a value: `call!` takes an `Api`, so the list below
+//! is exactly what the adapters can call, and a test holds it to the grants the playbooks declare
+//! (the generated spoke role would deny anything else in production; the emulator does not enforce IAM).
+
+/// Declares `Api` and `Api::ALL` from one list, so no variant can be left out of the check.
+macro_rules! apis {
+    ($($name:ident => $action:literal),+ $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Api {
+            $($name),+
+        }
+
+        impl Api {
+            pub const ALL: &'static [Api] = &[$(Api::$name),+];
+
+            /// The IAM action that authorizes the call, e.g. `iam:UpdateAccessKey`.
+            pub const fn action(self) -> &'static str {
+                match self {
+                    $(Api::$name => $action),+
+                }
+            }
+        }
+    };
+}
+
+apis! {
+    IamAttachUserPolicy => "iam:AttachUserPolicy",
+    IamGetRolePolicy => "iam:GetRolePolicy",
+    IamListAccessKeys => "iam:ListAccessKeys",
+    IamListAttachedUserPolicies => "iam:ListAttachedUserPolicies",
+    IamListRoleTags => "iam:ListRoleTags",
+    IamListUserTags => "iam:ListUserTags",
+    IamPutRolePolicy => "iam:PutRolePolicy",
+    IamUpdateAccessKey => "iam:UpdateAccessKey",
+    S3DeleteBucketPolicy => "s3:DeleteBucketPolicy",
+    S3GetBucketAcl => "s3:GetBucketAcl",
+    S3GetBucketPolicy => "s3:GetBucketPolicy",
+    S3GetBucketPolicyStatus => "s3:GetBucketPolicyStatus",
+    S3GetBucketPublicAccessBlock => "s3:GetBucketPublicAccessBlock",
+    S3GetBucketTagging => "s3:GetBucketTagging",
+    S3PutBucketAcl => "s3:PutBucketAcl",
+    S3PutBucketPolicy => "s3:PutBucketPolicy",
+    S3PutBucketPublicAccessBlock => "s3:PutBucketPublicAccessBlock",
+    SecretsListSecrets => "secretsmanager:ListSecrets",
+    SecretsRotateSecret => "secretsmanager:RotateSecret",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Api;
+
+    #[test]
+    fn every_operation_the_adapters_can_call_is_declared_by_a_playbook() {
+        let declared: Vec<&str> = riposte_shared::catalogue::all_grants()
+            .iter()
+            .map(|g| g.action)
+            .collect();
+        for api in Api::ALL {
+            assert!(
+                declared.contains(&api.action()),
+                "{} is callable but no playbook declares it",
+                api.action()
+            );
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! IAM through the member session.
+
+use aws_sdk_iam::types::StatusType;
+use riposte_shared::ports::*;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use super::super::{log_call, port_error};
+use super::apis::Api;
+use super::MemberClients;
+use super::{absent_as_none, decode_document};
+
+impl IamPort for MemberClients {
+    async fn list_access_keys(&self, user: &str) -> PortResult<Vec<AccessKey>> {
+        // A user has at most two access keys: one page.
+        let out = call!(
+            Api::IamListAccessKeys,
+            user,
+            self.iam.list_access_keys().user_name(user).send()
+        )?;
+        Ok(out
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| {
+                Some(AccessKey {
+                    id: k.access_key_id()?.to_owned(),
+                    active: k.status() == Some(&StatusType::Active),
+                })
+            })
+            .collect())
+    }
+    async fn deactivate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
+        let request = self
+            .iam
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(key_id)
+            .status(StatusType::Inactive);
+        call!(Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
+    }
+    async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
+        let request = self
+            .iam
+            .attach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn);
+        call!(Api::IamAttachUserPolicy, user, request.send()).map(|_| ())
+    }
+    async fn list_attached_user_policies(&self, user: &str) -> PortResult<Vec<String>> {
+        // At most 20 managed policies can be attached to a user: one page of 100.
+        let request = self
+            .iam
+            .list_attached_user_policies()
+            .user_name(user)
+            .max_items(100);
+        let out = call!(Api::IamListAttachedUserPolicies, user, request.send())?;
+        Ok(out
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect())
+    }
+    async fn list_user_tags(&self, user: &str) -> PortResult<BTreeMap<String, String>> {
+        // At most 50 tags per user: one page of 100.
+        let out = call!(
+            Api::IamListUserTags,
+            user,
+            self.iam
+                .list_user_tags()
+                .user_name(user)
+                .max_items(100)
+                .send()
+        )?;
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect())
+    }
+    async fn list_role_tags(&self, role: &str) -> PortResult<BTreeMap<String, String>> {
+        let out = call!(
+            Api::IamListRoleTags,
+            role,
+            self.iam
+                .list_role_tags()
+                .role_name(role)
+                .max_items(100)
+                .send()
+        )?;
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect())
+    }
+    async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> PortResult<()> {
+        let request = self
+            .iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document);
+        call!(Api::IamPutRolePolicy, role, request.send()).map(|_| ())
+    }
+    async fn get_role_policy(&self, role: &str, name: &str) -> PortResult<Option<String>> {
+        let out = absent_as_none(
+            call!(
+                Api::IamGetRolePolicy,
+                role,
+                self.iam
+                    .get_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .send()
+            ),
+            &["NoSuchEntity"],
+        )?;
+        Ok(out.map(|o| decode_document(o.policy_document())))
+    }
+}
