@@ -21,6 +21,8 @@ pub struct Config {
     /// Regions the hub covers besides a finding's own (`RIPOSTE_REGIONS`): linked secrets are looked
     /// up in each.
     pub regions: Vec<riposte_shared::ids::Region>,
+    /// IAM.3: active access keys older than this many days are deactivated (default 90, AWS's rule).
+    pub max_key_age_days: u32,
 }
 
 /// Every variable the hub reads, with its meaning, for `--help` and `config check`.
@@ -80,6 +82,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "RIPOSTE_LINKED_SECRET_TAG",
         "tag key linking secrets to an IAM user (default riposte:linked-iam-user)",
+    ),
+    (
+        "RIPOSTE_MAX_KEY_AGE_DAYS",
+        "IAM.3: active access keys older than this many days are deactivated (default 90)",
     ),
     (
         "RIPOSTE_REGIONS",
@@ -199,13 +205,13 @@ impl Config {
             get("RIPOSTE_MAX_PER_ACCOUNT"),
             "RIPOSTE_MAX_PER_ACCOUNT",
             4,
-            64,
+            (1, 64),
         )? as usize;
         let max_receive_count = bounded(
             get("RIPOSTE_MAX_RECEIVE_COUNT"),
             "RIPOSTE_MAX_RECEIVE_COUNT",
             5,
-            1000,
+            (1, 1000),
         )?;
         let regions = get("RIPOSTE_REGIONS")
             .unwrap_or_default()
@@ -217,7 +223,14 @@ impl Config {
                     .map_err(|_| invalid("RIPOSTE_REGIONS", format!("`{r}` is not an AWS region")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let max_key_age_days = bounded(
+            get("RIPOSTE_MAX_KEY_AGE_DAYS"),
+            "RIPOSTE_MAX_KEY_AGE_DAYS",
+            90,
+            (0, 3650),
+        )?;
         Ok(Self {
+            max_key_age_days,
             policy,
             sns_topic_arn,
             max_receive_count,
@@ -249,15 +262,20 @@ impl Config {
     }
 }
 
-/// A whole number from 1 to `max`, or `default` when the variable is unset.
-fn bounded(value: Option<String>, name: &str, default: u32, max: u32) -> Result<u32, Error> {
+/// A whole number from `min` to `max`, or `default` when the variable is unset.
+fn bounded(
+    value: Option<String>,
+    name: &str,
+    default: u32,
+    (min, max): (u32, u32),
+) -> Result<u32, Error> {
     let Some(v) = value else {
         return Ok(default);
     };
     v.parse::<u32>()
         .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| invalid(name, format!("`{v}` is not a number from 1 to {max}")))
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| invalid(name, format!("`{v}` is not a number from {min} to {max}")))
 }
 
 fn role_name(name: &str, value: String) -> Result<String, Error> {

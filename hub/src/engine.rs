@@ -339,6 +339,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .observed_at()
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
             linked_secret_tag: self.config.linked_secret_tag.clone(),
+            max_key_age_days: self.config.max_key_age_days,
             secret_regions: std::iter::once(region.clone())
                 .chain(self.config.regions.iter().filter(|r| *r != region).cloned())
                 .collect(),

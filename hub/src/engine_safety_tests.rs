@@ -49,6 +49,7 @@ async fn the_decision_and_the_playbook_run_on_security_hub_s_copy_not_the_messag
                 keys: vec![AccessKey {
                     id: "AKIACEO".into(),
                     active: true,
+                    created: None,
                 }],
                 ..Default::default()
             },

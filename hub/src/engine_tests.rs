@@ -205,10 +205,12 @@ fn world() -> FakeSpokes {
                 AccessKey {
                     id: "AKIAK1".into(),
                     active: true,
+                    created: None,
                 },
                 AccessKey {
                     id: "AKIAK2".into(),
                     active: true,
+                    created: None,
                 },
             ],
             ..Default::default()

@@ -12,6 +12,8 @@ pub struct FakeUser {
     pub keys: Vec<AccessKey>,
     pub attached: Vec<String>,
     pub tags: BTreeMap<String, String>,
+    /// Key id → unix seconds of its last use.
+    pub last_used: BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -203,6 +205,14 @@ impl FakeAccount {
 impl IamPort for FakeAccount {
     async fn list_access_keys(&self, user: &str) -> PortResult<Vec<AccessKey>> {
         self.user("iam:ListAccessKeys", user, |u| Ok(u.keys.clone()))
+    }
+    async fn access_key_last_used(&self, key_id: &str) -> PortResult<Option<i64>> {
+        self.enter("iam:GetAccessKeyLastUsed")?;
+        Ok(self.with_state(|s| {
+            s.users
+                .values()
+                .find_map(|u| u.last_used.get(key_id).copied())
+        }))
     }
     async fn deactivate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
         self.user("iam:UpdateAccessKey", user, |u| {

@@ -27,6 +27,7 @@ pub enum Scope {
 /// Action → resource type, from the Service Authorization Reference (IAM, S3, Secrets Manager, Lambda).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("iam:AttachUserPolicy", Scope::IamUser),
+    ("iam:GetAccessKeyLastUsed", Scope::IamUser),
     ("iam:GetRolePolicy", Scope::IamRole),
     ("iam:ListAccessKeys", Scope::IamUser),
     ("iam:ListAttachedUserPolicies", Scope::IamUser),

@@ -44,7 +44,7 @@ macro_rules! registry {
     };
 }
 
-registry![credential_compromise, public_bucket];
+registry![credential_compromise, public_bucket, old_access_keys];
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -65,6 +65,8 @@ pub struct RunContext {
     pub linked_secret_tag: String,
     /// Regions where linked secrets are looked up: the finding's and every region the hub covers.
     pub secret_regions: Vec<Region>,
+    /// Access keys older than this many days are deactivated by `old-access-keys` (IAM.3).
+    pub max_key_age_days: u32,
     /// The exclusion tag honoured on the live resource, when the policy honours it for this finding.
     pub exclusion_tag: Option<(String, String)>,
 }

@@ -75,6 +75,9 @@ pub type PortResult<T> = Result<T, PortError>;
 pub struct AccessKey {
     pub id: String,
     pub active: bool,
+    /// Unix seconds of the key's creation.
+    #[serde(default)]
+    pub created: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +158,11 @@ pub trait IamPort: Send + Sync {
         &self,
         user: &str,
     ) -> impl Future<Output = PortResult<Vec<AccessKey>>> + Send;
+    /// Unix seconds of the key's last use (`None`: never used, or not tracked yet).
+    fn access_key_last_used(
+        &self,
+        key_id: &str,
+    ) -> impl Future<Output = PortResult<Option<i64>>> + Send;
     fn deactivate_access_key(
         &self,
         user: &str,

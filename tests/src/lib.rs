@@ -164,8 +164,13 @@ impl Scenario {
     /// The configuration the hub runs with in these tests.
     pub fn hub_config(&self) -> riposte_hub::config::Config {
         let topic = self.str("/topic_arn");
-        riposte_hub::config::Config::from_lookup(|name| {
-            (name == "RIPOSTE_SNS_TOPIC_ARN").then(|| topic.clone())
+        // IAM.3 findings are MEDIUM, and moto cannot backdate an access key: a team that remediates
+        // MEDIUM controls, with keys "too old" from day 0 (the age rule is unit-tested on a fake clock).
+        riposte_hub::config::Config::from_lookup(|name| match name {
+            "RIPOSTE_SNS_TOPIC_ARN" => Some(topic.clone()),
+            "RIPOSTE_SEVERITY_THRESHOLD" => Some("MEDIUM".into()),
+            "RIPOSTE_MAX_KEY_AGE_DAYS" => Some("0".into()),
+            _ => None,
         })
         .unwrap_or_else(|e| panic!("{e}"))
     }

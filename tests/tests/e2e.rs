@@ -113,7 +113,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
     let imported = emulator.events();
-    assert_eq!(imported.len(), 7, "the scenario imports seven findings");
+    assert_eq!(imported.len(), 8, "the scenario imports eight findings");
     let hub_account = scenario.str("/hub_account");
     let hub_key = scenario.str("/hub_credentials/access_key_id");
     let audit = create_audit_bucket(&emulator, &scenario).await;
@@ -171,6 +171,13 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         rotated,
         BTreeSet::from(["ci-deployer/api-token".to_string()])
     );
+    // IAM.3: the laggard's keys are deactivated, the bystander's key in the same account is not.
+    let laggard = scenario.str("/incidents/old_keys/user_name");
+    let old = a.keys(&laggard).await;
+    assert!(old.len() == 2 && old.iter().all(|(_, active)| !active), "{old:?}");
+    let bystander = scenario.str("/incidents/old_keys/bystander");
+    assert!(a.keys(&bystander).await.iter().all(|(_, active)| *active));
+
     // The exfiltrated role's older sessions are revoked, not the role blanket-denied.
     let revoke = a
         .role_policy("app-instance-role", "RiposteRevokeOlderSessions")
@@ -229,6 +236,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         "public-bucket",
         "mixed-bucket",
         "hidden-acl-bucket",
+        "old-keys",
     ] {
         let (workflow, status, note, playbook) = &state[&scenario.finding_id(key)];
         assert_eq!(
@@ -360,9 +368,15 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         .collect();
     assert_eq!(
         documents.len(),
-        7,
-        "remediated x5, excluded, failed; nothing for the forged message"
+        8,
+        "remediated x6, excluded, failed; nothing for the forged message"
     );
+    let rotate = documents
+        .iter()
+        .find(|d| d["metadata"]["threadId"] == scenario.finding_id("old-keys").as_str())
+        .map(|d| d["content"]["nextSteps"].to_string())
+        .unwrap_or_default();
+    assert!(rotate.contains("must rotate") && rotate.contains("never used"), "{rotate}");
     let about_sandbox = documents
         .iter()
         .filter(|d| d["metadata"]["threadId"] == sandbox_id.as_str())

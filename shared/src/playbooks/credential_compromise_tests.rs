@@ -16,6 +16,7 @@ fn ctx() -> RunContext {
         now: datetime!(2026-11-25 12:00 UTC),
         observed_at: Some(datetime!(2026-11-25 11:55 UTC)),
         linked_secret_tag: TAG.into(),
+        max_key_age_days: 90,
         secret_regions: ["us-east-1", "eu-west-1"]
             .iter()
             .map(|r| Region::parse(r).unwrap_or_else(|e| panic!("{e}")))
@@ -52,10 +53,12 @@ fn account() -> FakeAccount {
                 AccessKey {
                     id: "AKIA1".into(),
                     active: true,
+                    created: None,
                 },
                 AccessKey {
                     id: "AKIA2".into(),
                     active: true,
+                    created: None,
                 },
             ],
             ..Default::default()
@@ -67,6 +70,7 @@ fn account() -> FakeAccount {
             keys: vec![AccessKey {
                 id: "AKIA3".into(),
                 active: true,
+                created: None,
             }],
             ..Default::default()
         },

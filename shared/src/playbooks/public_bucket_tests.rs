@@ -16,6 +16,7 @@ fn ctx() -> RunContext {
         now: datetime!(2026-11-25 12:00 UTC),
         observed_at: None,
         linked_secret_tag: "riposte:linked-iam-user".into(),
+        max_key_age_days: 90,
         secret_regions: vec![Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}"))],
         exclusion_tag: Some(("AutoRemediate".into(), "false".into())),
     }

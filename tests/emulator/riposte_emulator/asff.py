@@ -76,6 +76,33 @@ def control_finding(region: str, account: str, control: str, bucket: str, owner_
     }
 
 
+def user_control_finding(region: str, account: str, user_arn: str, now: str) -> dict:
+    """IAM.3 on an IAM user, shaped like tests/fixtures/public/finding-control-iam-3.json (severity MEDIUM)."""
+    finding = control_finding(region, account, "S3.8", "placeholder", "placeholder", now)
+    control = "IAM.3"
+    finding_id = f"arn:aws:securityhub:{region}:{account}:security-control/{control}/finding/{uuid.uuid4()}"
+    product_arn = finding["ProductArn"]
+    finding.update({
+        "Id": finding_id,
+        "GeneratorId": f"security-control/{control}",
+        "Title": "IAM users' access keys should be rotated every 90 days or less",
+        "Description": "This AWS control checks whether the active access keys are rotated within 90 days.",
+        "Severity": {"Label": "MEDIUM", "Normalized": 40, "Original": "MEDIUM"},
+        "FindingProviderFields": {"Severity": {"Label": "MEDIUM", "Original": "MEDIUM"},
+                                  "Types": list(CONTROL_TYPES)},
+        "Resources": [{"Type": "AwsIamUser", "Id": user_arn, "Partition": "aws", "Region": region}],
+    })
+    finding["Remediation"]["Recommendation"]["Url"] = (
+        f"https://docs.aws.amazon.com/console/securityhub/{control}/remediation")
+    finding["ProductFields"].update({
+        "RelatedAWSResources:0/name": "securityhub-access-keys-rotated-3dd4f050",
+        "Resources:0/Id": user_arn,
+        "aws/securityhub/FindingId": f"{product_arn}/{finding_id}",
+    })
+    finding["Compliance"]["SecurityControlId"] = control
+    return finding
+
+
 def guardduty_finding(region: str, account: str, gd_type: str, title: str, description: str,
                       access_key_id: str, key_details: dict[str, Any], api: str, now: str) -> dict:
     """gd_type in GuardDuty's own spelling, e.g. UnauthorizedAccess:IAMUser/MaliciousIPCaller."""

@@ -31,6 +31,8 @@ STACKSET = "riposte-spoke-role"
 USER = "ci-deployer"
 LINK_TAG = "riposte:linked-iam-user"
 INSTANCE_ROLE = "app-instance-role"
+OLD_KEYS_USER = "key-rotation-laggard"
+OLD_KEYS_BYSTANDER = "build-bot"
 INSTANCE_ID = "i-0123456789abcdef0"
 # Fake, static management-account keys: unknown to moto, so they act in its default account (the management).
 MANAGEMENT_KEYS = {"access_key_id": "AKIAEMULATORMGMT0001", "secret_access_key": "riposte-emulator-not-a-secret"}
@@ -211,6 +213,18 @@ def setup_workload_a(world: World, acct: str) -> tuple[dict, dict]:
                   "issued_at": issued_at}
 
 
+def setup_old_keys(world: World, acct: str) -> dict[str, Any]:
+    """IAM.3: a user whose keys are past the age (moto cannot backdate a key: the hub under test is configured
+    with a maximum age of 0 days, and the age rule itself is unit-tested with a fake clock), and a bystander."""
+    iam = world.admin("iam", acct)
+    user = iam.create_user(UserName=OLD_KEYS_USER)["User"]
+    keys = [iam.create_access_key(UserName=OLD_KEYS_USER)["AccessKey"]["AccessKeyId"] for _ in range(2)]
+    iam.create_user(UserName=OLD_KEYS_BYSTANDER)
+    bystander_key = iam.create_access_key(UserName=OLD_KEYS_BYSTANDER)["AccessKey"]["AccessKeyId"]
+    return {"account_id": acct, "user_name": OLD_KEYS_USER, "user_arn": user["Arn"], "access_key_ids": keys,
+            "bystander": OLD_KEYS_BYSTANDER, "bystander_key": bystander_key}
+
+
 def setup_buckets(world: World, accounts: dict[str, str]) -> tuple[dict, dict, dict[str, str]]:
     b, c, sandbox, region = accounts["workload-b"], accounts["workload-c"], accounts["sandbox"], world.region
     s3b, s3c, s3s = (world.admin("s3", a) for a in (b, c, sandbox))
@@ -273,6 +287,9 @@ def import_findings(world: World, hub: str, incidents: dict, owners: dict[str, s
             {"PrincipalName": INSTANCE_ROLE, "PrincipalType": "AssumedRole", "PrincipalId": role["principal_id"]},
             "ListBuckets", now)),
     ]
+    old = incidents["old_keys"]
+    planned.append(("old-keys", "old-access-keys", OLD_KEYS_USER,
+                    asff.user_control_finding(region, old["account_id"], old["user_arn"], now)))
     for key, incident, control in [("public-bucket", "public_bucket", "S3.8"), ("mixed-bucket", "mixed_bucket", "S3.2"),
                                    ("excluded-bucket", "excluded_bucket", "S3.8"),
                                    ("hidden-acl-bucket", "hidden_acl_bucket", "S3.2"),
@@ -300,10 +317,11 @@ def build(endpoint: str, region: str, template_path: Path) -> dict[str, Any]:
     manifest.update(setup_hub(world, hub))
     deploy_spokes(world, template, org_id, hub, accounts)
     user, role = setup_workload_a(world, accounts["workload-a"])
+    old_keys = setup_old_keys(world, accounts["workload-a"])
     bucket_incidents, lookalike, owners = setup_buckets(world, accounts)
     bystander_user = user_with_two_keys(world.admin("iam", accounts["workload-c"]))
     bystander_user["account_id"] = accounts["workload-c"]
-    incidents = {"user_compromise": user, "role_compromise": role, **bucket_incidents}
+    incidents = {"user_compromise": user, "role_compromise": role, "old_keys": old_keys, **bucket_incidents}
     manifest.update({
         "spoke_role_name": SPOKE_ROLE, "stackset_name": STACKSET, "stackset_admin_account": management,
         "spoke_template": str(template_path),

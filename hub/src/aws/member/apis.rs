@@ -25,6 +25,7 @@ macro_rules! apis {
 
 apis! {
     IamAttachUserPolicy => "iam:AttachUserPolicy",
+    IamGetAccessKeyLastUsed => "iam:GetAccessKeyLastUsed",
     IamGetRolePolicy => "iam:GetRolePolicy",
     IamListAccessKeys => "iam:ListAccessKeys",
     IamListAttachedUserPolicies => "iam:ListAttachedUserPolicies",

@@ -25,9 +25,24 @@ impl IamPort for MemberClients {
                 Some(AccessKey {
                     id: k.access_key_id()?.to_owned(),
                     active: k.status() == Some(&StatusType::Active),
+                    created: k.create_date().map(|d| d.secs()),
                 })
             })
             .collect())
+    }
+    async fn access_key_last_used(&self, key_id: &str) -> PortResult<Option<i64>> {
+        let out = call!(
+            Api::IamGetAccessKeyLastUsed,
+            key_id,
+            self.iam
+                .get_access_key_last_used()
+                .access_key_id(key_id)
+                .send()
+        )?;
+        Ok(out
+            .access_key_last_used()
+            .and_then(|u| u.last_used_date())
+            .map(|d| d.secs()))
     }
     async fn deactivate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
         let request = self

@@ -1,0 +1,170 @@
+//! Old access keys (control IAM.3, Config rule access-keys-rotated): deactivate — never delete — the
+//! user's active access keys older than the configured age (90 days by default, the control's rule),
+//! tell when each was last used (an old key may still be in daily use: its owner must rotate it), and
+//! verify by listing the keys again.
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::{excluded_by_tag, failed, RunContext};
+use crate::asff::Finding;
+use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
+use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::ports::{AccessKey, IamPort};
+use crate::routing::{PrincipalKind, Target};
+
+pub const SPEC: PlaybookSpec = PlaybookSpec {
+    id: "old-access-keys",
+    title: "Deactivate access keys older than the allowed age",
+    triggers: &[
+        Trigger::Control("IAM.3"),
+        Trigger::ConfigRule("access-keys-rotated"),
+    ],
+    steps: &[
+        "skip when the user carries the exclusion tag",
+        "deactivate (never delete) each active access key older than RIPOSTE_MAX_KEY_AGE_DAYS (90 by default); younger keys stay",
+        "tell when each deactivated key was last used, so its owner can rotate it",
+        "verify by listing the keys again",
+    ],
+    grants: &[
+        Grant::on("iam:ListUserTags"),
+        Grant::on("iam:ListAccessKeys"),
+        Grant::on("iam:GetAccessKeyLastUsed"),
+        Grant::on("iam:UpdateAccessKey"),
+    ],
+    risk: Risk::Disruptive,
+    threat: false,
+};
+
+/// The user named by the finding's `AwsIamUser` resource (`arn:<partition>:iam::<acct>:user[/path/]<name>`).
+pub fn target(finding: &Finding) -> Result<Target, String> {
+    let resource = finding
+        .resources
+        .iter()
+        .find(|r| r.kind == "AwsIamUser")
+        .ok_or("IAM.3 finding without an AwsIamUser resource")?;
+    let name = resource
+        .id
+        .split_once(":user/")
+        .map(|(_, path)| path.rsplit('/').next().unwrap_or(path))
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| format!("resource id {} is not an IAM user ARN", resource.id))?;
+    Ok(Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: name.to_owned(),
+        access_key_id: None,
+        principal_id: None,
+    })
+}
+
+fn date(seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| seconds.to_string())
+}
+
+/// An active key created more than `max_age_days` before now.
+fn too_old(key: &AccessKey, ctx: &RunContext) -> bool {
+    let limit = ctx.now.unix_timestamp() - i64::from(ctx.max_key_age_days) * 86_400;
+    key.active && key.created.is_some_and(|created| created <= limit)
+}
+
+pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
+    let Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: user,
+        ..
+    } = target
+    else {
+        return PlaybookReport::conclude(
+            Vec::new(),
+            Err(format!("{} is not an IAM user", target.label()).into()),
+        );
+    };
+    let label = format!("user/{user}");
+    if ctx.exclusion_tag.is_some() {
+        let tags = ports.list_user_tags(user).await;
+        if let Some(report) = excluded_by_tag(ctx, tags, "iam:ListUserTags", &label) {
+            return report;
+        }
+    }
+    let keys = match ports.list_access_keys(user).await {
+        Ok(keys) => keys,
+        Err(e) => {
+            let step = failed("deactivate-old-keys", "iam:ListAccessKeys", &label, e);
+            return PlaybookReport::conclude(vec![step], Ok(()));
+        }
+    };
+    let old: Vec<&AccessKey> = keys.iter().filter(|k| too_old(k, ctx)).collect();
+    if old.is_empty() {
+        let step = StepRecord::new(
+            "deactivate-old-keys",
+            Some("iam:UpdateAccessKey"),
+            &label,
+            StepOutcome::AlreadyDone,
+            format!("no active key older than {} days", ctx.max_key_age_days),
+        );
+        return PlaybookReport::conclude(vec![step], Ok(()));
+    }
+    let mut steps = Vec::new();
+    let mut rotate = Vec::new();
+    for key in &old {
+        let (step, used) = deactivate(ports, user, key, &label).await;
+        if step.outcome == StepOutcome::Done {
+            rotate.push(format!("{} ({used})", key.id));
+        }
+        steps.push(step);
+    }
+    if !rotate.is_empty() {
+        // On the finding's note and in the notice: the owner must issue a new key.
+        steps.push(StepRecord::new(
+            "rotate",
+            None,
+            &label,
+            StepOutcome::NeedsHuman,
+            format!("{user} must rotate the deactivated key(s) {}", rotate.join(", ")),
+        ));
+    }
+    let verified = match ports.list_access_keys(user).await {
+        Ok(now) => match now.iter().find(|k| k.active && old.iter().any(|o| o.id == k.id)) {
+            Some(key) => Err(format!("access key {} is still active", key.id).into()),
+            None => Ok(()),
+        },
+        Err(e) => Err(e.into()),
+    };
+    PlaybookReport::conclude(steps, verified)
+}
+
+/// Deactivate one old key, and leave its owner the last-use date (a read failure does not stop it).
+async fn deactivate<P: IamPort>(
+    ports: &P,
+    user: &str,
+    key: &AccessKey,
+    label: &str,
+) -> (StepRecord, String) {
+    let used = match ports.access_key_last_used(&key.id).await {
+        Ok(Some(at)) => format!("last used {}", date(at)),
+        Ok(None) => "never used".to_owned(),
+        Err(e) => format!("last use unknown ({e})"),
+    };
+    let created = key.created.map(date).unwrap_or_default();
+    let step = match ports.deactivate_access_key(user, &key.id).await {
+        Ok(()) => StepRecord::new(
+            "deactivate-old-key",
+            Some("iam:UpdateAccessKey"),
+            label,
+            StepOutcome::Done,
+            format!(
+                "access key {} (created {created}, {used}) set Inactive: its owner must rotate it",
+                key.id
+            ),
+        )
+        .with_prior(json!({"access_key_id": key.id, "status": "Active"})),
+        Err(e) => failed("deactivate-old-key", "iam:UpdateAccessKey", label, e),
+    };
+    (step, used)
+}
+
+#[cfg(test)]
+#[path = "old_access_keys_tests.rs"]
+mod tests;

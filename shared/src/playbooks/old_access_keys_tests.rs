@@ -1,0 +1,117 @@
+use super::*;
+use crate::audit::PlaybookOutcome;
+use crate::fake::{FakeAccount, FakeState, FakeUser};
+use crate::ids::{AccountId, Region};
+use crate::ports::PortErrorKind;
+use futures::executor::block_on;
+use std::collections::BTreeMap;
+use time::macros::datetime;
+
+const DAY: i64 = 86_400;
+
+/// The hub's clock; IAM key ages cannot be backdated in the emulator, so the age rule is tested here.
+fn ctx() -> RunContext {
+    RunContext {
+        account: AccountId::parse("111111111111").unwrap_or_else(|e| panic!("{e}")),
+        region: Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}")),
+        now: datetime!(2026-11-25 12:00 UTC),
+        observed_at: None,
+        linked_secret_tag: "riposte:linked-iam-user".into(),
+        max_key_age_days: 90,
+        secret_regions: Vec::new(),
+        exclusion_tag: Some(("AutoRemediate".into(), "false".into())),
+    }
+}
+
+fn key(id: &str, active: bool, age_days: i64) -> AccessKey {
+    AccessKey {
+        id: id.into(),
+        active,
+        created: Some(ctx().now.unix_timestamp() - age_days * DAY),
+    }
+}
+
+fn account() -> FakeAccount {
+    let mut state = FakeState::default();
+    state.users.insert(
+        "test-admin2".into(),
+        FakeUser {
+            keys: vec![key("AKIAOLD", true, 200), key("AKIANEW", true, 10)],
+            last_used: BTreeMap::from([(
+                "AKIAOLD".to_string(),
+                ctx().now.unix_timestamp() - 3 * DAY,
+            )]),
+            ..Default::default()
+        },
+    );
+    state.users.insert(
+        "bystander".into(),
+        FakeUser {
+            keys: vec![key("AKIABYSTANDER", true, 400)],
+            ..Default::default()
+        },
+    );
+    FakeAccount::new(state)
+}
+
+fn finding() -> Finding {
+    let path = format!(
+        "{}/../tests/fixtures/public/finding-control-iam-3.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn active(fake: &FakeAccount, user: &str) -> Vec<String> {
+    fake.with_state(|s| {
+        s.users[user]
+            .keys
+            .iter()
+            .filter(|k| k.active)
+            .map(|k| k.id.clone())
+            .collect()
+    })
+}
+
+#[test]
+fn the_public_sample_names_its_user() {
+    let target = target(&finding()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(target.label(), "user/test-admin2");
+}
+
+#[test]
+fn only_the_keys_past_the_age_are_deactivated_and_the_owner_is_told_their_last_use() {
+    let fake = account();
+    let report = block_on(run(&fake, &ctx(), &target(&finding()).unwrap_or_else(|e| panic!("{e}"))));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+    assert_eq!(active(&fake, "test-admin2"), ["AKIANEW"]);
+    assert_eq!(active(&fake, "bystander"), ["AKIABYSTANDER"]);
+    assert!(
+        report.manual.iter().any(|m| m.contains("AKIAOLD") && m.contains("last used 2026-11-22")),
+        "{:?}",
+        report.manual
+    );
+    let prior = report.steps.iter().find_map(|s| s.prior.clone()).unwrap_or_default();
+    assert_eq!(prior["access_key_id"], "AKIAOLD");
+}
+
+#[test]
+fn a_second_run_changes_nothing() {
+    let fake = account();
+    let target = target(&finding()).unwrap_or_else(|e| panic!("{e}"));
+    block_on(run(&fake, &ctx(), &target));
+    let before = fake.calls().len();
+    let second = block_on(run(&fake, &ctx(), &target));
+    assert_eq!(second.outcome, PlaybookOutcome::Remediated);
+    assert!(!fake.calls()[before..].iter().any(|c| c == "iam:UpdateAccessKey"));
+}
+
+#[test]
+fn a_denied_deactivation_fails_the_run() {
+    let fake = account();
+    fake.fail("iam:UpdateAccessKey", PortErrorKind::Denied, "AccessDenied", None);
+    let report = block_on(run(&fake, &ctx(), &target(&finding()).unwrap_or_else(|e| panic!("{e}"))));
+    assert!(matches!(report.outcome, PlaybookOutcome::Failed { retryable: false, .. }));
+    assert_eq!(active(&fake, "test-admin2").len(), 2);
+}
