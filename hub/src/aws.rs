@@ -116,7 +116,9 @@ pub fn classify(code: Option<&str>, status: Option<u16>) -> PortErrorKind {
             | "NoSuchTagSet"
             | "NoSuchPublicAccessBlockConfiguration"
             | "NotFound"
-            | "NotFoundException",
+            | "NotFoundException"
+            | "InvalidGroup.NotFound"
+            | "InvalidSecurityGroupRuleId.NotFound",
         ) => PortErrorKind::NotFound,
         Some("LimitExceeded" | "LimitExceededException" | "ServiceQuotaExceededException") => {
             PortErrorKind::Limit

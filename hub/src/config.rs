@@ -85,7 +85,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "RIPOSTE_MAX_KEY_AGE_DAYS",
-        "IAM.3: active access keys older than this many days are deactivated (default 90)",
+        "IAM.3: active access keys older than this many days are deactivated (default 90, the control's own rule; 0 = every active key of a flagged user, for tests against an emulator that cannot age keys)",
     ),
     (
         "RIPOSTE_REGIONS",

@@ -132,6 +132,19 @@ pub fn imported_event_pattern() -> Value {
 mod tests {
     use super::*;
 
+    /// Routing takes the first playbook that answers: two answering one trigger would be a silent bug.
+    #[test]
+    fn no_trigger_is_claimed_by_two_playbooks() {
+        let triggers: Vec<String> = CATALOGUE
+            .iter()
+            .flat_map(|s| s.triggers.iter().map(|t| t.to_string()))
+            .collect();
+        let mut unique = triggers.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), triggers.len(), "{triggers:?}");
+    }
+
     #[test]
     fn ids_are_unique_and_every_playbook_declares_grants_and_triggers() {
         let mut ids: Vec<_> = CATALOGUE.iter().map(|s| s.id).collect();

@@ -78,6 +78,7 @@ pub struct FakeState {
     pub roles: BTreeMap<String, FakeRole>,
     pub secrets: Vec<FakeSecret>,
     pub buckets: BTreeMap<String, FakeBucket>,
+    pub security_groups: BTreeMap<String, (SecurityGroup, Vec<SecurityGroupRule>)>,
 }
 
 /// An injected failure: error kind, error code, remaining failures (`None`: always).
@@ -386,6 +387,62 @@ impl S3Port for FakeAccount {
     async fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<()> {
         self.bucket("s3:DeleteBucketPolicy", bucket, owner, |b| {
             b.policy = None;
+            Ok(())
+        })
+    }
+}
+
+impl Ec2Port for FakeAccount {
+    async fn describe_security_group(&self, group_id: &str) -> PortResult<Option<SecurityGroup>> {
+        self.enter("ec2:DescribeSecurityGroups")?;
+        Ok(self.with_state(|s| s.security_groups.get(group_id).map(|(g, _)| g.clone())))
+    }
+    async fn security_group_rules(&self, group_id: &str) -> PortResult<Vec<SecurityGroupRule>> {
+        self.enter("ec2:DescribeSecurityGroupRules")?;
+        Ok(self.with_state(|s| {
+            s.security_groups
+                .get(group_id)
+                .map(|(_, rules)| rules.clone())
+                .unwrap_or_default()
+        }))
+    }
+    async fn revoke_ingress(&self, group_id: &str, rule_ids: &[String]) -> PortResult<()> {
+        self.revoke("ec2:RevokeSecurityGroupIngress", group_id, rule_ids, false)
+    }
+    async fn revoke_egress(&self, group_id: &str, rule_ids: &[String]) -> PortResult<()> {
+        self.revoke("ec2:RevokeSecurityGroupEgress", group_id, rule_ids, true)
+    }
+}
+
+impl FakeAccount {
+    /// Like EC2: every rule id must exist in the group and go the given direction.
+    fn revoke(
+        &self,
+        api: &str,
+        group_id: &str,
+        rule_ids: &[String],
+        egress: bool,
+    ) -> PortResult<()> {
+        self.enter(api)?;
+        self.with_state(|s| {
+            let Some((_, rules)) = s.security_groups.get_mut(group_id) else {
+                return Err(PortError::new(
+                    PortErrorKind::NotFound,
+                    api,
+                    Some("InvalidGroup.NotFound"),
+                    group_id,
+                ));
+            };
+            let known = |id: &String| rules.iter().any(|r| &r.id == id && r.egress == egress);
+            if let Some(missing) = rule_ids.iter().find(|id| !known(id)) {
+                return Err(PortError::new(
+                    PortErrorKind::NotFound,
+                    api,
+                    Some("InvalidSecurityGroupRuleId.NotFound"),
+                    missing.clone(),
+                ));
+            }
+            rules.retain(|r| !rule_ids.contains(&r.id));
             Ok(())
         })
     }

@@ -20,12 +20,19 @@ pub enum Scope {
     Secret,
     /// Lambda `function` (a secret's rotation function, which RotateSecret invokes as the caller).
     LambdaFunction,
+    /// EC2 `security-group`.
+    Ec2SecurityGroup,
     /// Actions with no resource type in the reference (e.g. `secretsmanager:ListSecrets`): `*`.
     AnyResource,
 }
 
-/// Action → resource type, from the Service Authorization Reference (IAM, S3, Secrets Manager, Lambda).
+/// Action → resource type, from the Service Authorization Reference (EC2, IAM, S3, Secrets Manager,
+/// Lambda).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
+    ("ec2:DescribeSecurityGroupRules", Scope::AnyResource),
+    ("ec2:DescribeSecurityGroups", Scope::AnyResource),
+    ("ec2:RevokeSecurityGroupEgress", Scope::Ec2SecurityGroup),
+    ("ec2:RevokeSecurityGroupIngress", Scope::Ec2SecurityGroup),
     ("iam:AttachUserPolicy", Scope::IamUser),
     ("iam:GetAccessKeyLastUsed", Scope::IamUser),
     ("iam:GetRolePolicy", Scope::IamRole),

@@ -44,7 +44,30 @@ macro_rules! registry {
     };
 }
 
-registry![credential_compromise, public_bucket, old_access_keys];
+registry![
+    credential_compromise,
+    public_bucket,
+    old_access_keys,
+    world_open_ports,
+    default_security_group,
+];
+
+/// The security group named by the finding's `AwsEc2SecurityGroup` resource
+/// (`arn:<partition>:ec2:<region>:<acct>:security-group/sg-…`).
+pub(crate) fn security_group_id(finding: &crate::asff::Finding) -> Result<String, String> {
+    let resource = finding
+        .resources
+        .iter()
+        .find(|r| r.kind == "AwsEc2SecurityGroup")
+        .ok_or("control finding without an AwsEc2SecurityGroup resource")?;
+    resource
+        .id
+        .rsplit(['/', ':'])
+        .next()
+        .filter(|id| id.starts_with("sg-") && id.len() > 3)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("resource id {} names no security group", resource.id))
+}
 
 use serde_json::Value;
 use time::OffsetDateTime;

@@ -268,9 +268,63 @@ pub trait S3Port: Send + Sync {
     ) -> impl Future<Output = PortResult<()>> + Send;
 }
 
+/// A security group as DescribeSecurityGroups tells it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub vpc_id: Option<String>,
+}
+
+/// One security group rule (DescribeSecurityGroupRules: one source per rule).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroupRule {
+    pub id: String,
+    pub egress: bool,
+    /// `tcp`, `udp`, `icmp`, … or `-1` (all traffic).
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidr_ipv4: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    pub referenced_group: Option<String>,
+    pub prefix_list: Option<String>,
+    pub description: Option<String>,
+}
+
+impl SecurityGroupRule {
+    /// Open to the whole internet (`0.0.0.0/0` or `::/0`).
+    pub fn world_open(&self) -> bool {
+        self.cidr_ipv4.as_deref() == Some("0.0.0.0/0") || self.cidr_ipv6.as_deref() == Some("::/0")
+    }
+}
+
+/// EC2 security groups in the member account's region.
+pub trait Ec2Port: Send + Sync {
+    /// `None` when the group does not exist.
+    fn describe_security_group(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = PortResult<Option<SecurityGroup>>> + Send;
+    fn security_group_rules(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = PortResult<Vec<SecurityGroupRule>>> + Send;
+    fn revoke_ingress(
+        &self,
+        group_id: &str,
+        rule_ids: &[String],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    fn revoke_egress(
+        &self,
+        group_id: &str,
+        rule_ids: &[String],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+}
+
 /// Everything a playbook may use in a member account.
-pub trait MemberPorts: IamPort + S3Port + SecretsPort {}
-impl<T: IamPort + S3Port + SecretsPort> MemberPorts for T {}
+pub trait MemberPorts: IamPort + S3Port + SecretsPort + Ec2Port {}
+impl<T: IamPort + S3Port + SecretsPort + Ec2Port> MemberPorts for T {}
 
 /// A finding Security Hub did not update, with its error code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,41 @@ pub enum Target {
         name: String,
         owner_account: Option<String>,
     },
+    SecurityGroup {
+        group_id: String,
+        /// The ingress ports the control forbids to the whole internet.
+        ports: PortPolicy,
+    },
+}
+
+/// Which ports a security-group control forbids to the whole internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "ports", rename_all = "kebab-case")]
+pub enum PortPolicy {
+    /// These ports (EC2.13: 22, EC2.14: 3389, EC2.19: the high-risk list).
+    Listed(&'static [i32]),
+    /// Every port but these (EC2.18: only 80 and 443 may be open).
+    AllBut(&'static [i32]),
+    /// No rule at all (EC2.2: the default security group).
+    NoRules,
+}
+
+impl PortPolicy {
+    /// Whether a rule on `protocol` covering `from..=to` opens a forbidden port.
+    pub fn forbids(self, protocol: &str, from: Option<i32>, to: Option<i32>) -> bool {
+        let (from, to) = match (protocol, from, to) {
+            ("-1", _, _) => (0, 65_535),
+            ("tcp" | "udp" | "6" | "17", Some(f), Some(t)) if f <= t => (f.max(0), t.min(65_535)),
+            ("tcp" | "udp" | "6" | "17", _, _) => (0, 65_535),
+            // ICMP and other protocols carry no port.
+            _ => return matches!(self, PortPolicy::NoRules),
+        };
+        match self {
+            PortPolicy::Listed(ports) => ports.iter().any(|p| (from..=to).contains(p)),
+            PortPolicy::AllBut(allowed) => (from..=to).any(|p| !allowed.contains(&p)),
+            PortPolicy::NoRules => true,
+        }
+    }
 }
 
 impl Target {
@@ -35,6 +70,7 @@ impl Target {
                 principal, name, ..
             } => format!("{}/{name}", principal.as_str()),
             Target::Bucket { name, .. } => format!("bucket/{name}"),
+            Target::SecurityGroup { group_id, .. } => format!("security-group/{group_id}"),
         }
     }
 }

@@ -34,6 +34,9 @@ fn resource(scope: Scope) -> Value {
         Scope::LambdaFunction => {
             sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:${RotationFunctions}")
         }
+        Scope::Ec2SecurityGroup => {
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*")
+        }
         Scope::AnyResource => json!("*"),
     }
 }
@@ -45,6 +48,7 @@ fn sid(scope: Scope) -> &'static str {
         Scope::S3Bucket => "S3Buckets",
         Scope::Secret => "Secrets",
         Scope::LambdaFunction => "LambdaFunctions",
+        Scope::Ec2SecurityGroup => "SecurityGroups",
         Scope::AnyResource => "ListingWithoutResourceLevelPermissions",
     }
 }

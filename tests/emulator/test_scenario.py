@@ -76,7 +76,8 @@ def test_findings_sit_in_the_hub_with_imported_events_and_an_empty_call_log(worl
     emulator, m = world
     hub = emulator.client("securityhub", account=m["hub_account"])
     stored = {f["Id"]: f for f in hub.get_findings()["Findings"]}
-    assert [f["key"] for f in m["findings"]] == ["user-compromise", "role-compromise", "old-keys", "public-bucket",
+    assert [f["key"] for f in m["findings"]] == ["user-compromise", "role-compromise", "old-keys", "world-open-ssh",
+                                                 "default-group", "public-bucket",
                                                  "mixed-bucket", "excluded-bucket", "hidden-acl-bucket",
                                                  "sandbox-bucket"]
     for entry in m["findings"]:
@@ -94,13 +95,13 @@ def test_findings_sit_in_the_hub_with_imported_events_and_an_empty_call_log(worl
     assert role["Details"]["AwsIamAccessKey"]["PrincipalId"].endswith(":i-0123456789abcdef0")
     old = stored[m["findings"][2]["id"]]
     assert old["Compliance"]["SecurityControlId"] == "IAM.3" and old["Resources"][0]["Type"] == "AwsIamUser"
-    bucket = stored[m["findings"][3]["id"]]
+    bucket = stored[m["findings"][5]["id"]]
     assert bucket["Compliance"] == {**bucket["Compliance"], "SecurityControlId": "S3.8", "Status": "FAILED"}
-    assert bucket["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] == m["findings"][3]["account_id"]
+    assert bucket["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] == m["findings"][5]["account_id"]
     events = emulator.get("/_riposte/events")["events"]
     assert [e["detail"]["findings"][0]["Id"] for e in events] == [f["id"] for f in m["findings"]]
     assert {e["account"] for e in events} == {m["hub_account"]}
-    assert m["imported_event_count"] == 8
+    assert m["imported_event_count"] == 10
 
 
 def test_incidents_are_in_place(world):

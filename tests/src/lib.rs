@@ -180,6 +180,7 @@ impl Scenario {
 pub struct MemberView {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
+    pub ec2: aws_sdk_ec2::Client,
 }
 
 impl MemberView {
@@ -210,7 +211,47 @@ impl MemberView {
         Self {
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            ec2: aws_sdk_ec2::Client::new(&config),
         }
+    }
+
+    /// A security group's rules as (direction, protocol, port, source), sorted.
+    pub async fn group_rules(&self, group_id: &str) -> Vec<String> {
+        let out = self
+            .ec2
+            .describe_security_group_rules()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("group-id")
+                    .values(group_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut rules: Vec<String> = out
+            .security_group_rules()
+            .iter()
+            .map(|r| {
+                let source = r
+                    .cidr_ipv4()
+                    .or(r.cidr_ipv6())
+                    .or(r.referenced_group_info().and_then(|g| g.group_id()))
+                    .unwrap_or("?");
+                let direction = if r.is_egress() == Some(true) {
+                    "out"
+                } else {
+                    "in"
+                };
+                format!(
+                    "{direction} {} {} {source}",
+                    r.ip_protocol().unwrap_or("?"),
+                    r.from_port().unwrap_or(-1)
+                )
+            })
+            .collect();
+        rules.sort();
+        rules
     }
 
     /// (key id, active) of a user's access keys.

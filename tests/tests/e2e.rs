@@ -93,6 +93,9 @@ fn is_mutation(call: &Value) -> bool {
         "Rotate",
         "BatchUpdate",
         "Publish",
+        "Revoke",
+        "Attach",
+        "Authorize",
     ]
     .iter()
     .any(|p| op.starts_with(p))
@@ -113,7 +116,7 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
     let imported = emulator.events();
-    assert_eq!(imported.len(), 8, "the scenario imports eight findings");
+    assert_eq!(imported.len(), 10, "the scenario imports ten findings");
     let hub_account = scenario.str("/hub_account");
     let hub_key = scenario.str("/hub_credentials/access_key_id");
     let audit = create_audit_bucket(&emulator, &scenario).await;
@@ -174,7 +177,10 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     // IAM.3: the laggard's keys are deactivated, the bystander's key in the same account is not.
     let laggard = scenario.str("/incidents/old_keys/user_name");
     let old = a.keys(&laggard).await;
-    assert!(old.len() == 2 && old.iter().all(|(_, active)| !active), "{old:?}");
+    assert!(
+        old.len() == 2 && old.iter().all(|(_, active)| !active),
+        "{old:?}"
+    );
     let bystander = scenario.str("/incidents/old_keys/bystander");
     assert!(a.keys(&bystander).await.iter().all(|(_, active)| *active));
 
@@ -210,6 +216,22 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     assert!(!b.stored_acl_is_public(&hidden).await);
     assert!(!b.stored_acl_is_public(&public).await);
     assert_eq!(b.public_access_block(&mixed).await, Some([true; 4]));
+    // EC2.19: only the world-open SSH rule goes; HTTPS to the world and SSH from the office stay.
+    let web = scenario.str("/incidents/security_groups/web_group");
+    assert_eq!(
+        b.group_rules(&web).await,
+        [
+            "in tcp 22 203.0.113.0/24",
+            "in tcp 443 0.0.0.0/0",
+            "out -1 -1 0.0.0.0/0"
+        ]
+    );
+    // EC2.2: the default group has no rule left; workload-c's default group is untouched.
+    let default = scenario.str("/incidents/security_groups/default_group");
+    assert!(b.group_rules(&default).await.is_empty());
+    let c_default = scenario.str("/incidents/security_groups/bystander_default_group");
+    let c_view = MemberView::new(&emulator, &scenario, &scenario.member("workload-c")).await;
+    assert!(!c_view.group_rules(&c_default).await.is_empty());
     // The excluded bucket is left exactly as it was.
     let excluded = scenario.str("/incidents/excluded_bucket/bucket");
     assert_eq!(b.policy_sids(&excluded).await.map(|s| s.len()), Some(1));
@@ -237,6 +259,8 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         "mixed-bucket",
         "hidden-acl-bucket",
         "old-keys",
+        "world-open-ssh",
+        "default-group",
     ] {
         let (workflow, status, note, playbook) = &state[&scenario.finding_id(key)];
         assert_eq!(
@@ -368,15 +392,18 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         .collect();
     assert_eq!(
         documents.len(),
-        8,
-        "remediated x6, excluded, failed; nothing for the forged message"
+        10,
+        "remediated x8, excluded, failed; nothing for the forged message"
     );
     let rotate = documents
         .iter()
         .find(|d| d["metadata"]["threadId"] == scenario.finding_id("old-keys").as_str())
         .map(|d| d["content"]["nextSteps"].to_string())
         .unwrap_or_default();
-    assert!(rotate.contains("must rotate") && rotate.contains("never used"), "{rotate}");
+    assert!(
+        rotate.contains("must rotate") && rotate.contains("never used"),
+        "{rotate}"
+    );
     let about_sandbox = documents
         .iter()
         .filter(|d| d["metadata"]["threadId"] == sandbox_id.as_str())
@@ -512,13 +539,14 @@ async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreach
         String::from_utf8_lossy(&plan.stderr)
     );
     let plan: Value = serde_json::from_slice(&plan.stdout).unwrap_or_default();
-    // Seven plus the forged one: `plan` reads the file alone (and the excluded bucket's tag lives on
-    // the bucket, which only `remediate` reads).
+    // Nine (IAM.3 is MEDIUM: notify-only under the default threshold) plus the forged one: `plan`
+    // reads the file alone (and the excluded bucket's tag lives on the bucket, which only `remediate`
+    // reads).
     assert_eq!(
         plan["findings"]
             .as_array()
             .map(|f| f.iter().filter(|f| f["decision"] == "remediate").count()),
-        Some(8)
+        Some(10)
     );
     assert!(emulator.calls().is_empty(), "plan made AWS calls");
 

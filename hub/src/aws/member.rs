@@ -1,4 +1,4 @@
-//! The member-account ports (IAM, S3, Secrets Manager) over SDK clients built from the spoke session.
+//! The member-account ports (IAM, S3, Secrets Manager, EC2) over SDK clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use riposte_shared::ports::*;
@@ -9,6 +9,7 @@ pub struct MemberClients {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub ec2: aws_sdk_ec2::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
 }
@@ -23,6 +24,7 @@ impl MemberClients {
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
             config: config.clone(),
         }
     }
@@ -70,6 +72,7 @@ fn absent_as_none<T>(result: PortResult<T>, codes: &[&str]) -> PortResult<Option
 }
 
 pub mod apis;
+mod ec2;
 mod iam;
 mod s3;
 mod secrets;

@@ -132,6 +132,12 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         iam,
         s3: mock_client!(aws_sdk_s3, []),
         secrets: mock_client!(aws_sdk_secretsmanager, []),
+        // Not called here; built without the `test-util` feature, which would compile the huge EC2 crate twice.
+        ec2: aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .build(),
+        ),
         config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(

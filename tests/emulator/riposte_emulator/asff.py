@@ -103,6 +103,31 @@ def user_control_finding(region: str, account: str, user_arn: str, now: str) -> 
     return finding
 
 
+def security_group_finding(region: str, account: str, control: str, group_id: str, title: str,
+                           now: str) -> dict:
+    """An EC2 security-group control (EC2.2, EC2.19), shaped like sh-custom-action-control-ec2-2.json."""
+    finding = control_finding(region, account, "S3.8", "placeholder", "placeholder", now)
+    finding_id = f"arn:aws:securityhub:{region}:{account}:security-control/{control}/finding/{uuid.uuid4()}"
+    group_arn = f"arn:aws:ec2:{region}:{account}:security-group/{group_id}"
+    finding.update({
+        "Id": finding_id,
+        "GeneratorId": f"security-control/{control}",
+        "Title": title,
+        "Description": title,
+        "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": group_arn, "Partition": "aws", "Region": region,
+                       "Details": {"AwsEc2SecurityGroup": {"GroupId": group_id, "OwnerId": account}}}],
+    })
+    finding["Remediation"]["Recommendation"]["Url"] = (
+        f"https://docs.aws.amazon.com/console/securityhub/{control}/remediation")
+    finding["ProductFields"].update({
+        "RelatedAWSResources:0/name": f"securityhub-{control.lower()}-rule",
+        "Resources:0/Id": group_arn,
+        "aws/securityhub/FindingId": f"{finding['ProductArn']}/{finding_id}",
+    })
+    finding["Compliance"]["SecurityControlId"] = control
+    return finding
+
+
 def guardduty_finding(region: str, account: str, gd_type: str, title: str, description: str,
                       access_key_id: str, key_details: dict[str, Any], api: str, now: str) -> dict:
     """gd_type in GuardDuty's own spelling, e.g. UnauthorizedAccess:IAMUser/MaliciousIPCaller."""

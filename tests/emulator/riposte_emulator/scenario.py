@@ -225,6 +225,33 @@ def setup_old_keys(world: World, acct: str) -> dict[str, Any]:
             "bystander": OLD_KEYS_BYSTANDER, "bystander_key": bystander_key}
 
 
+def setup_security_groups(world: World, accounts: dict[str, str]) -> dict[str, Any]:
+    """EC2.19: a group with SSH open to the world beside HTTPS to the world and SSH from an office range; EC2.2:
+    workload-b's default group (with the self-reference rule moto leaves out); workload-c's default group is the
+    bystander."""
+    b, c = accounts["workload-b"], accounts["workload-c"]
+    ec2 = world.admin("ec2", b)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    web = ec2.create_security_group(GroupName="riposte-web", Description="web servers", VpcId=vpc)["GroupId"]
+
+    def tcp(port: int, cidr: str) -> dict:
+        return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}
+
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        tcp(22, "0.0.0.0/0"), tcp(443, "0.0.0.0/0"), tcp(22, "203.0.113.0/24")])
+    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                    {"Name": "group-name", "Values": ["default"]}])
+    default_id = default["SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=default_id, IpPermissions=[
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": default_id}]}])
+    ec2c = world.admin("ec2", c)
+    vpc_c = ec2c.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    default_c = ec2c.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_c]},
+                                                       {"Name": "group-name", "Values": ["default"]}])
+    return {"account_id": b, "vpc_id": vpc, "web_group": web, "default_group": default_id,
+            "bystander_account": c, "bystander_default_group": default_c["SecurityGroups"][0]["GroupId"]}
+
+
 def setup_buckets(world: World, accounts: dict[str, str]) -> tuple[dict, dict, dict[str, str]]:
     b, c, sandbox, region = accounts["workload-b"], accounts["workload-c"], accounts["sandbox"], world.region
     s3b, s3c, s3s = (world.admin("s3", a) for a in (b, c, sandbox))
@@ -290,6 +317,14 @@ def import_findings(world: World, hub: str, incidents: dict, owners: dict[str, s
     old = incidents["old_keys"]
     planned.append(("old-keys", "old-access-keys", OLD_KEYS_USER,
                     asff.user_control_finding(region, old["account_id"], old["user_arn"], now)))
+    groups = incidents["security_groups"]
+    planned.append(("world-open-ssh", "world-open-ports", groups["web_group"], asff.security_group_finding(
+        region, groups["account_id"], "EC2.19", groups["web_group"],
+        "Security groups should not allow unrestricted access to ports with high risk", now)))
+    planned.append(("default-group", "default-security-group", groups["default_group"],
+                    asff.security_group_finding(
+                        region, groups["account_id"], "EC2.2", groups["default_group"],
+                        "VPC default security groups should not allow inbound or outbound traffic", now)))
     for key, incident, control in [("public-bucket", "public_bucket", "S3.8"), ("mixed-bucket", "mixed_bucket", "S3.2"),
                                    ("excluded-bucket", "excluded_bucket", "S3.8"),
                                    ("hidden-acl-bucket", "hidden_acl_bucket", "S3.2"),
@@ -318,10 +353,12 @@ def build(endpoint: str, region: str, template_path: Path) -> dict[str, Any]:
     deploy_spokes(world, template, org_id, hub, accounts)
     user, role = setup_workload_a(world, accounts["workload-a"])
     old_keys = setup_old_keys(world, accounts["workload-a"])
+    groups = setup_security_groups(world, accounts)
     bucket_incidents, lookalike, owners = setup_buckets(world, accounts)
     bystander_user = user_with_two_keys(world.admin("iam", accounts["workload-c"]))
     bystander_user["account_id"] = accounts["workload-c"]
-    incidents = {"user_compromise": user, "role_compromise": role, "old_keys": old_keys, **bucket_incidents}
+    incidents = {"user_compromise": user, "role_compromise": role, "old_keys": old_keys,
+                 "security_groups": groups, **bucket_incidents}
     manifest.update({
         "spoke_role_name": SPOKE_ROLE, "stackset_name": STACKSET, "stackset_admin_account": management,
         "spoke_template": str(template_path),

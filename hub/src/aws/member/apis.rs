@@ -24,6 +24,10 @@ macro_rules! apis {
 }
 
 apis! {
+    Ec2DescribeSecurityGroupRules => "ec2:DescribeSecurityGroupRules",
+    Ec2DescribeSecurityGroups => "ec2:DescribeSecurityGroups",
+    Ec2RevokeSecurityGroupEgress => "ec2:RevokeSecurityGroupEgress",
+    Ec2RevokeSecurityGroupIngress => "ec2:RevokeSecurityGroupIngress",
     IamAttachUserPolicy => "iam:AttachUserPolicy",
     IamGetAccessKeyLastUsed => "iam:GetAccessKeyLastUsed",
     IamGetRolePolicy => "iam:GetRolePolicy",

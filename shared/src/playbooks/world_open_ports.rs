@@ -1,0 +1,140 @@
+//! World-open ingress on forbidden ports (controls EC2.13 — 22, EC2.14 — 3389, EC2.19 — high-risk
+//! ports, EC2.18 — anything but 80/443): revoke only the rules that open a forbidden port to `0.0.0.0/0`
+//! or `::/0`. Every other rule of the group stays (a rule from a known network, an authorized port).
+//! A revoked rule that also served 80/443 is reported so its owner can re-authorize what must stay open.
+
+use serde_json::json;
+
+use super::{failed, security_group_id, RunContext};
+use crate::asff::Finding;
+use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
+use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::ports::{Ec2Port, SecurityGroupRule};
+use crate::routing::{control_id, config_rule, PortPolicy, Target};
+
+/// EC2.19's high-risk ports (the control's own list).
+pub const HIGH_RISK_PORTS: &[i32] = &[
+    20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500,
+    5601, 8080, 8088, 8888, 9200, 9300,
+];
+/// EC2.18's default authorized ports.
+pub const AUTHORIZED_PORTS: &[i32] = &[80, 443];
+
+pub const SPEC: PlaybookSpec = PlaybookSpec {
+    id: "world-open-ports",
+    title: "Revoke world-open ingress on forbidden ports",
+    triggers: &[
+        Trigger::Control("EC2.13"),
+        Trigger::Control("EC2.14"),
+        Trigger::Control("EC2.18"),
+        Trigger::Control("EC2.19"),
+        Trigger::ConfigRule("restricted-ssh"),
+        Trigger::ConfigRule("vpc-sg-open-only-to-authorized-ports"),
+    ],
+    steps: &[
+        "read the group's rules",
+        "revoke only the ingress rules that open a forbidden port (EC2.13: 22, EC2.14: 3389, EC2.19: the high-risk ports, EC2.18: any but 80/443) to 0.0.0.0/0 or ::/0; every other rule stays",
+        "report revoked rules that also served 80/443, to re-authorize by hand",
+        "verify by reading the rules back",
+    ],
+    grants: &[
+        Grant::on("ec2:DescribeSecurityGroupRules"),
+        Grant::on("ec2:RevokeSecurityGroupIngress"),
+    ],
+    risk: Risk::Disruptive,
+    threat: false,
+};
+
+/// The group, and the ports its control forbids to the whole internet.
+pub fn target(finding: &Finding) -> Result<Target, String> {
+    let ports = match (control_id(finding).as_deref(), config_rule(finding).as_deref()) {
+        (Some("EC2.13"), _) => PortPolicy::Listed(&[22]),
+        (Some("EC2.14"), _) => PortPolicy::Listed(&[3389]),
+        (Some("EC2.19"), _) => PortPolicy::Listed(HIGH_RISK_PORTS),
+        (Some("EC2.18"), _) => PortPolicy::AllBut(AUTHORIZED_PORTS),
+        (None, Some(rule)) if rule.contains("restricted-ssh") => PortPolicy::Listed(&[22]),
+        (None, Some(_)) => PortPolicy::AllBut(AUTHORIZED_PORTS),
+        (other, _) => return Err(format!("no port rule for control {other:?}")),
+    };
+    Ok(Target::SecurityGroup {
+        group_id: security_group_id(finding)?,
+        ports,
+    })
+}
+
+fn offending(rule: &SecurityGroupRule, ports: PortPolicy) -> bool {
+    !rule.egress
+        && rule.world_open()
+        && ports.forbids(&rule.protocol, rule.from_port, rule.to_port)
+}
+
+pub async fn run<P: Ec2Port>(ports: &P, _ctx: &RunContext, target: &Target) -> PlaybookReport {
+    let Target::SecurityGroup {
+        group_id,
+        ports: policy,
+    } = target
+    else {
+        return PlaybookReport::conclude(
+            Vec::new(),
+            Err(format!("{} is not a security group", target.label()).into()),
+        );
+    };
+    let label = target.label();
+    let rules = match ports.security_group_rules(group_id).await {
+        Ok(rules) => rules,
+        Err(e) => {
+            let step = failed("revoke-world-open", "ec2:DescribeSecurityGroupRules", &label, e);
+            return PlaybookReport::conclude(vec![step], Ok(()));
+        }
+    };
+    let revoke: Vec<&SecurityGroupRule> = rules.iter().filter(|r| offending(r, *policy)).collect();
+    if revoke.is_empty() {
+        let step = StepRecord::new(
+            "revoke-world-open",
+            Some("ec2:RevokeSecurityGroupIngress"),
+            &label,
+            StepOutcome::AlreadyDone,
+            "no world-open rule on a forbidden port",
+        );
+        return PlaybookReport::conclude(vec![step], Ok(()));
+    }
+    let ids: Vec<String> = revoke.iter().map(|r| r.id.clone()).collect();
+    let mut steps = vec![match ports.revoke_ingress(group_id, &ids).await {
+        Ok(()) => StepRecord::new(
+            "revoke-world-open",
+            Some("ec2:RevokeSecurityGroupIngress"),
+            &label,
+            StepOutcome::Done,
+            format!("revoked world-open rule(s) {}", ids.join(", ")),
+        )
+        .with_prior(json!({ "group_id": group_id, "ingress_rules": revoke })),
+        Err(e) => failed("revoke-world-open", "ec2:RevokeSecurityGroupIngress", &label, e),
+    }];
+    let served = |r: &SecurityGroupRule| {
+        PortPolicy::Listed(AUTHORIZED_PORTS).forbids(&r.protocol, r.from_port, r.to_port)
+    };
+    for rule in revoke.iter().filter(|r| served(r)) {
+        steps.push(StepRecord::new(
+            "re-authorize",
+            None,
+            &label,
+            StepOutcome::NeedsHuman,
+            format!(
+                "revoked rule {} also opened 80/443 to the internet: re-authorize what must stay public",
+                rule.id
+            ),
+        ));
+    }
+    let verified = match ports.security_group_rules(group_id).await {
+        Ok(now) => match now.iter().find(|r| ids.contains(&r.id)) {
+            Some(rule) => Err(format!("rule {} is still there", rule.id).into()),
+            None => Ok(()),
+        },
+        Err(e) => Err(e.into()),
+    };
+    PlaybookReport::conclude(steps, verified)
+}
+
+#[cfg(test)]
+#[path = "world_open_ports_tests.rs"]
+mod tests;
