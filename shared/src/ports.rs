@@ -274,6 +274,8 @@ pub struct SecurityGroup {
     pub id: String,
     pub name: String,
     pub vpc_id: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// One security group rule (DescribeSecurityGroupRules: one source per rule).

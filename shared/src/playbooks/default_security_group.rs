@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{failed, security_group_id, RunContext};
+use super::{excluded_by_tag, failed, security_group_id, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
@@ -19,7 +19,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Trigger::ConfigRule("vpc-default-security-group-closed"),
     ],
     steps: &[
-        "check the group is a VPC's default group",
+        "check the group is a VPC's default group; skip it when it carries the exclusion tag",
         "revoke every ingress rule, then every egress rule; record them for undo",
         "verify that the group has no rule left",
     ],
@@ -40,7 +40,7 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
     })
 }
 
-pub async fn run<P: Ec2Port>(ports: &P, _ctx: &RunContext, target: &Target) -> PlaybookReport {
+pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
     let Target::SecurityGroup { group_id, .. } = target else {
         return PlaybookReport::conclude(
             Vec::new(),
@@ -49,7 +49,13 @@ pub async fn run<P: Ec2Port>(ports: &P, _ctx: &RunContext, target: &Target) -> P
     };
     let label = target.label();
     match ports.describe_security_group(group_id).await {
-        Ok(Some(group)) if group.name == "default" => {}
+        Ok(Some(group)) if group.name == "default" => {
+            if let Some(report) =
+                excluded_by_tag(ctx, Ok(group.tags), "ec2:DescribeSecurityGroups", &label)
+            {
+                return report;
+            }
+        }
         Ok(Some(group)) => {
             return PlaybookReport::conclude(
                 Vec::new(),

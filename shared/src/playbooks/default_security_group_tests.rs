@@ -21,7 +21,7 @@ fn ctx() -> RunContext {
 
 fn account(name: &str) -> FakeAccount {
     let mut state = FakeState::default();
-    let group = SecurityGroup { id: "sg-ab1e739b".into(), name: name.into(), vpc_id: Some("vpc-1".into()) };
+    let group = SecurityGroup { id: "sg-ab1e739b".into(), name: name.into(), vpc_id: Some("vpc-1".into()), tags: Default::default() };
     let rules = vec![
         SecurityGroupRule {
             id: "sgr-self".into(),

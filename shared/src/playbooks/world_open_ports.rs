@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{failed, security_group_id, RunContext};
+use super::{excluded_by_tag, failed, security_group_id, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
@@ -32,12 +32,14 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Trigger::ConfigRule("vpc-sg-open-only-to-authorized-ports"),
     ],
     steps: &[
+        "skip when the group carries the exclusion tag",
         "read the group's rules",
         "revoke only the ingress rules that open a forbidden port (EC2.13: 22, EC2.14: 3389, EC2.19: the high-risk ports, EC2.18: any but 80/443) to 0.0.0.0/0 or ::/0; every other rule stays",
         "report revoked rules that also served 80/443, to re-authorize by hand",
         "verify by reading the rules back",
     ],
     grants: &[
+        Grant::on("ec2:DescribeSecurityGroups"),
         Grant::on("ec2:DescribeSecurityGroupRules"),
         Grant::on("ec2:RevokeSecurityGroupIngress"),
     ],
@@ -68,7 +70,7 @@ fn offending(rule: &SecurityGroupRule, ports: PortPolicy) -> bool {
         && ports.forbids(&rule.protocol, rule.from_port, rule.to_port)
 }
 
-pub async fn run<P: Ec2Port>(ports: &P, _ctx: &RunContext, target: &Target) -> PlaybookReport {
+pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
     let Target::SecurityGroup {
         group_id,
         ports: policy,
@@ -80,6 +82,15 @@ pub async fn run<P: Ec2Port>(ports: &P, _ctx: &RunContext, target: &Target) -> P
         );
     };
     let label = target.label();
+    if ctx.exclusion_tag.is_some() {
+        let tags = ports
+            .describe_security_group(group_id)
+            .await
+            .map(|g| g.map(|g| g.tags).unwrap_or_default());
+        if let Some(report) = excluded_by_tag(ctx, tags, "ec2:DescribeSecurityGroups", &label) {
+            return report;
+        }
+    }
     let rules = match ports.security_group_rules(group_id).await {
         Ok(rules) => rules,
         Err(e) => {

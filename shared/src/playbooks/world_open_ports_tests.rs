@@ -33,7 +33,7 @@ fn rule(id: &str, protocol: &str, ports: (i32, i32), v4: Option<&str>, v6: Optio
 
 fn account() -> FakeAccount {
     let mut state = FakeState::default();
-    let group = SecurityGroup { id: "sg-1".into(), name: "web".into(), vpc_id: Some("vpc-1".into()) };
+    let group = SecurityGroup { id: "sg-1".into(), name: "web".into(), vpc_id: Some("vpc-1".into()), tags: Default::default() };
     let rules = vec![
         rule("sgr-ssh-world", "tcp", (22, 22), Some("0.0.0.0/0"), None),
         rule("sgr-ssh-world-v6", "tcp", (22, 22), None, Some("::/0")),
@@ -111,4 +111,21 @@ fn the_control_decides_the_ports() {
         c.security_control_id = Some("EC2.19".into());
     }
     assert_eq!(target(&finding), Ok(group(PortPolicy::Listed(HIGH_RISK_PORTS))));
+}
+
+#[test]
+fn a_group_carrying_the_exclusion_tag_is_left_alone() {
+    let fake = account();
+    fake.with_state(|s| {
+        if let Some((g, _)) = s.security_groups.get_mut("sg-1") {
+            g.tags.insert("AutoRemediate".into(), "false".into());
+        }
+    });
+    let ctx = RunContext {
+        exclusion_tag: Some(("AutoRemediate".into(), "false".into())),
+        ..ctx()
+    };
+    let report = block_on(run(&fake, &ctx, &group(PortPolicy::Listed(&[22]))));
+    assert!(matches!(report.outcome, PlaybookOutcome::Excluded { .. }), "{report:?}");
+    assert_eq!(left(&fake).len(), 6);
 }

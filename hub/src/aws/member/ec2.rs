@@ -22,6 +22,11 @@ impl Ec2Port for MemberClients {
                     id: g.group_id()?.to_owned(),
                     name: g.group_name().unwrap_or_default().to_owned(),
                     vpc_id: g.vpc_id().map(str::to_owned),
+                    tags: g
+                        .tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                        .collect(),
                 })
             }))
     }
