@@ -175,7 +175,9 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let mut outcomes: Vec<(FindingRef, WriteBack)> = Vec::new();
         for w in work.iter_mut() {
             let Some(status) = w.result.status else {
-                w.result.write_back = WriteBackState::NotNeeded;
+                if w.result.write_back == WriteBackState::Pending {
+                    w.result.write_back = WriteBackState::NotNeeded;
+                }
                 continue;
             };
             let payload = WriteBack::new(

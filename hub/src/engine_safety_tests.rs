@@ -163,6 +163,7 @@ async fn a_transient_failure_is_retried_silently_and_told_only_on_the_last_deliv
     };
     let first = e.run(delivery(1), Mode::Remediate).await;
     assert_eq!(first.failed_messages(), vec!["m0".to_string()]);
+    assert_eq!(first.findings[0].write_back, WriteBackState::Deferred);
     assert!(
         e.findings.final_payloads().is_empty(),
         "only the claim is written"
