@@ -26,11 +26,7 @@ async fn a_forged_finding_security_hub_does_not_hold_reaches_no_member_account()
         "nothing written"
     );
     assert!(
-        e.notifier
-            .notices
-            .lock()
-            .map(|n| n.is_empty())
-            .unwrap_or(false),
+        e.notifier.sent().is_empty(),
         "nobody told from a forged message"
     );
     // Redelivered (Security Hub's index may lag behind its own event), never acted on.
@@ -102,9 +98,7 @@ async fn the_analyst_s_custom_action_wins_over_an_imported_event_of_the_same_fin
     low["Severity"]["Label"] = "LOW".into();
     let e = engine(world(), default_config());
     e.findings.import(&low);
-    let mut action = imported(low.clone());
-    action["detail-type"] = "Security Hub Findings - Custom Action".into();
-    action["detail"]["actionName"] = "Riposte: remediate".into();
+    let action = custom_action(low.clone());
     let report = e.run(sqs(&[imported(low), action]), Mode::Remediate).await;
     let acted: Vec<&FindingResult> = report
         .findings
@@ -168,12 +162,7 @@ async fn a_transient_failure_is_retried_silently_and_told_only_on_the_last_deliv
         e.findings.final_payloads().is_empty(),
         "only the claim is written"
     );
-    assert!(e
-        .notifier
-        .notices
-        .lock()
-        .map(|n| n.is_empty())
-        .unwrap_or(false));
+    assert!(e.notifier.sent().is_empty());
     let last = e.run(delivery(5), Mode::Remediate).await;
     assert_eq!(
         last.findings[0].status,
@@ -182,7 +171,7 @@ async fn a_transient_failure_is_retried_silently_and_told_only_on_the_last_deliv
         last.findings[0]
     );
     assert_eq!(e.findings.final_payloads().len(), 1);
-    assert_eq!(e.notifier.notices.lock().map(|n| n.len()).unwrap_or(0), 1);
+    assert_eq!(e.notifier.sent().len(), 1);
 }
 
 #[tokio::test]
@@ -224,9 +213,7 @@ async fn an_analyst_re_run_that_ends_as_before_is_still_written_back() {
     failed_before["UserDefinedFields"] =
         serde_json::json!({"riposte:status": "failed", "riposte:playbook": "public-bucket"});
     e.findings.import(&failed_before);
-    let mut action = imported(failed_before);
-    action["detail-type"] = "Security Hub Findings - Custom Action".into();
-    action["detail"]["actionName"] = "Riposte: remediate".into();
+    let action = custom_action(failed_before);
     let report = e.run(sqs(&[action]), Mode::Remediate).await;
     assert_eq!(
         report.findings[0].write_back,
@@ -253,12 +240,7 @@ async fn a_write_back_that_fails_before_the_last_delivery_tells_nobody_yet() {
     e.findings.unprocessed_first.store(100, Ordering::Relaxed);
     let report = e.run(sqs(&[imported(s3_finding())]), Mode::Remediate).await;
     assert_eq!(report.failed_messages(), vec!["m0".to_string()]);
-    assert!(e
-        .notifier
-        .notices
-        .lock()
-        .map(|n| n.is_empty())
-        .unwrap_or(false));
+    assert!(e.notifier.sent().is_empty());
 }
 
 /// A writer the test reads back: the log lines the hub really writes.

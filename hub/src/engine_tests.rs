@@ -142,6 +142,16 @@ struct FakeNotifier {
     notices: Mutex<Vec<Notice>>,
 }
 
+impl FakeNotifier {
+    /// Every notice sent so far.
+    fn sent(&self) -> Vec<Notice> {
+        match self.notices.lock() {
+            Ok(all) => all.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
 impl NotifyPort for FakeNotifier {
     async fn notify(&self, notices: &[Notice]) -> PortResult<()> {
         if let Ok(mut all) = self.notices.lock() {
@@ -180,6 +190,14 @@ fn compromise_finding() -> serde_json::Value {
 fn imported(finding: serde_json::Value) -> serde_json::Value {
     serde_json::json!({"version": "0", "id": "e", "detail-type": "Security Hub Findings - Imported", "source": "aws.securityhub",
         "account": "999999999999", "region": "us-east-1", "resources": [], "detail": {"findings": [finding]}})
+}
+
+/// The analyst's "Riposte: remediate" custom action on this finding.
+fn custom_action(finding: serde_json::Value) -> serde_json::Value {
+    let mut action = imported(finding);
+    action["detail-type"] = "Security Hub Findings - Custom Action".into();
+    action["detail"]["actionName"] = "Riposte: remediate".into();
+    action
 }
 
 fn sqs(events: &[serde_json::Value]) -> Vec<Message> {
@@ -285,7 +303,7 @@ async fn a_batch_of_two_incidents_in_two_accounts_is_remediated_written_back_and
         .all(|(_, p)| p.workflow_status == "RESOLVED" && p.fields["riposte:run"] == report.run));
     // Both findings share one payload per playbook; claims and outcomes: at most 2 calls each.
     assert!(e.findings.calls.lock().map(|c| c.len()).unwrap_or(0) <= 4);
-    assert_eq!(e.notifier.notices.lock().map(|n| n.len()).unwrap_or(0), 2);
+    assert_eq!(e.notifier.sent().len(), 2);
 }
 
 #[tokio::test]
@@ -325,12 +343,7 @@ async fn a_member_without_the_spoke_role_ends_in_one_write_back_one_notice_and_n
         "{}",
         failed[0].note
     );
-    let notices = e
-        .notifier
-        .notices
-        .lock()
-        .map(|n| n.clone())
-        .unwrap_or_default();
+    let notices = e.notifier.sent();
     assert_eq!(
         notices
             .iter()
@@ -497,12 +510,7 @@ async fn a_protected_principal_is_untouched() {
     let finals = e.findings.final_payloads();
     assert_eq!(finals[0].1.workflow_status, "NOTIFIED");
     assert_eq!(finals[0].1.fields["riposte:status"], "needs-human");
-    let notices = e
-        .notifier
-        .notices
-        .lock()
-        .map(|n| n.clone())
-        .unwrap_or_default();
+    let notices = e.notifier.sent();
     assert!(
         notices[0].reason.contains("contain it by hand"),
         "{}",

@@ -94,6 +94,34 @@ pub struct RunContext {
     pub exclusion_tag: Option<(String, String)>,
 }
 
+/// A run context for the playbooks' tests: `account` in us-east-1, the hub's clock fixed at
+/// 2026-11-25 12:00 UTC, the default settings and no exclusion tag; tests override what they exercise.
+#[cfg(test)]
+pub(crate) fn test_context(account: &str) -> RunContext {
+    let region = Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}"));
+    RunContext {
+        account: AccountId::parse(account).unwrap_or_else(|e| panic!("{e}")),
+        region: region.clone(),
+        now: time::macros::datetime!(2026-11-25 12:00 UTC),
+        observed_at: None,
+        linked_secret_tag: "riposte:linked-iam-user".into(),
+        max_key_age_days: 90,
+        secret_regions: vec![region],
+        exclusion_tag: None,
+    }
+}
+
+/// A public sample from `tests/fixtures/public/` (see its SOURCES.md), as JSON.
+#[cfg(test)]
+pub(crate) fn public_sample(name: &str) -> Value {
+    let path = format!(
+        "{}/../tests/fixtures/public/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// Parse an IAM policy document; IAM returns them URL-decoded by the adapter.
 pub(crate) fn parse_document(document: &str) -> Option<Value> {
     serde_json::from_str(document).ok()

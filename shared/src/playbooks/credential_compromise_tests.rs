@@ -1,7 +1,7 @@
 use super::*;
 use crate::audit::PlaybookOutcome;
 use crate::fake::{FakeAccount, FakeRole, FakeSecret, FakeState, FakeUser};
-use crate::ids::{AccountId, Region};
+use crate::ids::Region;
 use crate::ports::{AccessKey, LinkedSecret, PortErrorKind};
 use futures::executor::block_on;
 use std::collections::BTreeMap;
@@ -11,17 +11,13 @@ const TAG: &str = "riposte:linked-iam-user";
 
 fn ctx() -> RunContext {
     RunContext {
-        account: AccountId::parse("111122223333").unwrap_or_else(|e| panic!("{e}")),
-        region: Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}")),
-        now: datetime!(2026-11-25 12:00 UTC),
         observed_at: Some(datetime!(2026-11-25 11:55 UTC)),
         linked_secret_tag: TAG.into(),
-        max_key_age_days: 90,
         secret_regions: ["us-east-1", "eu-west-1"]
             .iter()
             .map(|r| Region::parse(r).unwrap_or_else(|e| panic!("{e}")))
             .collect(),
-        exclusion_tag: None,
+        ..crate::playbooks::test_context("111122223333")
     }
 }
 

@@ -1,22 +1,11 @@
 use super::*;
 use crate::audit::PlaybookOutcome;
 use crate::fake::{FakeAccount, FakeState};
-use crate::ids::{AccountId, Region};
 use crate::ports::SecurityGroup;
 use futures::executor::block_on;
-use time::macros::datetime;
 
 fn ctx() -> RunContext {
-    RunContext {
-        account: AccountId::parse("111111111111").unwrap_or_else(|e| panic!("{e}")),
-        region: Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}")),
-        now: datetime!(2026-11-25 12:00 UTC),
-        observed_at: None,
-        linked_secret_tag: String::new(),
-        max_key_age_days: 90,
-        secret_regions: Vec::new(),
-        exclusion_tag: None,
-    }
+    crate::playbooks::test_context("111111111111")
 }
 
 fn account(name: &str) -> FakeAccount {
@@ -43,12 +32,7 @@ fn account(name: &str) -> FakeAccount {
 
 /// The public EC2.2 sample (custom action on the default group sg-ab1e739b).
 fn finding() -> Finding {
-    let path = format!(
-        "{}/../tests/fixtures/public/sh-custom-action-control-ec2-2.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let event: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let event = crate::playbooks::public_sample("sh-custom-action-control-ec2-2.json");
     serde_json::from_value(event["detail"]["findings"][0].clone()).unwrap_or_else(|e| panic!("{e}"))
 }
 

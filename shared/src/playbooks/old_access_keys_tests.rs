@@ -1,25 +1,17 @@
 use super::*;
 use crate::audit::PlaybookOutcome;
 use crate::fake::{FakeAccount, FakeState, FakeUser};
-use crate::ids::{AccountId, Region};
 use crate::ports::PortErrorKind;
 use futures::executor::block_on;
 use std::collections::BTreeMap;
-use time::macros::datetime;
 
 const DAY: i64 = 86_400;
 
 /// The hub's clock; IAM key ages cannot be backdated in the emulator, so the age rule is tested here.
 fn ctx() -> RunContext {
     RunContext {
-        account: AccountId::parse("111111111111").unwrap_or_else(|e| panic!("{e}")),
-        region: Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}")),
-        now: datetime!(2026-11-25 12:00 UTC),
-        observed_at: None,
-        linked_secret_tag: "riposte:linked-iam-user".into(),
-        max_key_age_days: 90,
-        secret_regions: Vec::new(),
         exclusion_tag: Some(("AutoRemediate".into(), "false".into())),
+        ..crate::playbooks::test_context("111111111111")
     }
 }
 
@@ -55,12 +47,8 @@ fn account() -> FakeAccount {
 }
 
 fn finding() -> Finding {
-    let path = format!(
-        "{}/../tests/fixtures/public/finding-control-iam-3.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    serde_json::from_value(crate::playbooks::public_sample("finding-control-iam-3.json"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn active(fake: &FakeAccount, user: &str) -> Vec<String> {

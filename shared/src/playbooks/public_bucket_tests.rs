@@ -1,24 +1,16 @@
 use super::*;
 use crate::audit::PlaybookOutcome;
 use crate::fake::{FakeAccount, FakeBucket, FakeState};
-use crate::ids::{AccountId, Region};
 use crate::ports::PortErrorKind;
 use futures::executor::block_on;
 use serde_json::Value;
-use time::macros::datetime;
 
 const OWNER: &str = "111122223333";
 
 fn ctx() -> RunContext {
     RunContext {
-        account: AccountId::parse(OWNER).unwrap_or_else(|e| panic!("{e}")),
-        region: Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}")),
-        now: datetime!(2026-11-25 12:00 UTC),
-        observed_at: None,
-        linked_secret_tag: "riposte:linked-iam-user".into(),
-        max_key_age_days: 90,
-        secret_regions: vec![Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}"))],
         exclusion_tag: Some(("AutoRemediate".into(), "false".into())),
+        ..crate::playbooks::test_context(OWNER)
     }
 }
 

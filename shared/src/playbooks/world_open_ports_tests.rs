@@ -1,22 +1,11 @@
 use super::*;
 use crate::audit::PlaybookOutcome;
 use crate::fake::{FakeAccount, FakeState};
-use crate::ids::{AccountId, Region};
 use crate::ports::{PortErrorKind, SecurityGroup};
 use futures::executor::block_on;
-use time::macros::datetime;
 
 fn ctx() -> RunContext {
-    RunContext {
-        account: AccountId::parse("111111111111").unwrap_or_else(|e| panic!("{e}")),
-        region: Region::parse("us-east-1").unwrap_or_else(|e| panic!("{e}")),
-        now: datetime!(2026-11-25 12:00 UTC),
-        observed_at: None,
-        linked_secret_tag: String::new(),
-        max_key_age_days: 90,
-        secret_regions: Vec::new(),
-        exclusion_tag: None,
-    }
+    crate::playbooks::test_context("111111111111")
 }
 
 fn rule(id: &str, protocol: &str, ports: (i32, i32), v4: Option<&str>, v6: Option<&str>) -> SecurityGroupRule {
