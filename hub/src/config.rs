@@ -1,7 +1,9 @@
 //! Configuration from the environment, validated once with clear messages. AWS endpoint, region and
 //! credentials come from the standard AWS chain, never from here.
 
+use riposte_shared::arn::Arn;
 use riposte_shared::asff::SeverityLabel;
+use riposte_shared::ids::AccountId;
 use riposte_shared::policy::Policy;
 use riposte_shared::Error;
 
@@ -172,10 +174,11 @@ impl Config {
         }
         policy.protected_principals = list(get("RIPOSTE_PROTECTED_PRINCIPALS"));
         for arn in &policy.protected_principals {
-            let ok = arn.starts_with("arn:")
-                && riposte_shared::ids::arn_account(arn)
-                    .is_some_and(|a| riposte_shared::ids::AccountId::parse(a).is_ok())
-                && (arn.contains(":user/") || arn.contains(":role/"));
+            let ok = Arn::parse(arn).is_some_and(|arn| {
+                arn.service == "iam"
+                    && arn.account().is_some_and(|a| AccountId::parse(a).is_ok())
+                    && matches!(arn.resource_type(), Some("user" | "role"))
+            });
             if !ok {
                 return Err(invalid(
                     "RIPOSTE_PROTECTED_PRINCIPALS",
@@ -194,7 +197,7 @@ impl Config {
         }
         let sns_topic_arn = get("RIPOSTE_SNS_TOPIC_ARN");
         if let Some(arn) = &sns_topic_arn {
-            if !arn.starts_with("arn:") || !arn.contains(":sns:") {
+            if Arn::parse(arn).is_none_or(|arn| arn.service != "sns" || arn.region().is_none()) {
                 return Err(invalid(
                     "RIPOSTE_SNS_TOPIC_ARN",
                     format!("`{arn}` is not an SNS topic ARN"),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+use crate::arn::Arn;
 use crate::ids::{AccountId, FindingRef, Region};
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -252,7 +253,7 @@ impl Finding {
     /// The region the resource lives in: the finding's `Region`, else the first resource's, else the
     /// region named in the finding id or product ARN.
     pub fn resource_region(&self, fallback: Option<&Region>) -> Option<Region> {
-        let from_arn = |arn: &str| arn.split(':').nth(3).map(str::to_owned);
+        let from_arn = |arn: &str| Arn::parse(arn).and_then(|a| a.region().map(str::to_owned));
         self.region
             .clone()
             .into_iter()
@@ -261,6 +262,22 @@ impl Finding {
             .chain(from_arn(&self.product_arn))
             .find_map(|r| Region::parse(&r).ok())
             .or_else(|| fallback.cloned())
+    }
+
+    /// The control id: consolidated `SecurityControlId`, else the legacy per-standard `ControlId`.
+    pub fn control_id(&self) -> Option<String> {
+        self.compliance
+            .as_ref()
+            .and_then(|c| c.security_control_id.clone())
+            .or_else(|| self.product_field("ControlId"))
+            .filter(|id| !id.is_empty())
+    }
+
+    /// The AWS Config rule name of a Config-integration finding.
+    pub fn config_rule(&self) -> Option<String> {
+        self.product_field("aws/config/ConfigRuleName")
+            .or_else(|| self.product_field("RuleId").filter(|r| r.contains('-')))
+            .filter(|r| !r.is_empty())
     }
 
     /// The AWS integration that produced the finding (`guardduty`, `securityhub`, `config`, …), read

@@ -1,56 +1,9 @@
 //! The playbook catalogue: one entry per playbook file. The spoke role policy, the EventBridge event
 //! pattern, the CLI listing and the docs table are all derived from it.
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
-/// What makes a playbook answer a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
-pub enum Trigger {
-    /// A Security Hub control id (`Compliance.SecurityControlId` or the legacy `ProductFields.ControlId`).
-    Control(&'static str),
-    /// An AWS Config managed rule identifier, matched inside the deployed rule's name.
-    ConfigRule(&'static str),
-    /// Every GuardDuty finding type whose resource type is this (`ThreatPurpose:IAMUser/Name`).
-    GuardDutyResourceType(&'static str),
-}
-
-impl std::fmt::Display for Trigger {
-    /// Readable: `S3.2`, `Config rule s3-bucket-public-read-prohibited`, `GuardDuty IAMUser/*`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Trigger::Control(id) => write!(f, "{id}"),
-            Trigger::ConfigRule(rule) => write!(f, "Config rule {rule}"),
-            Trigger::GuardDutyResourceType(kind) => write!(f, "GuardDuty {kind}/*"),
-        }
-    }
-}
-
-pub use crate::grants::{Condition, Grant, Scope};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Risk {
-    /// Restores a safe configuration; no workload depends on the unsafe one by design.
-    Low,
-    /// Can interrupt a workload (e.g. disabling keys a service still uses).
-    Disruptive,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PlaybookSpec {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub triggers: &'static [Trigger],
-    /// Human-readable steps, in order, shown by `plan`.
-    pub steps: &'static [&'static str],
-    /// Every IAM action the playbook's port calls need in the member account.
-    pub grants: &'static [Grant],
-    pub risk: Risk,
-    /// Threat findings (GuardDuty) versus posture findings (controls).
-    pub threat: bool,
-}
+pub use crate::spec::{Condition, Grant, PlaybookSpec, Risk, Scope, Trigger};
 
 /// The catalogue, declared once by the playbook registry (`playbooks::registry!`).
 pub use crate::playbooks::{run, target, CATALOGUE};

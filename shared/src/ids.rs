@@ -106,16 +106,6 @@ pub struct FindingRef {
     pub product_arn: String,
 }
 
-/// The account id in an ARN's fifth field, when there is one (`arn:aws:iam::123456789012:user/x`).
-pub fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    if parts.next()? != "arn" {
-        return None;
-    }
-    let account = parts.nth(3)?;
-    (!account.is_empty()).then_some(account)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,15 +131,5 @@ mod tests {
         );
         assert!(Region::parse("US-EAST-1").is_err());
         assert!(Region::parse("").is_err());
-    }
-
-    #[test]
-    fn arn_account_reads_the_account_field() {
-        assert_eq!(
-            arn_account("arn:aws:iam::123456789012:user/a"),
-            Some("123456789012")
-        );
-        assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
-        assert_eq!(arn_account("AWS::IAM::AccessKey:AKIA"), None);
     }
 }

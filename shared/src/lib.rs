@@ -1,6 +1,7 @@
 //! Riposte's pure domain: what a finding says, which playbook answers it, whether to act, how to act
 //! (against port traits), and what to write back and tell the team. No I/O, no AWS SDK, no async runtime.
 
+pub mod arn;
 pub mod asff;
 pub mod audit;
 pub mod catalogue;
@@ -14,6 +15,8 @@ pub mod policy;
 pub mod ports;
 pub mod routing;
 pub mod s3_public;
+pub mod spec;
+pub mod target;
 pub mod writeback;
 
 #[cfg(any(test, feature = "fake"))]

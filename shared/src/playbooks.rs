@@ -13,13 +13,13 @@ macro_rules! registry {
         $(pub mod $playbook;)+
 
         /// Every playbook's declaration, in registry order.
-        pub const CATALOGUE: &[&crate::catalogue::PlaybookSpec] = &[$(&$playbook::SPEC),+];
+        pub const CATALOGUE: &[&crate::spec::PlaybookSpec] = &[$(&$playbook::SPEC),+];
 
         /// Extract the playbook's target from the finding, or say why it cannot act.
         pub fn target(
-            spec: &crate::catalogue::PlaybookSpec,
+            spec: &crate::spec::PlaybookSpec,
             finding: &crate::asff::Finding,
-        ) -> Result<crate::routing::Target, String> {
+        ) -> Result<crate::target::Target, String> {
             $(if spec.id == $playbook::SPEC.id {
                 return $playbook::target(finding);
             })+
@@ -28,10 +28,10 @@ macro_rules! registry {
 
         /// Run the playbook against the member account's ports.
         pub async fn run<P: crate::ports::MemberPorts>(
-            spec: &crate::catalogue::PlaybookSpec,
+            spec: &crate::spec::PlaybookSpec,
             ports: &P,
             ctx: &RunContext,
-            target: &crate::routing::Target,
+            target: &crate::target::Target,
         ) -> PlaybookReport {
             $(if spec.id == $playbook::SPEC.id {
                 return $playbook::run(ports, ctx, target).await;
@@ -51,23 +51,6 @@ registry![
     world_open_ports,
     default_security_group,
 ];
-
-/// The security group named by the finding's `AwsEc2SecurityGroup` resource
-/// (`arn:<partition>:ec2:<region>:<acct>:security-group/sg-…`).
-pub(crate) fn security_group_id(finding: &crate::asff::Finding) -> Result<String, String> {
-    let resource = finding
-        .resources
-        .iter()
-        .find(|r| r.kind == "AwsEc2SecurityGroup")
-        .ok_or("control finding without an AwsEc2SecurityGroup resource")?;
-    resource
-        .id
-        .rsplit(['/', ':'])
-        .next()
-        .filter(|id| id.starts_with("sg-") && id.len() > 3)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("resource id {} names no security group", resource.id))
-}
 
 use serde_json::Value;
 use time::OffsetDateTime;

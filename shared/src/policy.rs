@@ -3,11 +3,13 @@
 
 use serde::Serialize;
 
+use crate::arn::{Arn, ResourceId};
 use crate::asff::{Finding, SeverityLabel};
 use crate::catalogue::{self, PlaybookSpec};
 use crate::event::Source;
-use crate::ids::{arn_account, AccountId, Region};
-use crate::routing::{route, PrincipalKind, Route, RouteKey, Target};
+use crate::ids::{AccountId, Region};
+use crate::routing::{route, Route, RouteKey};
+use crate::target::{PrincipalKind, Target};
 use crate::writeback::{RiposteStatus, FIELD_STATUS};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -300,7 +302,8 @@ fn account_mismatch(finding: &Finding, target: &Target) -> Option<String> {
         }
     }
     finding.resources.iter().find_map(|r| {
-        let other = arn_account(&r.id).filter(|a| *a != account && *a != "aws")?;
+        let id = ResourceId::parse(&r.id)?;
+        let other = id.account().filter(|a| *a != account)?;
         Some(format!(
             "resource {} belongs to account {other}, not the finding's account {account}",
             r.id
@@ -335,13 +338,7 @@ fn protected(finding: &Finding, target: &Target, policy: &Policy) -> Option<Stri
     policy
         .protected_principals
         .iter()
-        .find(|arn| {
-            let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
-            arn_account(arn) == Some(account)
-                && resource.split_once('/').is_some_and(|(k, path)| {
-                    k == kind && path.rsplit('/').next() == Some(name.as_str())
-                })
-        })
+        .find(|arn| Arn::parse(arn).is_some_and(|arn| arn.is_iam(kind, account, name)))
         .map(|arn| format!("{kind} {name} is a protected principal ({arn})"))
 }
 

@@ -107,7 +107,7 @@ fn the_consolidated_control_id_wins_over_the_legacy_one() {
         status: Some("FAILED".into()),
         security_control_id: Some("S3.2".into()),
     });
-    assert_eq!(control_id(&finding).as_deref(), Some("S3.2"));
+    assert_eq!(finding.control_id().as_deref(), Some("S3.2"));
 }
 
 #[test]

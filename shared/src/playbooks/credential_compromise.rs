@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 
 use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Condition, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Condition, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{IamPort, LinkedSecret, SecretsPort};
-use crate::routing::{PrincipalKind, Target};
+use crate::target::{PrincipalKind, Target};
 
 pub const ID: &str = "credential-compromise";
 mod principal;
@@ -249,7 +249,8 @@ async fn rotate<P: SecretsPort>(
     let foreign = secret
         .rotation_lambda_arn
         .as_deref()
-        .and_then(crate::ids::arn_account)
+        .and_then(crate::arn::Arn::parse)
+        .and_then(|arn| arn.account().map(str::to_owned))
         .filter(|a| *a != ctx.account.as_str());
     if let Some(other) = foreign {
         return StepRecord::new(

@@ -4,12 +4,12 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, security_group_id, RunContext};
+use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{Ec2Port, SecurityGroupRule};
-use crate::routing::{PortPolicy, Target};
+use crate::target::{security_group_id, PortPolicy, Target};
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
     id: "default-security-group",

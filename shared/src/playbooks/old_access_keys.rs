@@ -9,9 +9,9 @@ use time::OffsetDateTime;
 use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{AccessKey, IamPort};
-use crate::routing::{PrincipalKind, Target};
+use crate::target::{PrincipalKind, Target};
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
     id: "old-access-keys",
@@ -36,25 +36,9 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     threat: false,
 };
 
-/// The user named by the finding's `AwsIamUser` resource (`arn:<partition>:iam::<acct>:user[/path/]<name>`).
+/// The user named by the finding's `AwsIamUser` resource.
 pub fn target(finding: &Finding) -> Result<Target, String> {
-    let resource = finding
-        .resources
-        .iter()
-        .find(|r| r.kind == "AwsIamUser")
-        .ok_or("IAM.3 finding without an AwsIamUser resource")?;
-    let name = resource
-        .id
-        .split_once(":user/")
-        .map(|(_, path)| path.rsplit('/').next().unwrap_or(path))
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| format!("resource id {} is not an IAM user ARN", resource.id))?;
-    Ok(Target::IamPrincipal {
-        principal: PrincipalKind::User,
-        name: name.to_owned(),
-        access_key_id: None,
-        principal_id: None,
-    })
+    crate::target::iam_user(finding)
 }
 
 fn date(seconds: i64) -> String {

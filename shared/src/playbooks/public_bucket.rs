@@ -8,9 +8,10 @@ use serde_json::json;
 use super::{excluded_by_tag, failed, parse_document, RunContext};
 use crate::asff::Finding;
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{BucketAcl, PortResult, PublicAccessBlock, S3Port};
-use crate::routing::Target;
+use crate::arn::Arn;
+use crate::target::Target;
 use crate::s3_public::{public_sids, without_public_statements};
 
 pub const ID: &str = "public-bucket";
@@ -59,23 +60,13 @@ fn valid_bucket_name(name: &str) -> bool {
 
 /// The bucket named by the finding's `AwsS3Bucket` resource (`arn:<partition>:s3:::<name>`).
 pub fn target(finding: &Finding) -> Result<Target, String> {
-    let resource = finding
-        .resources
-        .iter()
-        .find(|r| r.kind == "AwsS3Bucket")
-        .ok_or("control finding without an AwsS3Bucket resource")?;
-    let name = resource
-        .id
-        .rsplit(":::")
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    if !resource.id.starts_with("arn:") || !valid_bucket_name(&name) {
-        return Err(format!(
-            "resource id {} is not an S3 bucket ARN",
-            resource.id
-        ));
-    }
+    let resource = crate::target::resource(finding, "AwsS3Bucket")?;
+    let name = Arn::parse(&resource.id)
+        .as_ref()
+        .and_then(Arn::bucket)
+        .filter(|name| valid_bucket_name(name))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("resource id {} is not an S3 bucket ARN", resource.id))?;
     let owner_account = resource
         .details
         .aws_s3_bucket

@@ -5,12 +5,12 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, security_group_id, RunContext};
+use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::catalogue::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{Ec2Port, SecurityGroupRule};
-use crate::routing::{control_id, config_rule, PortPolicy, Target};
+use crate::target::{security_group_id, PortPolicy, Target};
 
 /// EC2.19's high-risk ports (the control's own list).
 pub const HIGH_RISK_PORTS: &[i32] = &[
@@ -49,7 +49,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
 
 /// The group, and the ports its control forbids to the whole internet.
 pub fn target(finding: &Finding) -> Result<Target, String> {
-    let ports = match (control_id(finding).as_deref(), config_rule(finding).as_deref()) {
+    let ports = match (finding.control_id().as_deref(), finding.config_rule().as_deref()) {
         (Some("EC2.13"), _) => PortPolicy::Listed(&[22]),
         (Some("EC2.14"), _) => PortPolicy::Listed(&[3389]),
         (Some("EC2.19"), _) => PortPolicy::Listed(HIGH_RISK_PORTS),

@@ -1,6 +1,7 @@
 //! Secrets Manager through the member session, in the session's region or another the hub covers.
 
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+use riposte_shared::arn::Arn;
 use riposte_shared::ports::*;
 use std::time::Instant;
 
@@ -64,10 +65,15 @@ impl SecretsPort for MemberClients {
         call!(
             Api::SecretsRotateSecret,
             arn,
-            self.secrets_in(arn.split(':').nth(3).unwrap_or_default())
-                .rotate_secret()
-                .secret_id(arn)
-                .send()
+            self.secrets_in(
+                Arn::parse(arn)
+                    .as_ref()
+                    .and_then(Arn::region)
+                    .unwrap_or_default()
+            )
+            .rotate_secret()
+            .secret_id(arn)
+            .send()
         )
         .map(|_| ())
     }

@@ -1,7 +1,8 @@
 //! The principal of a GuardDuty IAM finding, read whole from its `AwsIamAccessKey` resource.
 
+use crate::arn::ResourceId;
 use crate::asff::Finding;
-use crate::routing::{PrincipalKind, Target};
+use crate::target::{PrincipalKind, Target};
 
 /// The principal named by the finding's `AwsIamAccessKey` resource, read whole: its account (the key's
 /// `AccountId` and the session issuer's) must be the finding's; a root principal (type `Root`, the
@@ -39,11 +40,8 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
         .filter(usable)
         .or(details.user_name.filter(usable));
     let access_key_id = details.access_key_id.filter(usable).or_else(|| {
-        resource
-            .id
-            .rsplit(':')
-            .next()
-            .map(str::to_owned)
+        ResourceId::parse(&resource.id)
+            .map(|id| id.id().to_owned())
             .filter(usable)
     });
     let root = details.principal_type.as_deref() == Some("Root")

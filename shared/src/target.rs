@@ -1,0 +1,168 @@
+//! What a playbook acts on, and reading it from a finding's resources. A leaf module: the playbooks
+//! import it; it imports only the finding model and the ARN parser.
+
+use serde::Serialize;
+
+use crate::arn::{Arn, ResourceId};
+use crate::asff::{Finding, Resource};
+use crate::ids::AccountId;
+
+/// What a playbook acts on, extracted from the finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Target {
+    IamPrincipal {
+        principal: PrincipalKind,
+        name: String,
+        access_key_id: Option<String>,
+        principal_id: Option<String>,
+    },
+    Bucket {
+        name: String,
+        owner_account: Option<String>,
+    },
+    SecurityGroup {
+        group_id: String,
+        /// The ingress ports the control forbids to the whole internet.
+        ports: PortPolicy,
+    },
+    /// An account-level setting (S3.1 Block Public Access, EBS encryption by default, the password
+    /// policy), named by an `AwsAccount` resource (`AWS::::Account:<id>`).
+    Account { account: AccountId },
+    /// Any other resource named by its ARN (snapshot, db, function, key, trail, topic, queue, …).
+    Resource { arn: Arn },
+}
+
+/// Which ports a security-group control forbids to the whole internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "ports", rename_all = "kebab-case")]
+pub enum PortPolicy {
+    /// These ports (EC2.13: 22, EC2.14: 3389, EC2.19: the high-risk list).
+    Listed(&'static [i32]),
+    /// Every port but these (EC2.18: only 80 and 443 may be open).
+    AllBut(&'static [i32]),
+    /// No rule at all (EC2.2: the default security group).
+    NoRules,
+}
+
+impl PortPolicy {
+    /// Whether a rule on `protocol` covering `from..=to` opens a forbidden port.
+    pub fn forbids(self, protocol: &str, from: Option<i32>, to: Option<i32>) -> bool {
+        let (from, to) = match (protocol, from, to) {
+            ("-1", _, _) => (0, 65_535),
+            ("tcp" | "udp" | "6" | "17", Some(f), Some(t)) if f <= t => (f.max(0), t.min(65_535)),
+            ("tcp" | "udp" | "6" | "17", _, _) => (0, 65_535),
+            // ICMP and other protocols carry no port.
+            _ => return matches!(self, PortPolicy::NoRules),
+        };
+        match self {
+            PortPolicy::Listed(ports) => ports.iter().any(|p| (from..=to).contains(p)),
+            PortPolicy::AllBut(allowed) => (from..=to).any(|p| !allowed.contains(&p)),
+            PortPolicy::NoRules => true,
+        }
+    }
+}
+
+impl Target {
+    /// A short display form: `user/alice`, `role/app`, `root`, `bucket/name`.
+    pub fn label(&self) -> String {
+        match self {
+            Target::IamPrincipal {
+                principal: PrincipalKind::Root,
+                ..
+            } => "root".into(),
+            Target::IamPrincipal {
+                principal, name, ..
+            } => format!("{}/{name}", principal.as_str()),
+            Target::Bucket { name, .. } => format!("bucket/{name}"),
+            Target::SecurityGroup { group_id, .. } => format!("security-group/{group_id}"),
+            Target::Account { account } => format!("account/{account}"),
+            Target::Resource { arn } => arn.resource.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    User,
+    AssumedRole,
+    Root,
+    /// Federated users and other principal types no playbook step can contain.
+    Other,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::AssumedRole => "role",
+            Self::Root => "root",
+            Self::Other => "principal",
+        }
+    }
+}
+
+/// The finding's first resource of an ASFF type (`AwsS3Bucket`, `AwsIamUser`, `AwsAccount`, …).
+pub fn resource<'a>(finding: &'a Finding, kind: &str) -> Result<&'a Resource, String> {
+    finding
+        .resources
+        .iter()
+        .find(|r| r.kind == kind)
+        .ok_or_else(|| format!("finding without an {kind} resource"))
+}
+
+/// The ARN of the finding's first resource of an ASFF type.
+pub fn resource_arn(finding: &Finding, kind: &str) -> Result<Arn, String> {
+    let resource = resource(finding, kind)?;
+    Arn::parse(&resource.id)
+        .ok_or_else(|| format!("{kind} resource id {} is not an ARN", resource.id))
+}
+
+/// The security group named by an `AwsEc2SecurityGroup` resource
+/// (`arn:<partition>:ec2:<region>:<acct>:security-group/sg-…`).
+pub fn security_group_id(finding: &Finding) -> Result<String, String> {
+    let arn = resource_arn(finding, "AwsEc2SecurityGroup")?;
+    Some(arn.name())
+        .filter(|id| {
+            arn.resource_type() == Some("security-group") && id.starts_with("sg-") && id.len() > 3
+        })
+        .map(str::to_owned)
+        .ok_or_else(|| format!("resource id {arn} names no security group"))
+}
+
+/// The user named by an `AwsIamUser` resource (`arn:<partition>:iam::<acct>:user[/path/]<name>`).
+pub fn iam_user(finding: &Finding) -> Result<Target, String> {
+    let arn = resource_arn(finding, "AwsIamUser")?;
+    if arn.service != "iam" || arn.resource_type() != Some("user") || arn.name().is_empty() {
+        return Err(format!("resource id {arn} is not an IAM user ARN"));
+    }
+    Ok(Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: arn.name().to_owned(),
+        access_key_id: None,
+        principal_id: None,
+    })
+}
+
+/// The account named by an `AwsAccount` resource (`AWS::::Account:<id>`); it must be the finding's.
+pub fn account(finding: &Finding) -> Result<Target, String> {
+    let resource = resource(finding, "AwsAccount")?;
+    let named = match ResourceId::parse(&resource.id) {
+        Some(ResourceId::Asff { kind, id, .. }) if kind == "Account" => id,
+        _ => return Err(format!("resource id {} names no account", resource.id)),
+    };
+    let account = &finding.aws_account_id;
+    if named != account.as_str() {
+        return Err(format!(
+            "the account resource names {named}, not the finding's account {account}"
+        ));
+    }
+    Ok(Target::Account {
+        account: account.clone(),
+    })
+}
+
+#[cfg(test)]
+#[path = "target_tests.rs"]
+mod tests;
