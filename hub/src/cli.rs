@@ -62,7 +62,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
-    /// List the playbook catalogue: triggers, steps, IAM actions, risk.
+    /// List the playbook catalogue: triggers, default mode, steps, IAM actions, risk.
     Playbooks {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
@@ -271,13 +271,21 @@ fn playbooks(output: Output) {
                 .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_width(160)
-                .set_header(vec!["id", "triggers", "steps", "IAM actions", "risk"]);
+                .set_header(vec![
+                    "id",
+                    "triggers",
+                    "mode",
+                    "steps",
+                    "IAM actions",
+                    "risk",
+                ]);
             for spec in CATALOGUE {
                 let triggers: Vec<String> = spec.triggers.iter().map(ToString::to_string).collect();
                 let actions: Vec<&str> = spec.grants.iter().map(|g| g.action).collect();
                 table.add_row(vec![
                     spec.id.to_owned(),
                     triggers.join("\n"),
+                    spec.mode.to_string(),
                     spec.steps.join("\n"),
                     actions.join("\n"),
                     format!("{:?}", spec.risk),

@@ -7,7 +7,7 @@ use futures::future::join_all;
 use riposte_shared::audit::{PlaybookOutcome, PlaybookReport};
 use riposte_shared::catalogue;
 use riposte_shared::event::Message;
-use riposte_shared::ids::{AccountId, FindingRef};
+use riposte_shared::ids::{AccountId, FindingRef, Region};
 use riposte_shared::notify::Notice;
 use riposte_shared::playbooks::RunContext;
 use riposte_shared::policy::{assess, Decision};
@@ -160,12 +160,29 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         }
 
         let mut gates: HashMap<AccountId, Arc<Semaphore>> = HashMap::new();
+        // Findings on one resource (IAM.15 and IAM.16 on one password policy) run one after the other:
+        // each reads, changes its part and writes the whole, so run together one would undo the other.
+        let mut resources: HashMap<(AccountId, Option<Region>, String), Arc<Semaphore>> =
+            HashMap::new();
         let jobs = work.iter_mut().map(|w| {
             let gate = gates
                 .entry(w.assessment.account.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(self.config.max_per_account)))
                 .clone();
-            Box::pin(self.remediate_one(run, w, gate, deadline))
+            let resource = (
+                w.assessment.account.clone(),
+                w.assessment.region.clone(),
+                w.assessment
+                    .target
+                    .as_ref()
+                    .map(|t| t.label())
+                    .unwrap_or_default(),
+            );
+            let one_at_a_time = resources
+                .entry(resource)
+                .or_insert_with(|| Arc::new(Semaphore::new(1)))
+                .clone();
+            Box::pin(self.remediate_one(run, w, [one_at_a_time, gate], deadline))
         });
         join_all(jobs).await;
         for w in work.iter_mut() {
@@ -265,19 +282,22 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         work
     }
 
-    /// One finding's playbook, at most `max_per_account` at a time per account, timed and logged in
-    /// the finding's span; none starts too close to the invocation's deadline.
+    /// One finding's playbook, at most `max_per_account` at a time per account and one at a time per
+    /// resource, timed and logged in the finding's span; none starts too close to the invocation's
+    /// deadline.
     async fn remediate_one(
         &self,
         run: &str,
         w: &mut Work,
-        gate: Arc<Semaphore>,
+        [resource, account]: [Arc<Semaphore>; 2],
         deadline: Option<Instant>,
     ) {
         if w.assessment.decision != Decision::Remediate {
             return;
         }
-        let _permit = gate.acquire().await;
+        // The resource first: waiting for it holds none of the account's slots.
+        let _resource = resource.acquire().await;
+        let _permit = account.acquire().await;
         if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < TIME_MARGIN) {
             w.result.status = Some(RiposteStatus::Failed);
             w.result.reason = "not started: the invocation's time budget ran out".into();
@@ -346,6 +366,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .chain(self.config.regions.iter().filter(|r| *r != region).cloned())
                 .collect(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
+            control: w.finding.control_id(),
         };
         // Boxed: SDK futures are large, and a batch holds many of them at once.
         let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;

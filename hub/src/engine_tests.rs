@@ -652,3 +652,6 @@ async fn a_direct_eventbridge_invocation_fails_only_when_a_retry_can_help() {
 
 #[path = "engine_safety_tests.rs"]
 mod safety;
+
+#[path = "engine_resource_tests.rs"]
+mod resources;

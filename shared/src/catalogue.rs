@@ -106,7 +106,14 @@ mod tests {
         assert_eq!(ids.len(), CATALOGUE.len());
         for spec in CATALOGUE {
             assert!(
-                !spec.grants.is_empty() && !spec.triggers.is_empty() && !spec.steps.is_empty(),
+                !spec.triggers.is_empty() && !spec.steps.is_empty(),
+                "{}",
+                spec.id
+            );
+            // A notify-only playbook changes nothing, so it needs no grant; every other one does.
+            assert_eq!(
+                spec.grants.is_empty(),
+                matches!(spec.mode, crate::spec::Mode::Notify(_)),
                 "{}",
                 spec.id
             );

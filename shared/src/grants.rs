@@ -22,6 +22,10 @@ pub enum Scope {
     LambdaFunction,
     /// EC2 `security-group`.
     Ec2SecurityGroup,
+    /// EC2 `subnet`.
+    Ec2Subnet,
+    /// EC2 `instance`.
+    Ec2Instance,
     /// Actions with no resource type in the reference (e.g. `secretsmanager:ListSecrets`): `*`.
     AnyResource,
 }
@@ -29,18 +33,26 @@ pub enum Scope {
 /// Action → resource type, from the Service Authorization Reference (EC2, IAM, S3, Secrets Manager,
 /// Lambda).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
+    ("ec2:DescribeInstances", Scope::AnyResource),
     ("ec2:DescribeSecurityGroupRules", Scope::AnyResource),
     ("ec2:DescribeSecurityGroups", Scope::AnyResource),
+    ("ec2:DescribeSubnets", Scope::AnyResource),
+    ("ec2:EnableEbsEncryptionByDefault", Scope::AnyResource),
+    ("ec2:GetEbsEncryptionByDefault", Scope::AnyResource),
+    ("ec2:ModifyInstanceMetadataOptions", Scope::Ec2Instance),
+    ("ec2:ModifySubnetAttribute", Scope::Ec2Subnet),
     ("ec2:RevokeSecurityGroupEgress", Scope::Ec2SecurityGroup),
     ("ec2:RevokeSecurityGroupIngress", Scope::Ec2SecurityGroup),
     ("iam:AttachUserPolicy", Scope::IamUser),
     ("iam:GetAccessKeyLastUsed", Scope::IamUser),
+    ("iam:GetAccountPasswordPolicy", Scope::AnyResource),
     ("iam:GetRolePolicy", Scope::IamRole),
     ("iam:ListAccessKeys", Scope::IamUser),
     ("iam:ListAttachedUserPolicies", Scope::IamUser),
     ("iam:ListRoleTags", Scope::IamRole),
     ("iam:ListUserTags", Scope::IamUser),
     ("iam:PutRolePolicy", Scope::IamRole),
+    ("iam:UpdateAccountPasswordPolicy", Scope::AnyResource),
     ("iam:UpdateAccessKey", Scope::IamUser),
     ("lambda:InvokeFunction", Scope::LambdaFunction),
     ("s3:DeleteBucketPolicy", Scope::S3Bucket),

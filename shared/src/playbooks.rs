@@ -50,6 +50,12 @@ registry![
     old_access_keys,
     world_open_ports,
     default_security_group,
+    password_policy,
+    mfa_notice,
+    ebs_default_encryption,
+    subnet_public_ip,
+    imdsv2,
+    bucket_tls_only,
 ];
 
 use serde_json::Value;
@@ -75,6 +81,9 @@ pub struct RunContext {
     pub max_key_age_days: u32,
     /// The exclusion tag honoured on the live resource, when the policy honours it for this finding.
     pub exclusion_tag: Option<(String, String)>,
+    /// The finding's control id, for playbooks whose rule depends on the control (IAM.15 asks a length,
+    /// IAM.17 an age); `None` for a Config-rule or threat finding.
+    pub control: Option<String>,
 }
 
 /// A run context for the playbooks' tests: `account` in us-east-1, the hub's clock fixed at
@@ -91,6 +100,7 @@ pub(crate) fn test_context(account: &str) -> RunContext {
         max_key_age_days: 90,
         secret_regions: vec![region],
         exclusion_tag: None,
+        control: None,
     }
 }
 

@@ -5,10 +5,11 @@ use serde::Serialize;
 
 use crate::arn::{Arn, ResourceId};
 use crate::asff::{Finding, SeverityLabel};
-use crate::catalogue::{self, PlaybookSpec};
+use crate::catalogue;
 use crate::event::Source;
 use crate::ids::{AccountId, Region};
 use crate::routing::{route, Route, RouteKey};
+use crate::spec::{Mode, PlaybookSpec};
 use crate::target::{PrincipalKind, Target};
 use crate::writeback::{RiposteStatus, FIELD_STATUS};
 
@@ -251,11 +252,14 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         }
         out.live_exclusion_tag = Some(policy.exclusion_tag.clone());
     }
+    if let Mode::Notify(reason) = spec.mode {
+        return Decision::NotifyOnly(reason.to_owned());
+    }
     if !analyst {
         if let Some(reason) = below_threshold(finding, spec, policy) {
             return Decision::NotifyOnly(reason);
         }
-        if policy.require_approval.iter().any(|id| id == spec.id) {
+        if spec.mode == Mode::Approve || policy.require_approval.iter().any(|id| id == spec.id) {
             return Decision::AwaitApproval(format!(
                 "playbook {} requires an analyst's approval (Security Hub custom action)",
                 spec.id

@@ -62,7 +62,7 @@ fn real_samples_route_to_the_right_playbook() {
         ),
         (
             "sh-imported-control-ec2-7.json",
-            vec![(None, control("EC2.7"))],
+            vec![(Some("ebs-default-encryption"), control("EC2.7"))],
         ),
         (
             "sh-imported-cis-1-4-access-keys-warning.json",
@@ -128,7 +128,8 @@ fn config_rule_names_route_with_and_without_deployment_suffixes() {
             "s3-bucket-public-read-prohibited-conformance-pack-x",
             Some("public-bucket"),
         ),
-        ("s3-bucket-ssl-requests-only", None),
+        ("s3-bucket-ssl-requests-only", Some("bucket-tls-only")),
+        ("s3-bucket-logging-enabled", None),
     ] {
         finding
             .product_fields

@@ -37,6 +37,28 @@ pub enum Risk {
     Disruptive,
 }
 
+/// What a playbook does, by default, with a finding that qualifies (severity, scope, exclusion).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", content = "reason", rename_all = "kebab-case")]
+pub enum Mode {
+    /// Remediate at once: the fix restores a safe setting no workload should depend on.
+    Auto,
+    /// Wait for an analyst's approval (the Security Hub custom action): the fix can break a workload.
+    Approve,
+    /// Change nothing and tell the team why: no safe automatic fix exists.
+    Notify(&'static str),
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Auto => "auto",
+            Mode::Approve => "approve",
+            Mode::Notify(_) => "notify",
+        })
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct PlaybookSpec {
     pub id: &'static str,
@@ -47,6 +69,7 @@ pub struct PlaybookSpec {
     /// Every IAM action the playbook's port calls need in the member account.
     pub grants: &'static [Grant],
     pub risk: Risk,
+    pub mode: Mode,
     /// Threat findings (GuardDuty) versus posture findings (controls).
     pub threat: bool,
 }

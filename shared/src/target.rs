@@ -163,6 +163,52 @@ pub fn account(finding: &Finding) -> Result<Target, String> {
     })
 }
 
+/// A resource of ASFF type `kind` whose ARN names a `resource_type` (`subnet`, `instance`, …) of the
+/// finding's account: `Target::Resource`.
+pub fn arn_resource(finding: &Finding, kind: &str, resource_type: &str) -> Result<Target, String> {
+    let arn = resource_arn(finding, kind)?;
+    if arn.resource_type() != Some(resource_type) || arn.name().is_empty() {
+        return Err(format!("resource id {arn} names no {resource_type}"));
+    }
+    if arn.account() != Some(finding.aws_account_id.as_str()) {
+        return Err(format!(
+            "resource {arn} is not in the finding's account {}",
+            finding.aws_account_id
+        ));
+    }
+    Ok(Target::Resource { arn })
+}
+
+/// The bucket named by an `AwsS3Bucket` resource (`arn:<partition>:s3:::<name>`), with the owner
+/// Security Hub recorded for it.
+pub fn bucket(finding: &Finding) -> Result<Target, String> {
+    let resource = resource(finding, "AwsS3Bucket")?;
+    let name = Arn::parse(&resource.id)
+        .as_ref()
+        .and_then(Arn::bucket)
+        .filter(|name| valid_bucket_name(name))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("resource id {} is not an S3 bucket ARN", resource.id))?;
+    let owner_account = resource
+        .details
+        .aws_s3_bucket
+        .as_ref()
+        .and_then(|d| d.owner_account_id.clone());
+    Ok(Target::Bucket {
+        name,
+        owner_account,
+    })
+}
+
+/// DNS-compatible names, and the legacy us-east-1 names (upper case, underscores, up to 255 characters)
+/// that S3 still serves.
+fn valid_bucket_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
 #[cfg(test)]
 #[path = "target_tests.rs"]
 mod tests;

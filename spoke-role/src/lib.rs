@@ -37,6 +37,8 @@ fn resource(scope: Scope) -> Value {
         Scope::Ec2SecurityGroup => {
             sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*")
         }
+        Scope::Ec2Subnet => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:subnet/*"),
+        Scope::Ec2Instance => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
         Scope::AnyResource => json!("*"),
     }
 }
@@ -49,7 +51,9 @@ fn sid(scope: Scope) -> &'static str {
         Scope::Secret => "Secrets",
         Scope::LambdaFunction => "LambdaFunctions",
         Scope::Ec2SecurityGroup => "SecurityGroups",
-        Scope::AnyResource => "ListingWithoutResourceLevelPermissions",
+        Scope::Ec2Subnet => "Subnets",
+        Scope::Ec2Instance => "Instances",
+        Scope::AnyResource => "ActionsWithoutResourceLevelPermissions",
     }
 }
 
@@ -236,8 +240,9 @@ fn trigger_text(trigger: &Trigger) -> String {
 /// The README's playbook table, from the catalogue.
 pub fn render_docs_block() -> String {
     let mut rows = vec![
-        "| playbook | answers | steps | IAM actions in member accounts | risk |".to_string(),
-        "|---|---|---|---|---|".to_string(),
+        "| playbook | answers | default mode | steps | IAM actions in member accounts | risk |"
+            .to_string(),
+        "|---|---|---|---|---|---|".to_string(),
     ];
     for spec in CATALOGUE {
         let triggers: Vec<String> = spec.triggers.iter().map(trigger_text).collect();
@@ -247,12 +252,17 @@ pub fn render_docs_block() -> String {
             .map(|g| format!("`{}`", g.action))
             .collect();
         rows.push(format!(
-            "| `{}`: {} | {} | {} | {} | {:?} |",
+            "| `{}`: {} | {} | {} | {} | {} | {:?} |",
             spec.id,
             spec.title,
             triggers.join(", "),
+            spec.mode,
             spec.steps.join("; "),
-            actions.join(" "),
+            if actions.is_empty() {
+                "none".to_owned()
+            } else {
+                actions.join(" ")
+            },
             spec.risk
         ));
     }

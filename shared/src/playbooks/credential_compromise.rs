@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Condition, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Condition, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{IamPort, LinkedSecret, SecretsPort};
 use crate::target::{PrincipalKind, Target};
 
@@ -53,6 +53,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("lambda:InvokeFunction"),
     ],
     risk: Risk::Disruptive,
+    mode: Mode::Auto,
     threat: true,
 };
 

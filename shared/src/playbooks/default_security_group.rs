@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{Ec2Port, SecurityGroupRule};
 use crate::target::{security_group_id, PortPolicy, Target};
 
@@ -30,6 +30,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("ec2:RevokeSecurityGroupEgress"),
     ],
     risk: Risk::Disruptive,
+    mode: Mode::Auto,
     threat: false,
 };
 

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{AccessKey, IamPort};
 use crate::target::{PrincipalKind, Target};
 
@@ -33,6 +33,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("iam:UpdateAccessKey"),
     ],
     risk: Risk::Disruptive,
+    mode: Mode::Auto,
     threat: false,
 };
 

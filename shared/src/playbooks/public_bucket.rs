@@ -8,9 +8,8 @@ use serde_json::json;
 use super::{excluded_by_tag, failed, parse_document, RunContext};
 use crate::asff::Finding;
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{BucketAcl, PortResult, PublicAccessBlock, S3Port};
-use crate::arn::Arn;
 use crate::target::Target;
 use crate::s3_public::{public_sids, without_public_statements};
 
@@ -46,36 +45,13 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("s3:DeleteBucketPolicy"),
     ],
     risk: Risk::Low,
+    mode: Mode::Auto,
     threat: false,
 };
 
-/// DNS-compatible names, and the legacy us-east-1 names (upper case, underscores, up to 255 characters)
-/// that S3 still serves.
-fn valid_bucket_name(name: &str) -> bool {
-    (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-}
-
-/// The bucket named by the finding's `AwsS3Bucket` resource (`arn:<partition>:s3:::<name>`).
+/// The bucket named by the finding's `AwsS3Bucket` resource.
 pub fn target(finding: &Finding) -> Result<Target, String> {
-    let resource = crate::target::resource(finding, "AwsS3Bucket")?;
-    let name = Arn::parse(&resource.id)
-        .as_ref()
-        .and_then(Arn::bucket)
-        .filter(|name| valid_bucket_name(name))
-        .map(str::to_owned)
-        .ok_or_else(|| format!("resource id {} is not an S3 bucket ARN", resource.id))?;
-    let owner_account = resource
-        .details
-        .aws_s3_bucket
-        .as_ref()
-        .and_then(|d| d.owner_account_id.clone());
-    Ok(Target::Bucket {
-        name,
-        owner_account,
-    })
+    crate::target::bucket(finding)
 }
 
 /// The bucket as it was before any change. With `IgnorePublicAcls` on, GetBucketAcl answers the

@@ -1,7 +1,10 @@
 //! EC2 security groups through the member session.
 
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, Filter, HttpTokensState, InstanceMetadataEndpointState, Tag,
+};
 use riposte_shared::ports::*;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::super::{log_call, port_error};
@@ -22,11 +25,7 @@ impl Ec2Port for MemberClients {
                     id: g.group_id()?.to_owned(),
                     name: g.group_name().unwrap_or_default().to_owned(),
                     vpc_id: g.vpc_id().map(str::to_owned),
-                    tags: g
-                        .tags()
-                        .iter()
-                        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                        .collect(),
+                    tags: tags(g.tags()),
                 })
             }))
     }
@@ -82,4 +81,103 @@ impl Ec2Port for MemberClients {
             .set_security_group_rule_ids(Some(rule_ids.to_vec()));
         call!(Api::Ec2RevokeSecurityGroupEgress, group_id, request.send()).map(|_| ())
     }
+
+    async fn ebs_encryption_by_default(&self) -> PortResult<bool> {
+        let request = self.ec2.get_ebs_encryption_by_default();
+        let out = call!(Api::Ec2GetEbsEncryptionByDefault, "account", request.send())?;
+        Ok(out.ebs_encryption_by_default().unwrap_or(false))
+    }
+
+    async fn enable_ebs_encryption_by_default(&self) -> PortResult<()> {
+        let request = self.ec2.enable_ebs_encryption_by_default();
+        call!(
+            Api::Ec2EnableEbsEncryptionByDefault,
+            "account",
+            request.send()
+        )
+        .map(|_| ())
+    }
+
+    async fn describe_subnet(&self, subnet_id: &str) -> PortResult<Option<Subnet>> {
+        let request = self.ec2.describe_subnets().subnet_ids(subnet_id);
+        let out = absent_as_none(
+            call!(Api::Ec2DescribeSubnets, subnet_id, request.send()),
+            &["InvalidSubnetID.NotFound"],
+        )?;
+        Ok(out
+            .and_then(|o| o.subnets().first().cloned())
+            .and_then(|s| {
+                Some(Subnet {
+                    id: s.subnet_id()?.to_owned(),
+                    vpc_id: s.vpc_id().map(str::to_owned),
+                    map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+                    default_for_az: s.default_for_az().unwrap_or(false),
+                    tags: tags(s.tags()),
+                })
+            }))
+    }
+
+    async fn disable_public_ip_on_launch(&self, subnet_id: &str) -> PortResult<()> {
+        let request = self
+            .ec2
+            .modify_subnet_attribute()
+            .subnet_id(subnet_id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build());
+        call!(Api::Ec2ModifySubnetAttribute, subnet_id, request.send()).map(|_| ())
+    }
+
+    async fn instance_metadata(&self, instance_id: &str) -> PortResult<Option<InstanceMetadata>> {
+        let request = self.ec2.describe_instances().instance_ids(instance_id);
+        let out = absent_as_none(
+            call!(Api::Ec2DescribeInstances, instance_id, request.send()),
+            &["InvalidInstanceID.NotFound"],
+        )?;
+        let instance = out.and_then(|o| {
+            o.reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .find(|i| i.instance_id() == Some(instance_id))
+                .cloned()
+        });
+        Ok(instance.map(|i| {
+            let options = i.metadata_options();
+            InstanceMetadata {
+                instance_id: instance_id.to_owned(),
+                http_tokens: options
+                    .and_then(|m| m.http_tokens())
+                    .map_or("optional", |t| t.as_str())
+                    .to_owned(),
+                http_endpoint: options
+                    .and_then(|m| m.http_endpoint())
+                    .map_or("enabled", |e| e.as_str())
+                    .to_owned(),
+                state: i
+                    .state()
+                    .and_then(|s| s.name())
+                    .map(|n| n.as_str().to_owned()),
+                tags: tags(i.tags()),
+            }
+        }))
+    }
+
+    async fn require_imdsv2(&self, instance_id: &str) -> PortResult<()> {
+        let request = self
+            .ec2
+            .modify_instance_metadata_options()
+            .instance_id(instance_id)
+            .http_tokens(HttpTokensState::Required)
+            .http_endpoint(InstanceMetadataEndpointState::Enabled);
+        call!(
+            Api::Ec2ModifyInstanceMetadataOptions,
+            instance_id,
+            request.send()
+        )
+        .map(|_| ())
+    }
+}
+
+fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect()
 }

@@ -132,4 +132,48 @@ impl IamPort for MemberClients {
         )?;
         Ok(out.map(|o| decode_document(o.policy_document())))
     }
+    async fn get_password_policy(&self) -> PortResult<Option<PasswordPolicy>> {
+        let out = absent_as_none(
+            call!(
+                Api::IamGetAccountPasswordPolicy,
+                "account",
+                self.iam.get_account_password_policy().send()
+            ),
+            &["NoSuchEntity"],
+        )?;
+        Ok(out
+            .and_then(|o| o.password_policy().cloned())
+            .map(|p| PasswordPolicy {
+                minimum_length: p.minimum_password_length().unwrap_or(6),
+                require_symbols: p.require_symbols(),
+                require_numbers: p.require_numbers(),
+                require_uppercase: p.require_uppercase_characters(),
+                require_lowercase: p.require_lowercase_characters(),
+                allow_users_to_change: p.allow_users_to_change_password(),
+                max_age_days: p.max_password_age().filter(|d| *d > 0),
+                reuse_prevention: p.password_reuse_prevention().filter(|r| *r > 0),
+                hard_expiry: p.hard_expiry().unwrap_or(false),
+            }))
+    }
+    async fn update_password_policy(&self, policy: &PasswordPolicy) -> PortResult<()> {
+        // Every field, every time: the API resets the ones it is not given.
+        let request = self
+            .iam
+            .update_account_password_policy()
+            .minimum_password_length(policy.minimum_length)
+            .require_symbols(policy.require_symbols)
+            .require_numbers(policy.require_numbers)
+            .require_uppercase_characters(policy.require_uppercase)
+            .require_lowercase_characters(policy.require_lowercase)
+            .allow_users_to_change_password(policy.allow_users_to_change)
+            .set_max_password_age(policy.max_age_days)
+            .set_password_reuse_prevention(policy.reuse_prevention)
+            .hard_expiry(policy.hard_expiry);
+        call!(
+            Api::IamUpdateAccountPasswordPolicy,
+            "account",
+            request.send()
+        )
+        .map(|_| ())
+    }
 }

@@ -1,0 +1,54 @@
+//! Engine tests of findings that share one resource: they run one after the other.
+
+use super::*;
+use riposte_shared::ports::PasswordPolicy;
+
+/// The real S3.1 account-level shape, turned into a password-policy control on account 111111111111.
+fn password_finding(control: &str, id: &str) -> serde_json::Value {
+    let mut finding = fixture("finding-control-s3-1-account-level.json");
+    finding["Id"] = id.into();
+    finding["Compliance"] = serde_json::json!({"Status": "FAILED", "SecurityControlId": control});
+    finding["Severity"] = serde_json::json!({"Label": "HIGH", "Normalized": 70});
+    finding["Workflow"] = serde_json::json!({"Status": "NEW"});
+    finding
+}
+
+#[tokio::test]
+async fn two_controls_on_one_password_policy_both_hold_after_one_batch() {
+    let weak = PasswordPolicy {
+        minimum_length: 8,
+        ..PasswordPolicy::API_DEFAULTS
+    };
+    let mut spokes = FakeSpokes::default();
+    spokes.accounts.insert(
+        ACCOUNT_A.into(),
+        Arc::new(FakeAccount::new(FakeState {
+            password_policy: Some(weak),
+            ..FakeState::default()
+        })),
+    );
+    let e = engine(spokes, default_config());
+    let length = password_finding("IAM.15", "iam-15-finding");
+    let reuse = password_finding("IAM.16", "iam-16-finding");
+    e.findings.import(&length);
+    e.findings.import(&reuse);
+    let report = e
+        .run(sqs(&[imported(length), imported(reuse)]), Mode::Remediate)
+        .await;
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.status == Some(RiposteStatus::Remediated)),
+        "{:#?}",
+        report.findings
+    );
+    // Run together, each would read the weak policy and write back its own field only: the second
+    // write would undo the first (the fake yields between read and write, as the network does).
+    let stored = e.spokes.accounts[ACCOUNT_A].with_state(|s| s.password_policy.clone());
+    let stored = stored.unwrap_or_else(|| panic!("no policy"));
+    assert_eq!(
+        (stored.minimum_length, stored.reuse_prevention),
+        (14, Some(24))
+    );
+}

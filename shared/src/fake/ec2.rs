@@ -1,0 +1,104 @@
+//! The fake's EC2 security groups.
+
+use super::FakeAccount;
+use crate::ports::*;
+
+impl Ec2Port for FakeAccount {
+    async fn describe_security_group(&self, group_id: &str) -> PortResult<Option<SecurityGroup>> {
+        self.enter("ec2:DescribeSecurityGroups")?;
+        Ok(self.with_state(|s| s.security_groups.get(group_id).map(|(g, _)| g.clone())))
+    }
+    async fn security_group_rules(&self, group_id: &str) -> PortResult<Vec<SecurityGroupRule>> {
+        self.enter("ec2:DescribeSecurityGroupRules")?;
+        Ok(self.with_state(|s| {
+            s.security_groups
+                .get(group_id)
+                .map(|(_, rules)| rules.clone())
+                .unwrap_or_default()
+        }))
+    }
+    async fn revoke_ingress(&self, group_id: &str, rule_ids: &[String]) -> PortResult<()> {
+        self.revoke("ec2:RevokeSecurityGroupIngress", group_id, rule_ids, false)
+    }
+    async fn revoke_egress(&self, group_id: &str, rule_ids: &[String]) -> PortResult<()> {
+        self.revoke("ec2:RevokeSecurityGroupEgress", group_id, rule_ids, true)
+    }
+    async fn ebs_encryption_by_default(&self) -> PortResult<bool> {
+        self.enter("ec2:GetEbsEncryptionByDefault")?;
+        Ok(self.with_state(|s| s.ebs_encryption_by_default))
+    }
+    async fn enable_ebs_encryption_by_default(&self) -> PortResult<()> {
+        self.enter("ec2:EnableEbsEncryptionByDefault")?;
+        self.with_state(|s| s.ebs_encryption_by_default = true);
+        Ok(())
+    }
+    async fn describe_subnet(&self, subnet_id: &str) -> PortResult<Option<Subnet>> {
+        self.enter("ec2:DescribeSubnets")?;
+        Ok(self.with_state(|s| s.subnets.get(subnet_id).cloned()))
+    }
+    async fn disable_public_ip_on_launch(&self, subnet_id: &str) -> PortResult<()> {
+        let api = "ec2:ModifySubnetAttribute";
+        self.enter(api)?;
+        self.with_state(|s| match s.subnets.get_mut(subnet_id) {
+            Some(subnet) => {
+                subnet.map_public_ip_on_launch = false;
+                Ok(())
+            }
+            None => Err(not_found(api, "InvalidSubnetID.NotFound", subnet_id)),
+        })
+    }
+    async fn instance_metadata(&self, instance_id: &str) -> PortResult<Option<InstanceMetadata>> {
+        self.enter("ec2:DescribeInstances")?;
+        Ok(self.with_state(|s| s.instances.get(instance_id).cloned()))
+    }
+    async fn require_imdsv2(&self, instance_id: &str) -> PortResult<()> {
+        let api = "ec2:ModifyInstanceMetadataOptions";
+        self.enter(api)?;
+        self.with_state(|s| match s.instances.get_mut(instance_id) {
+            Some(instance) => {
+                instance.http_tokens = "required".into();
+                instance.http_endpoint = "enabled".into();
+                Ok(())
+            }
+            None => Err(not_found(api, "InvalidInstanceID.NotFound", instance_id)),
+        })
+    }
+}
+
+impl FakeAccount {
+    /// Like EC2: every rule id must exist in the group and go the given direction.
+    pub(super) fn revoke(
+        &self,
+        api: &str,
+        group_id: &str,
+        rule_ids: &[String],
+        egress: bool,
+    ) -> PortResult<()> {
+        self.enter(api)?;
+        self.with_state(|s| {
+            let Some((_, rules)) = s.security_groups.get_mut(group_id) else {
+                return Err(PortError::new(
+                    PortErrorKind::NotFound,
+                    api,
+                    Some("InvalidGroup.NotFound"),
+                    group_id,
+                ));
+            };
+            let known = |id: &String| rules.iter().any(|r| &r.id == id && r.egress == egress);
+            if let Some(missing) = rule_ids.iter().find(|id| !known(id)) {
+                return Err(PortError::new(
+                    PortErrorKind::NotFound,
+                    api,
+                    Some("InvalidSecurityGroupRuleId.NotFound"),
+                    missing.clone(),
+                ));
+            }
+            rules.retain(|r| !rule_ids.contains(&r.id));
+            Ok(())
+        })
+    }
+}
+
+fn not_found(api: &str, code: &str, id: &str) -> PortError {
+    PortError::new(PortErrorKind::NotFound, api, Some(code), id)
+}

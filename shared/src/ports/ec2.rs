@@ -1,0 +1,107 @@
+//! EC2 in the member account's region: security groups and their rules.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use super::PortResult;
+
+/// A security group as DescribeSecurityGroups tells it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub vpc_id: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One security group rule (DescribeSecurityGroupRules: one source per rule).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroupRule {
+    pub id: String,
+    pub egress: bool,
+    /// `tcp`, `udp`, `icmp`, … or `-1` (all traffic).
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidr_ipv4: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    pub referenced_group: Option<String>,
+    pub prefix_list: Option<String>,
+    pub description: Option<String>,
+}
+
+impl SecurityGroupRule {
+    /// Open to the whole internet (`0.0.0.0/0` or `::/0`).
+    pub fn world_open(&self) -> bool {
+        self.cidr_ipv4.as_deref() == Some("0.0.0.0/0") || self.cidr_ipv6.as_deref() == Some("::/0")
+    }
+}
+
+/// A subnet as DescribeSubnets tells it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subnet {
+    pub id: String,
+    pub vpc_id: Option<String>,
+    pub map_public_ip_on_launch: bool,
+    /// The default subnet of its Availability Zone (a default VPC's subnets are public by design).
+    pub default_for_az: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An instance's metadata service options (DescribeInstances `MetadataOptions`) and tags.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceMetadata {
+    pub instance_id: String,
+    /// `required` (IMDSv2 only) or `optional` (IMDSv1 allowed).
+    pub http_tokens: String,
+    /// `enabled` or `disabled`.
+    pub http_endpoint: String,
+    pub state: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// EC2 in the member account's region.
+pub trait Ec2Port: Send + Sync {
+    /// `None` when the group does not exist.
+    fn describe_security_group(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = PortResult<Option<SecurityGroup>>> + Send;
+    fn security_group_rules(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = PortResult<Vec<SecurityGroupRule>>> + Send;
+    fn revoke_ingress(
+        &self,
+        group_id: &str,
+        rule_ids: &[String],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    fn revoke_egress(
+        &self,
+        group_id: &str,
+        rule_ids: &[String],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Whether new EBS volumes in the region are encrypted by default.
+    fn ebs_encryption_by_default(&self) -> impl Future<Output = PortResult<bool>> + Send;
+    fn enable_ebs_encryption_by_default(&self) -> impl Future<Output = PortResult<()>> + Send;
+    /// `None` when the subnet does not exist.
+    fn describe_subnet(
+        &self,
+        subnet_id: &str,
+    ) -> impl Future<Output = PortResult<Option<Subnet>>> + Send;
+    fn disable_public_ip_on_launch(
+        &self,
+        subnet_id: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// `None` when the instance does not exist.
+    fn instance_metadata(
+        &self,
+        instance_id: &str,
+    ) -> impl Future<Output = PortResult<Option<InstanceMetadata>>> + Send;
+    /// `HttpTokens=required` with the endpoint left enabled.
+    fn require_imdsv2(&self, instance_id: &str) -> impl Future<Output = PortResult<()>> + Send;
+}
