@@ -53,10 +53,15 @@ impl Emulator {
         Self { child, url }
     }
 
-    /// Build the scenario (resets the emulator) and return its manifest.
+    /// Build the core scenario (resets the emulator) and return its manifest.
     pub fn scenario(&self) -> Scenario {
+        self.scenario_set("core")
+    }
+
+    /// Build one scenario set (`core`, `coverage`; resets the emulator) and return its manifest.
+    pub fn scenario_set(&self, which: &str) -> Scenario {
         let out = Command::new(repo_root().join("scripts/emulator-scenario"))
-            .arg(&self.url)
+            .args([self.url.as_str(), "--set", which])
             .stderr(Stdio::inherit())
             .output()
             .unwrap_or_else(|e| panic!("cannot run scripts/emulator-scenario: {e}"));
@@ -415,6 +420,32 @@ fn document(text: &str) -> Option<Value> {
     serde_json::from_str(text).ok().or_else(|| {
         serde_json::from_str(&percent_encoding::percent_decode_str(text).decode_utf8_lossy()).ok()
     })
+}
+
+/// The IAM action a recorded member-account call needs (S3's API and action names differ for BPA).
+pub fn iam_action(call: &Value) -> String {
+    let service = call["service"].as_str().unwrap_or_default();
+    let operation = call["operation"].as_str().unwrap_or_default();
+    let operation = match (service, operation) {
+        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
+        ("s3", "PutPublicAccessBlock") => "PutBucketPublicAccessBlock",
+        (_, other) => other,
+    };
+    format!("{service}:{operation}")
+}
+
+/// The calls made in member accounts under a spoke session (temporary `ASIA` keys), STS aside.
+pub fn member_calls<'a>(calls: &'a [Value], hub_account: &str) -> Vec<&'a Value> {
+    calls
+        .iter()
+        .filter(|c| {
+            c["account_id"] != hub_account
+                && c["access_key_id"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("ASIA"))
+                && c["service"] != "sts"
+        })
+        .collect()
 }
 
 /// An SQS event carrying one EventBridge event per record, as the hub's queue delivers them.

@@ -2,7 +2,7 @@
 //! StackSet created + a sandbox without it), the findings it imported, and the real hub — the Lambda
 //! handler and the `riposte` binary. Every assertion reads state back from the emulator.
 
-use riposte_tests::{sqs_event, Emulator, MemberView, Scenario};
+use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,18 +70,6 @@ async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aws_sd
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     s3
-}
-
-/// The IAM action a recorded member-account call needs.
-fn iam_action(call: &Value) -> String {
-    let service = call["service"].as_str().unwrap_or_default();
-    let operation = call["operation"].as_str().unwrap_or_default();
-    let operation = match (service, operation) {
-        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
-        ("s3", "PutPublicAccessBlock") => "PutBucketPublicAccessBlock",
-        (_, other) => other,
-    };
-    format!("{service}:{operation}")
 }
 
 fn is_mutation(call: &Value) -> bool {
@@ -301,18 +289,9 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
         .iter()
         .map(|g| g.action)
         .collect();
-    let member_calls: Vec<&Value> = calls
-        .iter()
-        .filter(|c| {
-            c["account_id"] != hub_account.as_str()
-                && c["access_key_id"]
-                    .as_str()
-                    .is_some_and(|k| k.starts_with("ASIA"))
-                && c["service"] != "sts"
-        })
-        .collect();
-    assert!(member_calls.len() > 10);
-    for call in &member_calls {
+    let member = member_calls(&calls, &hub_account);
+    assert!(member.len() > 10);
+    for call in &member {
         assert!(
             declared.contains(&iam_action(call).as_str()),
             "undeclared call {call}"

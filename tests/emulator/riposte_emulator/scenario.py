@@ -1,6 +1,6 @@
 """Build Riposte's test world on a freshly reset emulator and print one JSON manifest on stdout.
 
-python -m riposte_emulator.scenario --endpoint URL [--region us-east-1] [--spoke-template PATH]
+python -m riposte_emulator.scenario --endpoint URL [--region us-east-1] [--spoke-template PATH] [--set core|coverage]
 
 An organization (management + security hub + workload-a/b/c + sandbox), the hub role and its credentials, Security
 Hub, a notification topic with an SQS tap, the spoke role deployed by a SELF_MANAGED StackSet to workload-a/b/c,
@@ -18,7 +18,7 @@ import boto3
 import requests
 from botocore.config import Config
 
-from . import asff
+from . import asff, coverage
 from .journal import iso_millis, utc_now
 from .sts import SERVICE_HEADER
 
@@ -332,6 +332,11 @@ def import_findings(world: World, hub: str, incidents: dict, owners: dict[str, s
         bucket, account = incidents[incident]["bucket"], incidents[incident]["account_id"]
         planned.append((key, "public-bucket", bucket, asff.control_finding(
             region, account, control, bucket, owners[account], now)))
+    return import_planned(world, hub, planned)
+
+
+def import_planned(world: World, hub: str, planned: list) -> list[dict]:
+    """Import (key, playbook, resource, finding) tuples into the hub's Security Hub; one manifest entry each."""
     answer = world.admin("securityhub", hub).batch_import_findings(Findings=[p[3] for p in planned])
     if answer["FailedCount"]:
         raise RuntimeError(f"BatchImportFindings failed: {answer['FailedFindings']}")
@@ -341,16 +346,34 @@ def import_findings(world: World, hub: str, incidents: dict, owners: dict[str, s
             for key, kind, resource, f in planned]
 
 
-def build(endpoint: str, region: str, template_path: Path) -> dict[str, Any]:
+def build(endpoint: str, region: str, template_path: Path, which: str = "core") -> dict[str, Any]:
     template = template_path.read_text()
     world = World(endpoint, region)
     requests.post(f"{world.endpoint}/moto-api/reset", timeout=30).raise_for_status()
     org_id, management, accounts = create_org(world)
     hub = accounts["security"]
     manifest: dict[str, Any] = {"endpoint": world.endpoint, "region": region, "org_id": org_id,
-                                "management_account": management, "hub_account": hub}
+                                "management_account": management, "hub_account": hub, "set": which}
     manifest.update(setup_hub(world, hub))
     deploy_spokes(world, template, org_id, hub, accounts)
+    manifest.update({
+        "spoke_role_name": SPOKE_ROLE, "stackset_name": STACKSET, "stackset_admin_account": management,
+        "spoke_template": str(template_path),
+        "members": [{"name": n, "account_id": accounts[n], "spoke_role": n in SPOKE_MEMBERS} for n in MEMBERS[1:]],
+        "management_credentials": dict(MANAGEMENT_KEYS), "org_access_role_name": ORG_ACCESS_ROLE,
+    })
+    if which == "coverage":
+        manifest.update(build_coverage(world, hub, accounts))
+    else:
+        manifest.update(build_core(world, hub, accounts))
+    requests.delete(f"{world.endpoint}/_riposte/calls", timeout=30).raise_for_status()
+    events = requests.get(f"{world.endpoint}/_riposte/events", timeout=30).json()["events"]
+    manifest["imported_event_count"] = len(events)
+    log(f"ready: {len(manifest['findings'])} findings imported, {len(events)} Imported events kept, call log cleared")
+    return manifest
+
+
+def build_core(world: World, hub: str, accounts: dict[str, str]) -> dict[str, Any]:
     user, role = setup_workload_a(world, accounts["workload-a"])
     old_keys = setup_old_keys(world, accounts["workload-a"])
     groups = setup_security_groups(world, accounts)
@@ -359,20 +382,14 @@ def build(endpoint: str, region: str, template_path: Path) -> dict[str, Any]:
     bystander_user["account_id"] = accounts["workload-c"]
     incidents = {"user_compromise": user, "role_compromise": role, "old_keys": old_keys,
                  "security_groups": groups, **bucket_incidents}
-    manifest.update({
-        "spoke_role_name": SPOKE_ROLE, "stackset_name": STACKSET, "stackset_admin_account": management,
-        "spoke_template": str(template_path),
-        "members": [{"name": n, "account_id": accounts[n], "spoke_role": n in SPOKE_MEMBERS} for n in MEMBERS[1:]],
-        "management_credentials": dict(MANAGEMENT_KEYS), "org_access_role_name": ORG_ACCESS_ROLE,
-        "findings": import_findings(world, hub, incidents, owners),
-        "incidents": incidents,
-        "bystanders": {"same_name_user": bystander_user, "lookalike_bucket": lookalike},
-    })
-    requests.delete(f"{world.endpoint}/_riposte/calls", timeout=30).raise_for_status()
-    events = requests.get(f"{world.endpoint}/_riposte/events", timeout=30).json()["events"]
-    manifest["imported_event_count"] = len(events)
-    log(f"ready: {len(manifest['findings'])} findings imported, {len(events)} Imported events kept, call log cleared")
-    return manifest
+    return {"findings": import_findings(world, hub, incidents, owners), "incidents": incidents,
+            "bystanders": {"same_name_user": bystander_user, "lookalike_bucket": lookalike}}
+
+
+def build_coverage(world: World, hub: str, accounts: dict[str, str]) -> dict[str, Any]:
+    incidents, bystanders = coverage.setup(world, accounts)
+    planned = coverage.planned_findings(world.region, incidents, iso_millis(utc_now()))
+    return {"findings": import_planned(world, hub, planned), "incidents": incidents, "bystanders": bystanders}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -381,10 +398,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", required=True, help="emulator URL, e.g. http://127.0.0.1:4566")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--spoke-template", type=Path, default=DEFAULT_TEMPLATE)
+    parser.add_argument("--set", dest="which", choices=["core", "coverage"], default="core",
+                        help="core: the seed incidents (credential compromise, buckets, IAM.3, EC2); "
+                             "coverage: one incident and one bystander per coverage playbook")
     args = parser.parse_args(argv)
     if not args.endpoint.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         parser.error("the scenario only talks to a local emulator (http://127.0.0.1:PORT)")
-    manifest = build(args.endpoint, args.region, args.spoke_template.resolve())
+    manifest = build(args.endpoint, args.region, args.spoke_template.resolve(), args.which)
     print(json.dumps(manifest, indent=2, sort_keys=False), flush=True)
     return 0
 

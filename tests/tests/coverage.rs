@@ -1,0 +1,267 @@
+//! End to end against the local emulator, the coverage playbooks: the coverage scenario plants one failing
+//! resource per playbook in workload-b with a bystander beside it (same account or workload-c), imports
+//! the findings in their real shapes, and the Lambda handler runs them. Every assertion reads state
+//! back from the emulator (moto models each call used here: `../shared/reference/controls.md`).
+
+use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+async fn run_lambda(emulator: &Emulator, scenario: &Scenario, events: &[Value]) -> Value {
+    let sdk = emulator.sdk(scenario.hub_credentials());
+    let engine = riposte_hub::cli::engine_from(&sdk, scenario.hub_config(), false);
+    riposte_hub::lambda::handle(&engine, sqs_event(events), None)
+        .await
+        .unwrap_or_else(|e| panic!("handler: {e}"))
+}
+
+/// Security Hub's copy of one finding, as JSON (the shape a custom action event carries).
+async fn finding_json(emulator: &Emulator, scenario: &Scenario, id: &str) -> Value {
+    let imported = emulator.events();
+    imported
+        .iter()
+        .flat_map(|e| {
+            e["detail"]["findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|f| f["Id"] == id)
+        .unwrap_or_else(|| {
+            panic!(
+                "no Imported event for {id} ({})",
+                scenario.str("/hub_account")
+            )
+        })
+}
+
+/// (workflow status, riposte:status, note) per finding id.
+async fn outcomes(
+    emulator: &Emulator,
+    scenario: &Scenario,
+) -> BTreeMap<String, (String, String, String)> {
+    let hub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
+    let page = hub
+        .get_findings()
+        .max_results(100)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    page.findings()
+        .iter()
+        .map(|f| {
+            let status = f
+                .user_defined_fields()
+                .and_then(|u| u.get("riposte:status"))
+                .cloned()
+                .unwrap_or_default();
+            (
+                f.id().unwrap_or_default().to_owned(),
+                (
+                    f.workflow()
+                        .and_then(|w| w.status())
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    status,
+                    f.note()
+                        .and_then(|n| n.text())
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn password_policy(view: &MemberView) -> Option<aws_sdk_iam::types::PasswordPolicy> {
+    let out = view.iam.get_account_password_policy().send().await.ok()?;
+    out.password_policy().cloned()
+}
+
+async fn ebs_default(view: &MemberView) -> bool {
+    let out = view.ec2.get_ebs_encryption_by_default().send().await;
+    out.ok()
+        .and_then(|o| o.ebs_encryption_by_default())
+        .unwrap_or(false)
+}
+
+async fn maps_public_ip(view: &MemberView, subnet: &str) -> Option<bool> {
+    let out = view
+        .ec2
+        .describe_subnets()
+        .subnet_ids(subnet)
+        .send()
+        .await
+        .ok()?;
+    out.subnets().first()?.map_public_ip_on_launch()
+}
+
+async fn http_tokens(view: &MemberView, instance: &str) -> Option<String> {
+    let out = view
+        .ec2
+        .describe_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .ok()?;
+    let instance = out.reservations().first()?.instances().first()?.clone();
+    Some(
+        instance
+            .metadata_options()?
+            .http_tokens()?
+            .as_str()
+            .to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
+    let emulator = Emulator::start();
+    let scenario = emulator.scenario_set("coverage");
+    let imported = emulator.events();
+    assert_eq!(
+        imported.len(),
+        7,
+        "the coverage scenario imports seven findings"
+    );
+    let response = run_lambda(&emulator, &scenario, &imported).await;
+    assert_eq!(
+        response["batchItemFailures"],
+        serde_json::json!([]),
+        "{response}"
+    );
+    let calls = emulator.calls();
+
+    let b = MemberView::new(&emulator, &scenario, &scenario.member("workload-b")).await;
+    let c = MemberView::new(&emulator, &scenario, &scenario.member("workload-c")).await;
+
+    // IAM.15 raised the length; every other field stays as the owner set it. IAM.16 (LOW, below the
+    // MEDIUM threshold) is notify-only, so reuse prevention is still 5. workload-c is untouched.
+    let policy = password_policy(&b)
+        .await
+        .unwrap_or_else(|| panic!("no policy in b"));
+    assert_eq!(policy.minimum_password_length(), Some(14));
+    assert_eq!(policy.password_reuse_prevention(), Some(5));
+    assert_eq!(policy.max_password_age(), Some(60));
+    assert!(policy.require_numbers() && policy.allow_users_to_change_password());
+    assert_eq!(policy.hard_expiry(), Some(true));
+    let bystander = password_policy(&c)
+        .await
+        .unwrap_or_else(|| panic!("no policy in c"));
+    assert_eq!(bystander.minimum_password_length(), Some(8));
+
+    // EC2.7: on in workload-b's region, still off in workload-c.
+    assert!(ebs_default(&b).await);
+    assert!(!ebs_default(&c).await);
+
+    // EC2.15: the finding's subnet stops assigning public addresses; its sibling still does.
+    let subnet = scenario.str("/incidents/subnet/subnet_id");
+    assert_eq!(maps_public_ip(&b, &subnet).await, Some(false));
+    let sibling = scenario.str("/bystanders/subnet/subnet_id");
+    assert_eq!(maps_public_ip(&b, &sibling).await, Some(true));
+
+    // S3.5: the deny is added beside the log-delivery statement; the bystander bucket has no policy.
+    let bucket = scenario.str("/incidents/tls_bucket/bucket");
+    assert_eq!(
+        b.policy_sids(&bucket).await,
+        Some(vec![
+            "AllowLogDelivery".into(),
+            "RiposteDenyInsecureTransport".into()
+        ])
+    );
+    let plain = scenario.str("/bystanders/tls_bucket/bucket");
+    assert_eq!(b.policy_sids(&plain).await, None);
+
+    // EC2.8 waits for an analyst: nothing changed yet.
+    let instance = scenario.str("/incidents/imdsv2/instance_id");
+    assert_eq!(
+        http_tokens(&b, &instance).await.as_deref(),
+        Some("optional")
+    );
+
+    let state = outcomes(&emulator, &scenario).await;
+    let of = |key: &str| state[&scenario.finding_id(key)].clone();
+    for key in [
+        "password-length",
+        "ebs-encryption",
+        "subnet-public-ip",
+        "plain-http-bucket",
+    ] {
+        let (workflow, status, note) = of(key);
+        assert_eq!(
+            (workflow.as_str(), status.as_str()),
+            ("RESOLVED", "remediated"),
+            "{key}: {note}"
+        );
+    }
+    let (workflow, status, note) = of("console-without-mfa");
+    assert_eq!(
+        (workflow.as_str(), status.as_str()),
+        ("NOTIFIED", "notify-only")
+    );
+    assert!(note.contains("MFA cannot be enrolled"), "{note}");
+    let (_, status, note) = of("password-reuse");
+    assert_eq!(status, "notify-only", "{note}");
+    let (workflow, status, _) = of("imdsv1-instance");
+    assert_eq!(
+        (workflow.as_str(), status.as_str()),
+        ("NOTIFIED", "awaiting-approval")
+    );
+
+    // The notify-only MFA finding made no call about its user.
+    let mfa_user = scenario.str("/incidents/mfa/user_name");
+    assert!(
+        !calls.iter().any(|c| c.to_string().contains(&mfa_user)),
+        "a call named {mfa_user}"
+    );
+    // Every member call is one the catalogue declares.
+    let declared: Vec<&str> = riposte_shared::catalogue::all_grants()
+        .iter()
+        .map(|g| g.action)
+        .collect();
+    let member = member_calls(&calls, &scenario.str("/hub_account"));
+    assert!(member.len() >= 12, "{member:?}");
+    for call in member {
+        assert!(
+            declared.contains(&iam_action(call).as_str()),
+            "undeclared call {call}"
+        );
+        if call["service"] == "s3" {
+            assert_eq!(call["expected_bucket_owner"], call["account_id"], "{call}");
+        }
+    }
+
+    // The analyst approves EC2.8 through the custom action: now it runs, on that instance only.
+    let finding = finding_json(
+        &emulator,
+        &scenario,
+        &scenario.finding_id("imdsv1-instance"),
+    )
+    .await;
+    let approval = serde_json::json!({
+        "version": "0", "id": "approval", "detail-type": "Security Hub Findings - Custom Action",
+        "source": "aws.securityhub", "account": scenario.str("/hub_account"), "region": "us-east-1",
+        "resources": [format!("arn:aws:securityhub:us-east-1:{}:action/custom/RiposteRemediate", scenario.str("/hub_account"))],
+        "detail": { "actionName": "Riposte: remediate", "actionDescription": "Run the Riposte playbook now",
+                    "findings": [finding] },
+    });
+    let response = run_lambda(&emulator, &scenario, &[approval]).await;
+    assert_eq!(
+        response["batchItemFailures"],
+        serde_json::json!([]),
+        "{response}"
+    );
+    assert_eq!(
+        http_tokens(&b, &instance).await.as_deref(),
+        Some("required")
+    );
+    let other = scenario.str("/bystanders/imdsv2/instance_id");
+    assert_eq!(http_tokens(&b, &other).await.as_deref(), Some("optional"));
+    let (workflow, status, note) =
+        outcomes(&emulator, &scenario).await[&scenario.finding_id("imdsv1-instance")].clone();
+    assert_eq!(
+        (workflow.as_str(), status.as_str()),
+        ("RESOLVED", "remediated"),
+        "{note}"
+    );
+}
