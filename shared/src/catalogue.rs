@@ -37,6 +37,9 @@ pub fn imported_event_pattern() -> Value {
             Trigger::GuardDutyResourceType(kind) => {
                 threat_types.push(json!({ "wildcard": format!("*:{kind}-*") }))
             }
+            Trigger::GuardDutyFamily { purpose, resource } => {
+                threat_types.push(json!({ "wildcard": format!("*{purpose}:{resource}-*") }))
+            }
         }
     }
     controls.sort_unstable();

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use crate::ports::*;
 
 mod ec2;
+mod ec2_instances;
 mod iam;
 mod s3;
 mod secrets;
@@ -88,6 +89,15 @@ pub struct FakeState {
     pub ebs_encryption_by_default: bool,
     pub subnets: BTreeMap<String, Subnet>,
     pub instances: BTreeMap<String, InstanceMetadata>,
+    /// Instances as isolation sees them (interfaces, volumes, profile), by id.
+    pub instance_details: BTreeMap<String, Instance>,
+    /// Instance id → its instance-profile association.
+    pub profile_associations: BTreeMap<String, ProfileAssociation>,
+    /// Instance profile name → its roles.
+    pub instance_profiles: BTreeMap<String, Vec<String>>,
+    /// (volume, description) of every snapshot started.
+    pub snapshots: Vec<(String, String)>,
+    pub termination_protected: Vec<String>,
 }
 
 /// An injected failure: error kind, error code, remaining failures (`None`: always).

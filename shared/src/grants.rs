@@ -26,6 +26,15 @@ pub enum Scope {
     Ec2Subnet,
     /// EC2 `instance`.
     Ec2Instance,
+    /// CreateSnapshot: the `volume` and the new `snapshot` (snapshot ARNs carry no account).
+    Ec2VolumeSnapshot,
+    /// CreateSecurityGroup: the new `security-group` and its `vpc`.
+    Ec2VpcSecurityGroup,
+    /// ModifyNetworkInterfaceAttribute: the `network-interface`, its `instance`, `vpc` and the
+    /// `security-group`s it is given.
+    Ec2NetworkInterface,
+    /// IAM `instance-profile`.
+    IamInstanceProfile,
     /// Actions with no resource type in the reference (e.g. `secretsmanager:ListSecrets`): `*`.
     AnyResource,
 }
@@ -33,19 +42,33 @@ pub enum Scope {
 /// Action → resource type, from the Service Authorization Reference (EC2, IAM, S3, Secrets Manager,
 /// Lambda).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
+    ("ec2:CreateSecurityGroup", Scope::Ec2VpcSecurityGroup),
+    ("ec2:CreateSnapshot", Scope::Ec2VolumeSnapshot),
+    ("ec2:CreateTags", Scope::Ec2Instance),
+    (
+        "ec2:DescribeIamInstanceProfileAssociations",
+        Scope::AnyResource,
+    ),
     ("ec2:DescribeInstances", Scope::AnyResource),
     ("ec2:DescribeSecurityGroupRules", Scope::AnyResource),
     ("ec2:DescribeSecurityGroups", Scope::AnyResource),
     ("ec2:DescribeSubnets", Scope::AnyResource),
+    ("ec2:DisassociateIamInstanceProfile", Scope::Ec2Instance),
     ("ec2:EnableEbsEncryptionByDefault", Scope::AnyResource),
     ("ec2:GetEbsEncryptionByDefault", Scope::AnyResource),
+    ("ec2:ModifyInstanceAttribute", Scope::Ec2Instance),
     ("ec2:ModifyInstanceMetadataOptions", Scope::Ec2Instance),
+    (
+        "ec2:ModifyNetworkInterfaceAttribute",
+        Scope::Ec2NetworkInterface,
+    ),
     ("ec2:ModifySubnetAttribute", Scope::Ec2Subnet),
     ("ec2:RevokeSecurityGroupEgress", Scope::Ec2SecurityGroup),
     ("ec2:RevokeSecurityGroupIngress", Scope::Ec2SecurityGroup),
     ("iam:AttachUserPolicy", Scope::IamUser),
     ("iam:GetAccessKeyLastUsed", Scope::IamUser),
     ("iam:GetAccountPasswordPolicy", Scope::AnyResource),
+    ("iam:GetInstanceProfile", Scope::IamInstanceProfile),
     ("iam:GetRolePolicy", Scope::IamRole),
     ("iam:ListAccessKeys", Scope::IamUser),
     ("iam:ListAttachedUserPolicies", Scope::IamUser),

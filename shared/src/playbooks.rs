@@ -56,6 +56,7 @@ registry![
     subnet_public_ip,
     imdsv2,
     bucket_tls_only,
+    instance_isolation,
 ];
 
 use serde_json::Value;

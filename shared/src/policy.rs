@@ -240,6 +240,13 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
             _ => format!("principal {name} is not an IAM user or assumed role: contain it by hand"),
         });
     }
+    if spec.threat && victim_instance(finding, &target) {
+        return Decision::NotifyOnly(
+            "GuardDuty names the instance as the TARGET of the activity, not its actor: isolating the \
+             victim would not stop the attacker; block the source instead"
+                .into(),
+        );
+    }
     let honours_exclusion = !spec.threat || policy.threat_honours_exclusion;
     if honours_exclusion {
         let (key, value) = &policy.exclusion_tag;
@@ -313,6 +320,17 @@ fn account_mismatch(finding: &Finding, target: &Target) -> Option<String> {
             r.id
         ))
     })
+}
+
+/// An instance GuardDuty reports as the target (`resourceRole` TARGET: inbound brute force, a Tor client
+/// connecting to it) rather than the actor of the activity.
+fn victim_instance(finding: &Finding, target: &Target) -> bool {
+    let instance =
+        matches!(target, Target::Resource { arn } if arn.resource_type() == Some("instance"));
+    let role = finding
+        .product_field("aws/guardduty/service/resourceRole")
+        .or_else(|| finding.product_field("resourceRole"));
+    instance && role.as_deref() == Some("TARGET")
 }
 
 /// The hub's own role, the spoke role and configured break-glass principals are never touched.

@@ -321,3 +321,26 @@ fn the_target_and_region_come_from_the_finding() {
         matches!(c.target, Some(Target::IamPrincipal { principal: PrincipalKind::User, ref name, .. }) if name == "kapil")
     );
 }
+
+#[test]
+fn an_instance_guardduty_names_as_the_target_is_not_isolated() {
+    // The documented SSH brute-force sample: the instance is attacked (resourceRole TARGET).
+    let (victim, _) = first("finding-docs-guardduty-ssh-bruteforce.json");
+    let policy = Policy::default();
+    assert!(
+        matches!(decide(&victim, &policy), Decision::NotifyOnly(ref r) if r.contains("TARGET")),
+        "{:?}",
+        decide(&victim, &policy)
+    );
+    // The same finding with the instance as the actor waits for an analyst (isolation's default mode).
+    let mut actor = victim.clone();
+    actor
+        .product_fields
+        .insert("aws/guardduty/service/resourceRole".into(), "ACTOR".into());
+    actor.severity = compromise().severity;
+    assert!(
+        matches!(decide(&actor, &policy), Decision::AwaitApproval(_)),
+        "{:?}",
+        decide(&actor, &policy)
+    );
+}

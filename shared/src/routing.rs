@@ -95,6 +95,11 @@ pub fn route(finding: &Finding) -> Route {
         (Trigger::GuardDutyResourceType(kind), RouteKey::GuardDuty(t)) => {
             guardduty_resource_type(t) == Some(kind)
         }
+        (Trigger::GuardDutyFamily { purpose, resource }, RouteKey::GuardDuty(t)) => t
+            .strip_prefix(purpose)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(|rest| rest.strip_prefix(resource))
+            .is_some_and(|rest| rest.starts_with('/')),
         _ => false,
     };
     match CATALOGUE

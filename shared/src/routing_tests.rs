@@ -77,12 +77,18 @@ fn real_samples_route_to_the_right_playbook() {
         ),
         (
             "finding-docs-guardduty-ssh-bruteforce.json",
-            vec![(None, guardduty("UnauthorizedAccess:EC2/SSHBruteForce"))],
+            vec![(
+                Some("instance-isolation"),
+                guardduty("UnauthorizedAccess:EC2/SSHBruteForce"),
+            )],
         ),
         (
             "finding-guardduty-2018-tor-and-recon-iamuser-pair.json",
             vec![
-                (None, guardduty("UnauthorizedAccess:EC2/TorIPCaller")),
+                (
+                    Some("instance-isolation"),
+                    guardduty("UnauthorizedAccess:EC2/TorIPCaller"),
+                ),
                 (
                     Some("credential-compromise"),
                     guardduty("Recon:IAMUser/MaliciousIPCaller"),

@@ -15,6 +15,11 @@ pub enum Trigger {
     ConfigRule(&'static str),
     /// Every GuardDuty finding type whose resource type is this (`ThreatPurpose:IAMUser/Name`).
     GuardDutyResourceType(&'static str),
+    /// GuardDuty findings of one threat purpose on one resource type (`Backdoor:EC2/*`).
+    GuardDutyFamily {
+        purpose: &'static str,
+        resource: &'static str,
+    },
 }
 
 impl std::fmt::Display for Trigger {
@@ -24,6 +29,9 @@ impl std::fmt::Display for Trigger {
             Trigger::Control(id) => write!(f, "{id}"),
             Trigger::ConfigRule(rule) => write!(f, "Config rule {rule}"),
             Trigger::GuardDutyResourceType(kind) => write!(f, "GuardDuty {kind}/*"),
+            Trigger::GuardDutyFamily { purpose, resource } => {
+                write!(f, "GuardDuty {purpose}:{resource}/*")
+            }
         }
     }
 }

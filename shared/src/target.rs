@@ -179,6 +179,34 @@ pub fn arn_resource(finding: &Finding, kind: &str, resource_type: &str) -> Resul
     Ok(Target::Resource { arn })
 }
 
+/// The instance of a GuardDuty EC2 finding's `AwsEc2Instance` resource. Some published GuardDuty
+/// findings write the ARN with an empty slot (`arn:aws::ec2:<region>:<acct>:instance/i-…`): the instance
+/// id is then read from the tail, and the ARN rebuilt in the finding's account and region.
+pub fn instance(finding: &Finding) -> Result<Target, String> {
+    let resource = resource(finding, "AwsEc2Instance")?;
+    if let Some(arn) = Arn::parse(&resource.id).filter(|a| a.service == "ec2") {
+        return arn_resource(finding, "AwsEc2Instance", "instance")
+            .map(|_| Target::Resource { arn });
+    }
+    let id = resource
+        .id
+        .rsplit_once(":instance/")
+        .map(|(_, id)| id)
+        .filter(|id| id.starts_with("i-") && id.len() > 2 && !id.contains(['/', ':']))
+        .ok_or_else(|| format!("resource id {} names no instance", resource.id))?;
+    let region = finding
+        .resource_region(None)
+        .ok_or("the finding names no region")?;
+    let arn = Arn {
+        partition: region.partition().to_owned(),
+        service: "ec2".into(),
+        region: region.to_string(),
+        account: finding.aws_account_id.to_string(),
+        resource: format!("instance/{id}"),
+    };
+    Ok(Target::Resource { arn })
+}
+
 /// The bucket named by an `AwsS3Bucket` resource (`arn:<partition>:s3:::<name>`), with the owner
 /// Security Hub recorded for it.
 pub fn bucket(finding: &Finding) -> Result<Target, String> {

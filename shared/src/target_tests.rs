@@ -59,3 +59,20 @@ fn any_arn_resource_is_a_target_labelled_by_its_resource() {
     let arn = Arn::parse("arn:aws:rds:eu-west-1:123456789012:snapshot:nightly").expect("arn");
     assert_eq!(Target::Resource { arn }.label(), "snapshot:nightly");
 }
+
+#[test]
+fn a_guardduty_instance_is_read_even_from_an_arn_with_an_empty_slot() {
+    // GuardDuty's documented sample writes `arn:aws::ec2:us-east-1:193043430472:instance/i-…`.
+    let event = public_sample("finding-docs-guardduty-ssh-bruteforce.json");
+    let finding: Finding = serde_json::from_value(event).unwrap_or_else(|e| panic!("{e}"));
+    let Ok(Target::Resource { arn }) = instance(&finding) else {
+        panic!("no instance target");
+    };
+    assert_eq!(
+        arn.to_string(),
+        "arn:aws:ec2:us-east-1:193043430472:instance/i-0c10c2c7863d1a356"
+    );
+    let mut other = finding.clone();
+    other.resources[0].id = "arn:aws:ec2:us-east-1:222222222222:instance/i-0abc".into();
+    assert!(instance(&other).is_err(), "another account's instance");
+}

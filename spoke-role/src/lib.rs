@@ -39,6 +39,23 @@ fn resource(scope: Scope) -> Value {
         }
         Scope::Ec2Subnet => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:subnet/*"),
         Scope::Ec2Instance => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
+        Scope::Ec2VolumeSnapshot => json!([
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*"),
+            sub("arn:${AWS::Partition}:ec2:*::snapshot/*"),
+        ]),
+        Scope::Ec2VpcSecurityGroup => json!([
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*"),
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc/*"),
+        ]),
+        Scope::Ec2NetworkInterface => json!([
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:network-interface/*"),
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:security-group/*"),
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc/*"),
+        ]),
+        Scope::IamInstanceProfile => {
+            sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*")
+        }
         Scope::AnyResource => json!("*"),
     }
 }
@@ -53,6 +70,10 @@ fn sid(scope: Scope) -> &'static str {
         Scope::Ec2SecurityGroup => "SecurityGroups",
         Scope::Ec2Subnet => "Subnets",
         Scope::Ec2Instance => "Instances",
+        Scope::Ec2VolumeSnapshot => "EvidenceSnapshots",
+        Scope::Ec2VpcSecurityGroup => "IsolationGroups",
+        Scope::Ec2NetworkInterface => "NetworkInterfaces",
+        Scope::IamInstanceProfile => "InstanceProfiles",
         Scope::AnyResource => "ActionsWithoutResourceLevelPermissions",
     }
 }
@@ -234,6 +255,9 @@ fn trigger_text(trigger: &Trigger) -> String {
         Trigger::Control(id) => format!("control `{id}`"),
         Trigger::ConfigRule(rule) => format!("Config rule `{rule}`"),
         Trigger::GuardDutyResourceType(kind) => format!("GuardDuty `*:{kind}/*` findings"),
+        Trigger::GuardDutyFamily { purpose, resource } => {
+            format!("GuardDuty `{purpose}:{resource}/*` findings")
+        }
     }
 }
 

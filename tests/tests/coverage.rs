@@ -121,8 +121,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        7,
-        "the coverage scenario imports seven findings"
+        9,
+        "the coverage scenario imports nine findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -207,6 +207,20 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         (workflow.as_str(), status.as_str()),
         ("NOTIFIED", "awaiting-approval")
     );
+    // The crypto-mining instance waits for an analyst too; the brute-forced one is the victim.
+    let (_, status, _) = of("crypto-mining-instance");
+    assert_eq!(status, "awaiting-approval");
+    let (_, status, note) = of("brute-forced-instance");
+    assert!(
+        status == "notify-only" && note.contains("TARGET"),
+        "{status}: {note}"
+    );
+    let miner = scenario.str("/incidents/compromised_instance/instance_id");
+    let app_group = scenario.str("/incidents/compromised_instance/groups/0");
+    assert_eq!(
+        isolation_view(&b, &miner).await,
+        (vec![app_group.clone()], true)
+    );
 
     // The notify-only MFA finding made no call about its user.
     let mfa_user = scenario.str("/incidents/mfa/user_name");
@@ -231,19 +245,18 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         }
     }
 
-    // The analyst approves EC2.8 through the custom action: now it runs, on that instance only.
-    let finding = finding_json(
-        &emulator,
-        &scenario,
-        &scenario.finding_id("imdsv1-instance"),
-    )
-    .await;
+    // The analyst approves EC2.8 and the isolation through the custom action: now they run.
+    let mut approved = Vec::new();
+    for key in ["imdsv1-instance", "crypto-mining-instance"] {
+        approved.push(finding_json(&emulator, &scenario, &scenario.finding_id(key)).await);
+    }
+    let hub_account = scenario.str("/hub_account");
     let approval = serde_json::json!({
         "version": "0", "id": "approval", "detail-type": "Security Hub Findings - Custom Action",
-        "source": "aws.securityhub", "account": scenario.str("/hub_account"), "region": "us-east-1",
-        "resources": [format!("arn:aws:securityhub:us-east-1:{}:action/custom/RiposteRemediate", scenario.str("/hub_account"))],
+        "source": "aws.securityhub", "account": hub_account, "region": "us-east-1",
+        "resources": [format!("arn:aws:securityhub:us-east-1:{hub_account}:action/custom/RiposteRemediate")],
         "detail": { "actionName": "Riposte: remediate", "actionDescription": "Run the Riposte playbook now",
-                    "findings": [finding] },
+                    "findings": approved },
     });
     let response = run_lambda(&emulator, &scenario, &[approval]).await;
     assert_eq!(
@@ -257,11 +270,68 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     );
     let other = scenario.str("/bystanders/imdsv2/instance_id");
     assert_eq!(http_tokens(&b, &other).await.as_deref(), Some("optional"));
-    let (workflow, status, note) =
-        outcomes(&emulator, &scenario).await[&scenario.finding_id("imdsv1-instance")].clone();
-    assert_eq!(
-        (workflow.as_str(), status.as_str()),
-        ("RESOLVED", "remediated"),
-        "{note}"
-    );
+
+    // Isolated: its interface in a group with no rule, no profile, a snapshot kept, the role's
+    // credentials issued to it denied. The neighbour keeps its group.
+    let (groups, profile) = isolation_view(&b, &miner).await;
+    assert!(!profile, "the instance profile is still attached");
+    assert_eq!(groups.len(), 1);
+    assert_ne!(groups[0], app_group);
+    let rules = b.group_rules(&groups[0]).await;
+    assert!(rules.is_empty(), "{rules:?}");
+    let neighbour = scenario.str("/incidents/attacked_instance/instance_id");
+    assert_eq!(isolation_view(&b, &neighbour).await.0, vec![app_group]);
+    let snapshots = b.ec2.describe_snapshots().owner_ids("self").send().await;
+    let evidence = snapshots
+        .map(|o| {
+            o.snapshots()
+                .iter()
+                .filter(|s| s.description().is_some_and(|d| d.contains(&miner)))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(evidence, 1);
+    let role = scenario.str("/incidents/compromised_instance/role");
+    let deny = b
+        .role_policy(&role, "RiposteIsolatedInstance")
+        .await
+        .unwrap_or_default();
+    assert!(deny.to_string().contains(&miner), "{deny}");
+
+    let after = outcomes(&emulator, &scenario).await;
+    for key in ["imdsv1-instance", "crypto-mining-instance"] {
+        let (workflow, status, note) = after[&scenario.finding_id(key)].clone();
+        assert_eq!(
+            (workflow.as_str(), status.as_str()),
+            ("RESOLVED", "remediated"),
+            "{key}: {note}"
+        );
+    }
+}
+
+/// An instance's security groups (across its interfaces) and whether a profile is attached.
+async fn isolation_view(view: &MemberView, instance: &str) -> (Vec<String>, bool) {
+    let out = view
+        .ec2
+        .describe_instances()
+        .instance_ids(instance)
+        .send()
+        .await;
+    let Some(i) = out
+        .ok()
+        .and_then(|o| o.reservations().first()?.instances().first().cloned())
+    else {
+        panic!("no instance {instance}");
+    };
+    let mut groups: Vec<String> = i
+        .network_interfaces()
+        .iter()
+        .flat_map(|n| {
+            n.groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_owned))
+        })
+        .collect();
+    groups.dedup();
+    (groups, i.iam_instance_profile().is_some())
 }

@@ -73,6 +73,7 @@ fn absent_as_none<T>(result: PortResult<T>, codes: &[&str]) -> PortResult<Option
 
 pub mod apis;
 mod ec2;
+mod ec2_instances;
 mod iam;
 mod s3;
 mod secrets;

@@ -1,5 +1,7 @@
 //! The fake's EC2 security groups.
 
+use std::collections::BTreeMap;
+
 use super::FakeAccount;
 use crate::ports::*;
 
@@ -62,6 +64,41 @@ impl Ec2Port for FakeAccount {
             }
             None => Err(not_found(api, "InvalidInstanceID.NotFound", instance_id)),
         })
+    }
+    async fn describe_instance(&self, instance_id: &str) -> PortResult<Option<Instance>> {
+        self.describe_instance_details(instance_id)
+    }
+    async fn tag_instance(&self, id: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        self.instance_tags(id, tags)
+    }
+    async fn protect_from_termination(&self, instance_id: &str) -> PortResult<()> {
+        self.protect(instance_id)
+    }
+    async fn snapshot_volume(&self, volume_id: &str, description: &str) -> PortResult<String> {
+        self.snapshot(volume_id, description)
+    }
+    async fn find_security_group(&self, vpc_id: &str, name: &str) -> PortResult<Option<String>> {
+        self.group_named(vpc_id, name)
+    }
+    async fn create_security_group(
+        &self,
+        vpc: &str,
+        name: &str,
+        _about: &str,
+    ) -> PortResult<String> {
+        self.new_group(vpc, name)
+    }
+    async fn set_interface_groups(&self, interface_id: &str, groups: &[String]) -> PortResult<()> {
+        self.interface_groups(interface_id, groups)
+    }
+    async fn profile_association(
+        &self,
+        instance_id: &str,
+    ) -> PortResult<Option<ProfileAssociation>> {
+        self.association(instance_id)
+    }
+    async fn disassociate_profile(&self, association_id: &str) -> PortResult<()> {
+        self.disassociate(association_id)
     }
 }
 

@@ -119,4 +119,12 @@ impl IamPort for FakeAccount {
         self.with_state(|s| s.password_policy = Some(policy.clone()));
         Ok(())
     }
+    async fn instance_profile_roles(&self, profile: &str) -> PortResult<Vec<String>> {
+        let api = "iam:GetInstanceProfile";
+        self.enter(api)?;
+        self.with_state(|s| s.instance_profiles.get(profile).cloned())
+            .ok_or_else(|| {
+                PortError::new(PortErrorKind::NotFound, api, Some("NoSuchEntity"), profile)
+            })
+    }
 }

@@ -64,6 +64,35 @@ pub struct InstanceMetadata {
     pub tags: BTreeMap<String, String>,
 }
 
+/// An instance as DescribeInstances tells it: what isolation changes and records.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: String,
+    pub vpc_id: Option<String>,
+    pub state: Option<String>,
+    pub interfaces: Vec<InstanceInterface>,
+    /// EBS volume ids attached to the instance.
+    pub volumes: Vec<String>,
+    /// The instance profile's ARN, when one is attached.
+    pub profile_arn: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One network interface of an instance and its security groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceInterface {
+    pub id: String,
+    pub groups: Vec<String>,
+}
+
+/// An instance profile's association with an instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileAssociation {
+    pub id: String,
+    pub profile_arn: String,
+}
+
 /// EC2 in the member account's region.
 pub trait Ec2Port: Send + Sync {
     /// `None` when the group does not exist.
@@ -104,4 +133,53 @@ pub trait Ec2Port: Send + Sync {
     ) -> impl Future<Output = PortResult<Option<InstanceMetadata>>> + Send;
     /// `HttpTokens=required` with the endpoint left enabled.
     fn require_imdsv2(&self, instance_id: &str) -> impl Future<Output = PortResult<()>> + Send;
+    /// `None` when the instance does not exist.
+    fn describe_instance(
+        &self,
+        instance_id: &str,
+    ) -> impl Future<Output = PortResult<Option<Instance>>> + Send;
+    fn tag_instance(
+        &self,
+        instance_id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// `DisableApiTermination=true`: evidence is not destroyed by a hasty terminate.
+    fn protect_from_termination(
+        &self,
+        instance_id: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Start a snapshot of the volume; its id.
+    fn snapshot_volume(
+        &self,
+        volume_id: &str,
+        description: &str,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// The id of the VPC's security group of that name, if any.
+    fn find_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+    ) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// Create a security group (EC2 gives it one egress rule to everywhere); its id.
+    fn create_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+        description: &str,
+    ) -> impl Future<Output = PortResult<String>> + Send;
+    /// Replace the security groups of a network interface.
+    fn set_interface_groups(
+        &self,
+        interface_id: &str,
+        groups: &[String],
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The instance's current instance-profile association, if any.
+    fn profile_association(
+        &self,
+        instance_id: &str,
+    ) -> impl Future<Output = PortResult<Option<ProfileAssociation>>> + Send;
+    fn disassociate_profile(
+        &self,
+        association_id: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
 }

@@ -102,4 +102,9 @@ pub trait IamPort: Send + Sync {
         &self,
         policy: &PasswordPolicy,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The roles of an instance profile (by name).
+    fn instance_profile_roles(
+        &self,
+        profile: &str,
+    ) -> impl Future<Output = PortResult<Vec<String>>> + Send;
 }

@@ -1,4 +1,4 @@
-"""Riposte's local AWS emulator: moto 5.2.5 plus the Security Hub, STS, Secrets Manager and S3 behaviour it lacks."""
+"""Riposte's local AWS emulator: moto 5.2.5 plus the Security Hub, STS, Secrets Manager, S3 and EC2 behaviour it lacks."""
 
 _installed = False
 
@@ -8,11 +8,12 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import iam, s3, secretsmanager, securityhub, sts
+    from . import ec2, iam, s3, secretsmanager, securityhub, sts
 
     securityhub.install()
     iam.install()
     sts.install()
     secretsmanager.install()
     s3.install()
+    ec2.install()
     _installed = True

@@ -18,6 +18,7 @@ WEAK_PASSWORD_POLICY = {"MinimumPasswordLength": 10, "RequireNumbers": True, "Al
                         "MaxPasswordAge": 60, "PasswordReusePrevention": 5, "HardExpiry": True}
 BYSTANDER_PASSWORD_POLICY = {"MinimumPasswordLength": 8}
 MFA_USER = "console-without-mfa"
+MINER_ROLE, MINER_PROFILE = "batch-worker-role", "batch-worker-profile"
 LOG_DELIVERY_SID = "AllowLogDelivery"
 
 
@@ -67,6 +68,8 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
                                    MetadataOptions={"HttpTokens": "optional", "HttpEndpoint": "enabled"})
     legacy, bystander_instance = (i["InstanceId"] for i in launched["Instances"])
 
+    miner, neighbour = setup_instances(world, b, vpc, public, image)
+
     s3_b = world.admin("s3", b)
     tls_bucket, plain_bystander = f"riposte-plain-http-{b}", f"riposte-plain-http-bystander-{b}"
     for bucket in (tls_bucket, plain_bystander):
@@ -83,6 +86,8 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "imdsv2": {"account_id": b, "instance_id": legacy},
         "tls_bucket": {"account_id": b, "bucket": tls_bucket, "kept_sids": [LOG_DELIVERY_SID]},
         "mfa": {"account_id": b, "user_name": MFA_USER, "user_arn": mfa_user["Arn"]},
+        "compromised_instance": {"account_id": b, "vpc_id": vpc, **miner},
+        "attacked_instance": {"account_id": b, "vpc_id": vpc, **neighbour},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -92,6 +97,41 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "tls_bucket": {"account_id": b, "bucket": plain_bystander},
     }
     return incidents, bystanders
+
+
+def setup_instances(world: Any, account: str, vpc: str, subnet: str, image: str) -> tuple[dict, dict]:
+    """A crypto-mining instance (with an instance profile) and its neighbour in the same group and subnet."""
+    ec2, iam = world.admin("ec2", account), world.admin("iam", account)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName=MINER_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    profile = iam.create_instance_profile(InstanceProfileName=MINER_PROFILE)["InstanceProfile"]
+    iam.add_role_to_instance_profile(InstanceProfileName=MINER_PROFILE, RoleName=MINER_ROLE)
+    web = ec2.create_security_group(GroupName="riposte-app", Description="app servers", VpcId=vpc)["GroupId"]
+    launched = ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, InstanceType="t3.micro", SubnetId=subnet,
+                                 SecurityGroupIds=[web])
+    miner, neighbour = (i["InstanceId"] for i in launched["Instances"])
+    ec2.associate_iam_instance_profile(IamInstanceProfile={"Arn": profile["Arn"]}, InstanceId=miner)
+    return ({"instance_id": miner, "groups": [web], "role": MINER_ROLE, "profile_arn": profile["Arn"]},
+            {"instance_id": neighbour, "groups": [web]})
+
+
+def instance_threat_finding(region: str, account: str, gd_type: str, instance: str, vpc: str, role: str,
+                            now: str) -> dict:
+    """A GuardDuty EC2 finding shaped like finding-docs-guardduty-ssh-bruteforce.json (resourceRole ACTOR or
+    TARGET), built on the IAM finding's envelope."""
+    finding = asff.guardduty_finding(region, account, gd_type, gd_type, f"{gd_type} on {instance}", "AKIAUNUSED",
+                                     {}, "none", now)
+    finding["Types"] = [f"TTPs/Command and Control/{gd_type.replace('/', '-')}"]
+    finding["FindingProviderFields"]["Types"] = finding["Types"]
+    for key in [k for k in finding["ProductFields"] if "/action/" in k]:
+        del finding["ProductFields"][key]
+    finding["ProductFields"]["aws/guardduty/service/resourceRole"] = role
+    finding.pop("Action", None)
+    finding["Resources"] = [{"Type": "AwsEc2Instance", "Id": f"arn:aws:ec2:{region}:{account}:instance/{instance}",
+                             "Partition": "aws", "Region": region,
+                             "Details": {"AwsEc2Instance": {"Type": "t3.micro", "VpcId": vpc}}}]
+    return finding
 
 
 def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, str, str, dict]]:
@@ -129,4 +169,12 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
         ("console-without-mfa", "mfa-notice", i["mfa"]["user_name"], resource_finding(
             region, b, "IAM.5", "AwsIamUser", i["mfa"]["user_arn"],
             "MFA should be enabled for all IAM users that have a console password", now)),
+        ("crypto-mining-instance", "instance-isolation", i["compromised_instance"]["instance_id"],
+         instance_threat_finding(region, b, "CryptoCurrency:EC2/BitcoinTool.B!DNS",
+                                 i["compromised_instance"]["instance_id"], i["compromised_instance"]["vpc_id"],
+                                 "ACTOR", now)),
+        ("brute-forced-instance", "instance-isolation", i["attacked_instance"]["instance_id"],
+         instance_threat_finding(region, b, "UnauthorizedAccess:EC2/SSHBruteForce",
+                                 i["attacked_instance"]["instance_id"], i["attacked_instance"]["vpc_id"],
+                                 "TARGET", now)),
     ]

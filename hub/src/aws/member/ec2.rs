@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::super::{log_call, port_error};
 use super::apis::Api;
+use super::ec2_instances as instances;
 use super::{absent_as_none, MemberClients};
 
 impl Ec2Port for MemberClients {
@@ -174,9 +175,42 @@ impl Ec2Port for MemberClients {
         )
         .map(|_| ())
     }
+
+    async fn describe_instance(&self, id: &str) -> PortResult<Option<Instance>> {
+        instances::describe(self, id).await
+    }
+    async fn tag_instance(&self, id: &str, tags: &BTreeMap<String, String>) -> PortResult<()> {
+        instances::tag(self, id, tags).await
+    }
+    async fn protect_from_termination(&self, id: &str) -> PortResult<()> {
+        instances::protect(self, id).await
+    }
+    async fn snapshot_volume(&self, volume: &str, description: &str) -> PortResult<String> {
+        instances::snapshot(self, volume, description).await
+    }
+    async fn find_security_group(&self, vpc: &str, name: &str) -> PortResult<Option<String>> {
+        instances::find_group(self, vpc, name).await
+    }
+    async fn create_security_group(
+        &self,
+        vpc: &str,
+        name: &str,
+        about: &str,
+    ) -> PortResult<String> {
+        instances::create_group(self, vpc, name, about).await
+    }
+    async fn set_interface_groups(&self, eni: &str, groups: &[String]) -> PortResult<()> {
+        instances::set_groups(self, eni, groups).await
+    }
+    async fn profile_association(&self, id: &str) -> PortResult<Option<ProfileAssociation>> {
+        instances::association(self, id).await
+    }
+    async fn disassociate_profile(&self, association: &str) -> PortResult<()> {
+        instances::disassociate(self, association).await
+    }
 }
 
-fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
+pub(super) fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
         .collect()

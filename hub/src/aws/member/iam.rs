@@ -176,4 +176,15 @@ impl IamPort for MemberClients {
         )
         .map(|_| ())
     }
+    async fn instance_profile_roles(&self, profile: &str) -> PortResult<Vec<String>> {
+        let request = self
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(profile);
+        let out = call!(Api::IamGetInstanceProfile, profile, request.send())?;
+        Ok(out
+            .instance_profile()
+            .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
+            .unwrap_or_default())
+    }
 }
