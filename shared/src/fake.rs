@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use crate::ports::*;
 
+mod data;
 mod ec2;
 mod ec2_instances;
 mod iam;
@@ -98,6 +99,24 @@ pub struct FakeState {
     /// (volume, description) of every snapshot started.
     pub snapshots: Vec<(String, String)>,
     pub termination_protected: Vec<String>,
+    /// SQS queues by name.
+    pub queues: BTreeMap<String, FakeQueue>,
+    /// DynamoDB tables by name: (point-in-time recovery on, ARN, tags).
+    pub tables: BTreeMap<String, (bool, String, BTreeMap<String, String>)>,
+    /// KMS keys by id: (key, rotation on, tags).
+    pub keys: BTreeMap<String, (KmsKey, bool, BTreeMap<String, String>)>,
+    /// CloudTrail trails by ARN, with their tags.
+    pub trails: BTreeMap<String, (Trail, BTreeMap<String, String>)>,
+    /// ECR repositories by name: (scan on push, ARN, tags).
+    pub repositories: BTreeMap<String, (bool, String, BTreeMap<String, String>)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FakeQueue {
+    pub url: String,
+    pub owner: String,
+    pub encryption: QueueEncryption,
+    pub tags: BTreeMap<String, String>,
 }
 
 /// An injected failure: error kind, error code, remaining failures (`None`: always).

@@ -35,13 +35,29 @@ pub enum Scope {
     Ec2NetworkInterface,
     /// IAM `instance-profile`.
     IamInstanceProfile,
+    /// SQS `queue`.
+    SqsQueue,
+    /// DynamoDB `table`.
+    DynamoDbTable,
+    /// KMS `key`.
+    KmsKey,
+    /// CloudTrail `trail`.
+    CloudTrailTrail,
+    /// ECR `repository`.
+    EcrRepository,
     /// Actions with no resource type in the reference (e.g. `secretsmanager:ListSecrets`): `*`.
     AnyResource,
 }
 
-/// Action → resource type, from the Service Authorization Reference (EC2, IAM, S3, Secrets Manager,
-/// Lambda).
+/// Action → resource type, from the Service Authorization Reference (CloudTrail, DynamoDB, EC2, ECR,
+/// IAM, KMS, Lambda, S3, Secrets Manager, SQS).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
+    ("cloudtrail:GetTrail", Scope::CloudTrailTrail),
+    ("cloudtrail:ListTags", Scope::CloudTrailTrail),
+    ("cloudtrail:UpdateTrail", Scope::CloudTrailTrail),
+    ("dynamodb:DescribeContinuousBackups", Scope::DynamoDbTable),
+    ("dynamodb:ListTagsOfResource", Scope::DynamoDbTable),
+    ("dynamodb:UpdateContinuousBackups", Scope::DynamoDbTable),
     ("ec2:CreateSecurityGroup", Scope::Ec2VpcSecurityGroup),
     ("ec2:CreateSnapshot", Scope::Ec2VolumeSnapshot),
     ("ec2:CreateTags", Scope::Ec2Instance),
@@ -65,6 +81,9 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("ec2:ModifySubnetAttribute", Scope::Ec2Subnet),
     ("ec2:RevokeSecurityGroupEgress", Scope::Ec2SecurityGroup),
     ("ec2:RevokeSecurityGroupIngress", Scope::Ec2SecurityGroup),
+    ("ecr:DescribeRepositories", Scope::EcrRepository),
+    ("ecr:ListTagsForResource", Scope::EcrRepository),
+    ("ecr:PutImageScanningConfiguration", Scope::EcrRepository),
     ("iam:AttachUserPolicy", Scope::IamUser),
     ("iam:GetAccessKeyLastUsed", Scope::IamUser),
     ("iam:GetAccountPasswordPolicy", Scope::AnyResource),
@@ -77,6 +96,10 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("iam:PutRolePolicy", Scope::IamRole),
     ("iam:UpdateAccountPasswordPolicy", Scope::AnyResource),
     ("iam:UpdateAccessKey", Scope::IamUser),
+    ("kms:DescribeKey", Scope::KmsKey),
+    ("kms:EnableKeyRotation", Scope::KmsKey),
+    ("kms:GetKeyRotationStatus", Scope::KmsKey),
+    ("kms:ListResourceTags", Scope::KmsKey),
     ("lambda:InvokeFunction", Scope::LambdaFunction),
     ("s3:DeleteBucketPolicy", Scope::S3Bucket),
     ("s3:GetBucketAcl", Scope::S3Bucket),
@@ -89,6 +112,10 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("s3:PutBucketPublicAccessBlock", Scope::S3Bucket),
     ("secretsmanager:ListSecrets", Scope::AnyResource),
     ("secretsmanager:RotateSecret", Scope::Secret),
+    ("sqs:GetQueueAttributes", Scope::SqsQueue),
+    ("sqs:GetQueueUrl", Scope::SqsQueue),
+    ("sqs:ListQueueTags", Scope::SqsQueue),
+    ("sqs:SetQueueAttributes", Scope::SqsQueue),
 ];
 
 const fn same(a: &str, b: &str) -> bool {

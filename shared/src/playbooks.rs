@@ -57,7 +57,14 @@ registry![
     imdsv2,
     bucket_tls_only,
     instance_isolation,
+    queue_encryption,
+    table_recovery,
+    key_rotation,
+    trail_validation,
+    repository_scanning,
 ];
+
+mod switch;
 
 use serde_json::Value;
 use time::OffsetDateTime;

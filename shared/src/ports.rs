@@ -6,15 +6,25 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
 
+mod cloudtrail;
+mod dynamodb;
 mod ec2;
+mod ecr;
 mod iam;
+mod kms;
 mod s3;
 mod secrets;
+mod sqs;
 
+pub use cloudtrail::*;
+pub use dynamodb::*;
 pub use ec2::*;
+pub use ecr::*;
 pub use iam::*;
+pub use kms::*;
 pub use s3::*;
 pub use secrets::*;
+pub use sqs::*;
 
 /// Why a call failed, as far as a playbook cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,8 +91,30 @@ impl fmt::Display for PortError {
 pub type PortResult<T> = Result<T, PortError>;
 
 /// Everything a playbook may use in a member account.
-pub trait MemberPorts: IamPort + S3Port + SecretsPort + Ec2Port {}
-impl<T: IamPort + S3Port + SecretsPort + Ec2Port> MemberPorts for T {}
+pub trait MemberPorts:
+    IamPort
+    + S3Port
+    + SecretsPort
+    + Ec2Port
+    + SqsPort
+    + DynamoDbPort
+    + KmsPort
+    + CloudTrailPort
+    + EcrPort
+{
+}
+impl<T> MemberPorts for T where
+    T: IamPort
+        + S3Port
+        + SecretsPort
+        + Ec2Port
+        + SqsPort
+        + DynamoDbPort
+        + KmsPort
+        + CloudTrailPort
+        + EcrPort
+{
+}
 
 /// A finding Security Hub did not update, with its error code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -207,6 +207,22 @@ pub fn instance(finding: &Finding) -> Result<Target, String> {
     Ok(Target::Resource { arn })
 }
 
+/// A resource of ASFF type `kind` named by a `service` ARN without a resource type (an SQS queue, an SNS
+/// topic: `arn:aws:sqs:<region>:<acct>:<name>`) in the finding's account.
+pub fn bare_resource(finding: &Finding, kind: &str, service: &str) -> Result<Target, String> {
+    let arn = resource_arn(finding, kind)?;
+    if arn.service != service || arn.resource_type().is_some() {
+        return Err(format!("resource id {arn} is not a {service} ARN"));
+    }
+    if arn.account() != Some(finding.aws_account_id.as_str()) {
+        return Err(format!(
+            "resource {arn} is not in the finding's account {}",
+            finding.aws_account_id
+        ));
+    }
+    Ok(Target::Resource { arn })
+}
+
 /// The bucket named by an `AwsS3Bucket` resource (`arn:<partition>:s3:::<name>`), with the owner
 /// Security Hub recorded for it.
 pub fn bucket(finding: &Finding) -> Result<Target, String> {

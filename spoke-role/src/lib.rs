@@ -56,6 +56,13 @@ fn resource(scope: Scope) -> Value {
         Scope::IamInstanceProfile => {
             sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*")
         }
+        Scope::SqsQueue => sub("arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:*"),
+        Scope::DynamoDbTable => sub("arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*"),
+        Scope::KmsKey => sub("arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*"),
+        Scope::CloudTrailTrail => {
+            sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*")
+        }
+        Scope::EcrRepository => sub("arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*"),
         Scope::AnyResource => json!("*"),
     }
 }
@@ -74,6 +81,11 @@ fn sid(scope: Scope) -> &'static str {
         Scope::Ec2VpcSecurityGroup => "IsolationGroups",
         Scope::Ec2NetworkInterface => "NetworkInterfaces",
         Scope::IamInstanceProfile => "InstanceProfiles",
+        Scope::SqsQueue => "Queues",
+        Scope::DynamoDbTable => "Tables",
+        Scope::KmsKey => "Keys",
+        Scope::CloudTrailTrail => "Trails",
+        Scope::EcrRepository => "Repositories",
         Scope::AnyResource => "ActionsWithoutResourceLevelPermissions",
     }
 }
@@ -407,5 +419,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_role_s_inline_policies_fit_iam_s_size_limit() {
+        // IAM limits the inline policies of one role to 10,240 characters in all (whitespace not
+        // counted). `Fn::Sub` expands `${AWS::Partition}` (≤ 10) and `${AWS::AccountId}` (12): count
+        // each as its expansion's longest form. Past this, the grants must move to managed policies.
+        let size = |policy: Value| {
+            policy
+                .to_string()
+                .replace("{\"Fn::Sub\":", "")
+                .replace("${AWS::Partition}", "aws-us-gov")
+                .replace("${AWS::AccountId}", "123456789012")
+                .len()
+        };
+        let total = size(permissions_policy()) + size(revocation_policy());
+        assert!(total < 10_240, "{total} characters of inline policy");
     }
 }

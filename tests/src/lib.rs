@@ -186,6 +186,8 @@ pub struct MemberView {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
     pub ec2: aws_sdk_ec2::Client,
+    /// The read-back session, for clients of other services.
+    pub config: SdkConfig,
 }
 
 impl MemberView {
@@ -217,6 +219,7 @@ impl MemberView {
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::new(&config),
+            config,
         }
     }
 

@@ -3,6 +3,9 @@
 //! the findings in their real shapes, and the Lambda handler runs them. Every assertion reads state
 //! back from the emulator (moto models each call used here: `../shared/reference/controls.md`).
 
+#[path = "coverage/data_services.rs"]
+mod data_services;
+
 use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -121,8 +124,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        9,
-        "the coverage scenario imports nine findings"
+        14,
+        "the coverage scenario imports fourteen findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -172,6 +175,9 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let plain = scenario.str("/bystanders/tls_bucket/bucket");
     assert_eq!(b.policy_sids(&plain).await, None);
 
+    // SQS.1, DynamoDB.2, KMS.4, CloudTrail.4, ECR.1.
+    data_services::assert_fixed_beside_untouched(&b, &scenario).await;
+
     // EC2.8 waits for an analyst: nothing changed yet.
     let instance = scenario.str("/incidents/imdsv2/instance_id");
     assert_eq!(
@@ -186,6 +192,11 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "ebs-encryption",
         "subnet-public-ip",
         "plain-http-bucket",
+        "plain-queue",
+        "table-without-recovery",
+        "key-without-rotation",
+        "trail-without-validation",
+        "repository-without-scanning",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(

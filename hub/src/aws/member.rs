@@ -1,4 +1,5 @@
-//! The member-account ports (IAM, S3, Secrets Manager, EC2) over SDK clients built from the spoke session.
+//! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR) over SDK
+//! clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use riposte_shared::ports::*;
@@ -10,6 +11,11 @@ pub struct MemberClients {
     pub s3: aws_sdk_s3::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub ecr: aws_sdk_ecr::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
 }
@@ -25,6 +31,11 @@ impl MemberClients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             secrets: aws_sdk_secretsmanager::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(config),
+            ecr: aws_sdk_ecr::Client::new(config),
             config: config.clone(),
         }
     }
@@ -72,6 +83,7 @@ fn absent_as_none<T>(result: PortResult<T>, codes: &[&str]) -> PortResult<Option
 }
 
 pub mod apis;
+mod data;
 mod ec2;
 mod ec2_instances;
 mod iam;

@@ -128,16 +128,20 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
                 .with_max_attempts(3)
                 .with_initial_backoff(Duration::from_millis(1))
         ));
+    let unused = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
     let clients = MemberClients {
         iam,
         s3: mock_client!(aws_sdk_s3, []),
         secrets: mock_client!(aws_sdk_secretsmanager, []),
-        // Not called here; built without the `test-util` feature, which would compile the huge EC2 crate twice.
-        ec2: aws_sdk_ec2::Client::from_conf(
-            aws_sdk_ec2::Config::builder()
-                .behavior_version(aws_config::BehaviorVersion::latest())
-                .build(),
-        ),
+        // Not called here; built without the `test-util` feature, which would compile the SDK crates twice.
+        ec2: aws_sdk_ec2::Client::new(&unused),
+        sqs: aws_sdk_sqs::Client::new(&unused),
+        dynamodb: aws_sdk_dynamodb::Client::new(&unused),
+        kms: aws_sdk_kms::Client::new(&unused),
+        cloudtrail: aws_sdk_cloudtrail::Client::new(&unused),
+        ecr: aws_sdk_ecr::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(

@@ -70,6 +70,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
 
     miner, neighbour = setup_instances(world, b, vpc, public, image)
 
+    data, data_bystanders = setup_data_services(world, b)
     s3_b = world.admin("s3", b)
     tls_bucket, plain_bystander = f"riposte-plain-http-{b}", f"riposte-plain-http-bystander-{b}"
     for bucket in (tls_bucket, plain_bystander):
@@ -88,6 +89,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "mfa": {"account_id": b, "user_name": MFA_USER, "user_arn": mfa_user["Arn"]},
         "compromised_instance": {"account_id": b, "vpc_id": vpc, **miner},
         "attacked_instance": {"account_id": b, "vpc_id": vpc, **neighbour},
+        "data": {"account_id": b, **data},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -95,6 +97,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "subnet": {"account_id": b, "subnet_id": bystander_subnet},
         "imdsv2": {"account_id": b, "instance_id": bystander_instance},
         "tls_bucket": {"account_id": b, "bucket": plain_bystander},
+        "data": {"account_id": b, **data_bystanders},
     }
     return incidents, bystanders
 
@@ -114,6 +117,32 @@ def setup_instances(world: Any, account: str, vpc: str, subnet: str, image: str)
     ec2.associate_iam_instance_profile(IamInstanceProfile={"Arn": profile["Arn"]}, InstanceId=miner)
     return ({"instance_id": miner, "groups": [web], "role": MINER_ROLE, "profile_arn": profile["Arn"]},
             {"instance_id": neighbour, "groups": [web]})
+
+
+def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
+    """One unencrypted queue, table without recovery, key without rotation, trail without validation and
+    repository without scan on push, each beside a twin that must stay as it is."""
+    sqs, ddb, kms = world.admin("sqs", account), world.admin("dynamodb", account), world.admin("kms", account)
+    ct, ecr, s3 = world.admin("cloudtrail", account), world.admin("ecr", account), world.admin("s3", account)
+    queues = [sqs.create_queue(QueueName=n, Attributes={"SqsManagedSseEnabled": "false"})["QueueUrl"]
+              for n in ("orders", "orders-bystander")]
+    arns = [sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            for u in queues]
+    tables = [ddb.create_table(TableName=n, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
+              for n in ("ledger", "ledger-bystander")]
+    keys = [kms.create_key(Description=d)["KeyMetadata"]["Arn"] for d in ("app data", "bystander data")]
+    logs = f"riposte-trail-logs-{account}"
+    s3.create_bucket(Bucket=logs)
+    trails = [ct.create_trail(Name=n, S3BucketName=logs)["TrailARN"] for n in ("main", "main-bystander")]
+    repos = [ecr.create_repository(repositoryName=n)["repository"]["repositoryArn"]
+             for n in ("team/api", "team/web")]
+    incident = {"queue_url": queues[0], "queue_arn": arns[0], "table_arn": tables[0], "key_arn": keys[0],
+                "trail_arn": trails[0], "repository_arn": repos[0], "repository": "team/api"}
+    bystander = {"queue_url": queues[1], "table": "ledger-bystander", "key_arn": keys[1], "trail_arn": trails[1],
+                 "repository": "team/web"}
+    return incident, bystander
 
 
 def instance_threat_finding(region: str, account: str, gd_type: str, instance: str, vpc: str, role: str,
@@ -173,8 +202,30 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
          instance_threat_finding(region, b, "CryptoCurrency:EC2/BitcoinTool.B!DNS",
                                  i["compromised_instance"]["instance_id"], i["compromised_instance"]["vpc_id"],
                                  "ACTOR", now)),
+        *data_findings(region, b, i["data"], now),
         ("brute-forced-instance", "instance-isolation", i["attacked_instance"]["instance_id"],
          instance_threat_finding(region, b, "UnauthorizedAccess:EC2/SSHBruteForce",
                                  i["attacked_instance"]["instance_id"], i["attacked_instance"]["vpc_id"],
                                  "TARGET", now)),
+    ]
+
+
+def data_findings(region: str, account: str, data: dict, now: str) -> list[tuple[str, str, str, dict]]:
+    def finding(control: str, kind: str, arn: str, title: str) -> dict:
+        return resource_finding(region, account, control, kind, arn, title, now)
+
+    return [
+        ("plain-queue", "queue-encryption", data["queue_arn"], finding(
+            "SQS.1", "AwsSqsQueue", data["queue_arn"], "Amazon SQS queues should be encrypted at rest")),
+        ("table-without-recovery", "table-recovery", data["table_arn"], finding(
+            "DynamoDB.2", "AwsDynamoDbTable", data["table_arn"],
+            "DynamoDB tables should have point-in-time recovery enabled")),
+        ("key-without-rotation", "key-rotation", data["key_arn"], finding(
+            "KMS.4", "AwsKmsKey", data["key_arn"], "AWS KMS key rotation should be enabled")),
+        ("trail-without-validation", "trail-validation", data["trail_arn"], finding(
+            "CloudTrail.4", "AwsCloudTrailTrail", data["trail_arn"],
+            "CloudTrail log file validation should be enabled")),
+        ("repository-without-scanning", "repository-scanning", data["repository_arn"], finding(
+            "ECR.1", "AwsEcrRepository", data["repository_arn"],
+            "ECR private repositories should have image scanning configured")),
     ]

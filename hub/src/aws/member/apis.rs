@@ -24,6 +24,12 @@ macro_rules! apis {
 }
 
 apis! {
+    CloudTrailGetTrail => "cloudtrail:GetTrail",
+    CloudTrailListTags => "cloudtrail:ListTags",
+    CloudTrailUpdateTrail => "cloudtrail:UpdateTrail",
+    DynamoDbDescribeContinuousBackups => "dynamodb:DescribeContinuousBackups",
+    DynamoDbListTagsOfResource => "dynamodb:ListTagsOfResource",
+    DynamoDbUpdateContinuousBackups => "dynamodb:UpdateContinuousBackups",
     Ec2CreateSecurityGroup => "ec2:CreateSecurityGroup",
     Ec2CreateSnapshot => "ec2:CreateSnapshot",
     Ec2CreateTags => "ec2:CreateTags",
@@ -41,6 +47,9 @@ apis! {
     Ec2ModifySubnetAttribute => "ec2:ModifySubnetAttribute",
     Ec2RevokeSecurityGroupEgress => "ec2:RevokeSecurityGroupEgress",
     Ec2RevokeSecurityGroupIngress => "ec2:RevokeSecurityGroupIngress",
+    EcrDescribeRepositories => "ecr:DescribeRepositories",
+    EcrListTagsForResource => "ecr:ListTagsForResource",
+    EcrPutImageScanningConfiguration => "ecr:PutImageScanningConfiguration",
     IamAttachUserPolicy => "iam:AttachUserPolicy",
     IamGetAccessKeyLastUsed => "iam:GetAccessKeyLastUsed",
     IamGetAccountPasswordPolicy => "iam:GetAccountPasswordPolicy",
@@ -53,6 +62,10 @@ apis! {
     IamPutRolePolicy => "iam:PutRolePolicy",
     IamUpdateAccountPasswordPolicy => "iam:UpdateAccountPasswordPolicy",
     IamUpdateAccessKey => "iam:UpdateAccessKey",
+    KmsDescribeKey => "kms:DescribeKey",
+    KmsEnableKeyRotation => "kms:EnableKeyRotation",
+    KmsGetKeyRotationStatus => "kms:GetKeyRotationStatus",
+    KmsListResourceTags => "kms:ListResourceTags",
     S3DeleteBucketPolicy => "s3:DeleteBucketPolicy",
     S3GetBucketAcl => "s3:GetBucketAcl",
     S3GetBucketPolicy => "s3:GetBucketPolicy",
@@ -64,6 +77,10 @@ apis! {
     S3PutBucketPublicAccessBlock => "s3:PutBucketPublicAccessBlock",
     SecretsListSecrets => "secretsmanager:ListSecrets",
     SecretsRotateSecret => "secretsmanager:RotateSecret",
+    SqsGetQueueAttributes => "sqs:GetQueueAttributes",
+    SqsGetQueueUrl => "sqs:GetQueueUrl",
+    SqsListQueueTags => "sqs:ListQueueTags",
+    SqsSetQueueAttributes => "sqs:SetQueueAttributes",
 }
 
 #[cfg(test)]

@@ -1,0 +1,169 @@
+//! The fake's data and logging services: SQS, DynamoDB, KMS, CloudTrail, ECR (one setting each).
+
+use std::collections::BTreeMap;
+
+use super::FakeAccount;
+use crate::ports::*;
+
+fn missing(api: &str, code: &str, what: &str) -> PortError {
+    PortError::new(PortErrorKind::NotFound, api, Some(code), what)
+}
+
+impl SqsPort for FakeAccount {
+    async fn queue_url(&self, name: &str, owner: &str) -> PortResult<Option<String>> {
+        self.enter("sqs:GetQueueUrl")?;
+        Ok(self.with_state(|s| {
+            s.queues
+                .get(name)
+                .filter(|q| q.owner == owner)
+                .map(|q| q.url.clone())
+        }))
+    }
+    async fn queue_encryption(&self, url: &str) -> PortResult<QueueEncryption> {
+        let api = "sqs:GetQueueAttributes";
+        self.enter(api)?;
+        self.with_state(|s| {
+            s.queues
+                .values()
+                .find(|q| q.url == url)
+                .map(|q| q.encryption.clone())
+        })
+        .ok_or_else(|| missing(api, "AWS.SimpleQueueService.NonExistentQueue", url))
+    }
+    async fn enable_queue_sse(&self, url: &str) -> PortResult<()> {
+        let api = "sqs:SetQueueAttributes";
+        self.enter(api)?;
+        self.with_state(|s| match s.queues.values_mut().find(|q| q.url == url) {
+            Some(q) => {
+                q.encryption.sqs_managed = true;
+                Ok(())
+            }
+            None => Err(missing(api, "AWS.SimpleQueueService.NonExistentQueue", url)),
+        })
+    }
+    async fn queue_tags(&self, url: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "sqs:ListQueueTags";
+        self.enter(api)?;
+        self.with_state(|s| {
+            s.queues
+                .values()
+                .find(|q| q.url == url)
+                .map(|q| q.tags.clone())
+        })
+        .ok_or_else(|| missing(api, "AWS.SimpleQueueService.NonExistentQueue", url))
+    }
+}
+
+impl DynamoDbPort for FakeAccount {
+    async fn point_in_time_recovery(&self, table: &str) -> PortResult<Option<bool>> {
+        self.enter("dynamodb:DescribeContinuousBackups")?;
+        Ok(self.with_state(|s| s.tables.get(table).map(|t| t.0)))
+    }
+    async fn enable_point_in_time_recovery(&self, table: &str) -> PortResult<()> {
+        let api = "dynamodb:UpdateContinuousBackups";
+        self.enter(api)?;
+        self.with_state(|s| match s.tables.get_mut(table) {
+            Some(t) => {
+                t.0 = true;
+                Ok(())
+            }
+            None => Err(missing(api, "TableNotFoundException", table)),
+        })
+    }
+    async fn table_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "dynamodb:ListTagsOfResource";
+        self.enter(api)?;
+        self.with_state(|s| s.tables.values().find(|t| t.1 == arn).map(|t| t.2.clone()))
+            .ok_or_else(|| missing(api, "ResourceNotFoundException", arn))
+    }
+}
+
+impl KmsPort for FakeAccount {
+    async fn describe_key(&self, key: &str) -> PortResult<Option<KmsKey>> {
+        self.enter("kms:DescribeKey")?;
+        Ok(self.with_state(|s| s.keys.get(key).map(|k| k.0.clone())))
+    }
+    async fn key_rotation_enabled(&self, key: &str) -> PortResult<bool> {
+        let api = "kms:GetKeyRotationStatus";
+        self.enter(api)?;
+        self.with_state(|s| s.keys.get(key).map(|k| k.1))
+            .ok_or_else(|| missing(api, "NotFoundException", key))
+    }
+    async fn enable_key_rotation(&self, key: &str) -> PortResult<()> {
+        let api = "kms:EnableKeyRotation";
+        self.enter(api)?;
+        self.with_state(|s| match s.keys.get_mut(key) {
+            // Like KMS: only enabled, customer-managed symmetric keys of KMS origin rotate.
+            Some(k) if k.0.cannot_rotate().is_some() => Err(PortError::new(
+                PortErrorKind::Invalid,
+                api,
+                Some("UnsupportedOperationException"),
+                key,
+            )),
+            Some(k) => {
+                k.1 = true;
+                Ok(())
+            }
+            None => Err(missing(api, "NotFoundException", key)),
+        })
+    }
+    async fn key_tags(&self, key: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "kms:ListResourceTags";
+        self.enter(api)?;
+        self.with_state(|s| s.keys.get(key).map(|k| k.2.clone()))
+            .ok_or_else(|| missing(api, "NotFoundException", key))
+    }
+}
+
+impl CloudTrailPort for FakeAccount {
+    async fn get_trail(&self, arn: &str) -> PortResult<Option<Trail>> {
+        self.enter("cloudtrail:GetTrail")?;
+        Ok(self.with_state(|s| s.trails.get(arn).map(|t| t.0.clone())))
+    }
+    async fn enable_log_file_validation(&self, arn: &str) -> PortResult<()> {
+        let api = "cloudtrail:UpdateTrail";
+        self.enter(api)?;
+        self.with_state(|s| match s.trails.get_mut(arn) {
+            Some(t) => {
+                t.0.log_file_validation = true;
+                Ok(())
+            }
+            None => Err(missing(api, "TrailNotFoundException", arn)),
+        })
+    }
+    async fn trail_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "cloudtrail:ListTags";
+        self.enter(api)?;
+        self.with_state(|s| s.trails.get(arn).map(|t| t.1.clone()))
+            .ok_or_else(|| missing(api, "TrailNotFoundException", arn))
+    }
+}
+
+impl EcrPort for FakeAccount {
+    async fn scan_on_push(&self, repository: &str) -> PortResult<Option<bool>> {
+        self.enter("ecr:DescribeRepositories")?;
+        Ok(self.with_state(|s| s.repositories.get(repository).map(|r| r.0)))
+    }
+    async fn enable_scan_on_push(&self, repository: &str) -> PortResult<()> {
+        let api = "ecr:PutImageScanningConfiguration";
+        self.enter(api)?;
+        self.with_state(|s| match s.repositories.get_mut(repository) {
+            Some(r) => {
+                r.0 = true;
+                Ok(())
+            }
+            None => Err(missing(api, "RepositoryNotFoundException", repository)),
+        })
+    }
+    async fn repository_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "ecr:ListTagsForResource";
+        self.enter(api)?;
+        self.with_state(|s| {
+            s.repositories
+                .values()
+                .find(|r| r.1 == arn)
+                .map(|r| r.2.clone())
+        })
+        .ok_or_else(|| missing(api, "RepositoryNotFoundException", arn))
+    }
+}

@@ -1,0 +1,132 @@
+//! A CloudTrail trail does not validate its log files (control CloudTrail.4): turn on log file
+//! validation, so tampering with delivered logs can be detected. Called in the trail's home region; an
+//! organization trail can only be changed from the management account and is reported instead.
+
+use serde_json::json;
+
+use super::switch::{turn_on, Setting};
+use super::{excluded_by_tag, failed, RunContext};
+use crate::asff::Finding;
+use crate::audit::PlaybookReport;
+use crate::ports::CloudTrailPort;
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::target::Target;
+
+pub const SPEC: PlaybookSpec = PlaybookSpec {
+    id: "trail-validation",
+    title: "Turn on log file validation for a CloudTrail trail",
+    triggers: &[
+        Trigger::Control("CloudTrail.4"),
+        Trigger::ConfigRule("cloud-trail-log-file-validation-enabled"),
+    ],
+    steps: &[
+        "read the trail: it must be this region's own, not an organization trail",
+        "skip the trail when it carries the exclusion tag",
+        "turn on log file validation",
+        "verify with GetTrail",
+    ],
+    grants: &[
+        Grant::on("cloudtrail:GetTrail"),
+        Grant::on("cloudtrail:ListTags"),
+        Grant::on("cloudtrail:UpdateTrail"),
+    ],
+    risk: Risk::Low,
+    mode: Mode::Auto,
+    threat: false,
+};
+
+/// The trail named by the finding's `AwsCloudTrailTrail` resource (`…:trail/<name>`).
+pub fn target(finding: &Finding) -> Result<Target, String> {
+    crate::target::arn_resource(finding, "AwsCloudTrailTrail", "trail")
+}
+
+pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
+    let Target::Resource { arn } = target else {
+        let reason = format!("{} is not a trail", target.label());
+        return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
+    };
+    let (trail_arn, label) = (arn.to_string(), target.label());
+    match ports.get_trail(&trail_arn).await {
+        Ok(Some(trail)) if trail.organization => {
+            let reason = format!("{label} is an organization trail: change it from the management account");
+            return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
+        }
+        Ok(Some(trail)) if trail.home_region.as_deref().is_some_and(|r| r != ctx.region.as_str()) => {
+            let reason = format!("{label} lives in {}, not {}", trail.home_region.unwrap_or_default(), ctx.region);
+            return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            let reason = format!("trail {trail_arn} does not exist");
+            return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
+        }
+        Err(e) => return PlaybookReport::conclude(vec![failed("validation", "cloudtrail:GetTrail", &label, e)], Ok(())),
+    }
+    if ctx.exclusion_tag.is_some() {
+        let tags = ports.trail_tags(&trail_arn).await;
+        if let Some(report) = excluded_by_tag(ctx, tags, "cloudtrail:ListTags", &label) {
+            return report;
+        }
+    }
+    let setting = Setting {
+        step: "validation",
+        what: "log file validation",
+        read_api: "cloudtrail:GetTrail",
+        write_api: "cloudtrail:UpdateTrail",
+        label: &label,
+        prior: json!({ "trail": trail_arn, "log_file_validation": false }),
+    };
+    let read = || async { ports.get_trail(&trail_arn).await.map(|t| t.map(|t| t.log_file_validation)) };
+    turn_on(setting, read, || ports.enable_log_file_validation(&trail_arn)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::PlaybookOutcome;
+    use crate::fake::{FakeAccount, FakeState};
+    use crate::ports::Trail;
+    use futures::executor::block_on;
+    use std::collections::BTreeMap;
+
+    const ARN: &str = "arn:aws:cloudtrail:us-east-1:111111111111:trail/main";
+
+    fn account(organization: bool) -> FakeAccount {
+        let trail = |arn: &str| Trail {
+            arn: arn.into(),
+            home_region: Some("us-east-1".into()),
+            log_file_validation: false,
+            organization,
+        };
+        let other = ARN.replace("main", "other");
+        FakeAccount::new(FakeState {
+            trails: BTreeMap::from([
+                (ARN.to_string(), (trail(ARN), BTreeMap::new())),
+                (other.clone(), (trail(&other), BTreeMap::new())),
+            ]),
+            ..FakeState::default()
+        })
+    }
+
+    fn target() -> Target {
+        Target::Resource { arn: crate::arn::Arn::parse(ARN).unwrap_or_else(|| panic!("arn")) }
+    }
+
+    #[test]
+    fn validation_is_turned_on_for_the_findings_trail_only() {
+        let fake = account(false);
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &target()));
+        assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+        assert!(fake.with_state(|s| s.trails[ARN].0.log_file_validation));
+        let other = ARN.replace("main", "other");
+        assert!(!fake.with_state(|s| s.trails[&other].0.log_file_validation));
+    }
+
+    #[test]
+    fn an_organization_trail_is_left_to_the_management_account() {
+        let fake = account(true);
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &target()));
+        assert!(matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("management")));
+        assert!(!fake.calls().contains(&"cloudtrail:UpdateTrail".to_string()));
+    }
+}
