@@ -21,6 +21,11 @@ pub struct FakeUser {
     pub tags: BTreeMap<String, String>,
     /// Key id → unix seconds of its last use.
     pub last_used: BTreeMap<String, i64>,
+    /// The unique id (`AIDA…`).
+    pub id: String,
+    /// Unix seconds the console password was created, when the user has one.
+    pub password_created: Option<i64>,
+    pub password_last_used: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default)]

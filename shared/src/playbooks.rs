@@ -62,6 +62,7 @@ registry![
     key_rotation,
     trail_validation,
     repository_scanning,
+    unused_credentials,
 ];
 
 mod switch;

@@ -124,8 +124,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        14,
-        "the coverage scenario imports fourteen findings"
+        15,
+        "the coverage scenario imports fifteen findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -175,6 +175,18 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let plain = scenario.str("/bystanders/tls_bucket/bucket");
     assert_eq!(b.policy_sids(&plain).await, None);
 
+    // IAM.8: the dormant user's keys are inactive and its password gone; the recent user keeps both.
+    for (who, active, password) in [("incidents", false, false), ("bystanders", true, true)] {
+        let user = scenario.str(&format!("/{who}/dormant_user/user_name"));
+        let keys = b.keys(&user).await;
+        assert!(
+            keys.len() == 2 && keys.iter().all(|(_, a)| *a == active),
+            "{user}: {keys:?}"
+        );
+        let profile = b.iam.get_login_profile().user_name(&user).send().await;
+        assert_eq!(profile.is_ok(), password, "{user}");
+    }
+
     // SQS.1, DynamoDB.2, KMS.4, CloudTrail.4, ECR.1.
     data_services::assert_fixed_beside_untouched(&b, &scenario).await;
 
@@ -197,6 +209,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "key-without-rotation",
         "trail-without-validation",
         "repository-without-scanning",
+        "dormant-user",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(

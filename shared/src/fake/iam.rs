@@ -127,4 +127,39 @@ impl IamPort for FakeAccount {
                 PortError::new(PortErrorKind::NotFound, api, Some("NoSuchEntity"), profile)
             })
     }
+    async fn get_user(&self, user: &str) -> PortResult<Option<IamUser>> {
+        self.enter("iam:GetUser")?;
+        Ok(self.with_state(|s| {
+            s.users.get(user).map(|u| IamUser {
+                name: user.to_owned(),
+                id: u.id.clone(),
+                password_last_used: u.password_last_used,
+                tags: u.tags.clone(),
+            })
+        }))
+    }
+    async fn user_name_by_id(&self, id: &str) -> PortResult<Option<String>> {
+        self.enter("iam:ListUsers")?;
+        Ok(self.with_state(|s| {
+            s.users
+                .iter()
+                .find(|(_, u)| u.id == id)
+                .map(|(n, _)| n.clone())
+        }))
+    }
+    async fn login_profile_created(&self, user: &str) -> PortResult<Option<i64>> {
+        self.user("iam:GetLoginProfile", user, |u| Ok(u.password_created))
+    }
+    async fn delete_login_profile(&self, user: &str) -> PortResult<()> {
+        let api = "iam:DeleteLoginProfile";
+        self.user(api, user, |u| match u.password_created.take() {
+            Some(_) => Ok(()),
+            None => Err(PortError::new(
+                PortErrorKind::NotFound,
+                api,
+                Some("NoSuchEntity"),
+                "no login profile",
+            )),
+        })
+    }
 }

@@ -48,6 +48,18 @@ impl PasswordPolicy {
     };
 }
 
+/// A user as GetUser tells it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamUser {
+    pub name: String,
+    /// The unique id (`AIDA…`).
+    pub id: String,
+    /// Unix seconds of the password's last use; `None`: never (or no password).
+    pub password_last_used: Option<i64>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
 pub trait IamPort: Send + Sync {
     fn list_access_keys(
         &self,
@@ -107,4 +119,14 @@ pub trait IamPort: Send + Sync {
         &self,
         profile: &str,
     ) -> impl Future<Output = PortResult<Vec<String>>> + Send;
+    /// `None` when there is no such user.
+    fn get_user(&self, user: &str) -> impl Future<Output = PortResult<Option<IamUser>>> + Send;
+    /// The name of the user with this unique id (`AIDA…`), from ListUsers.
+    fn user_name_by_id(&self, id: &str) -> impl Future<Output = PortResult<Option<String>>> + Send;
+    /// Unix seconds of the console password's creation; `None` when the user has no password.
+    fn login_profile_created(
+        &self,
+        user: &str,
+    ) -> impl Future<Output = PortResult<Option<i64>>> + Send;
+    fn delete_login_profile(&self, user: &str) -> impl Future<Output = PortResult<()>> + Send;
 }

@@ -8,7 +8,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import ec2, iam, s3, secretsmanager, securityhub, sts
+    from . import ec2, iam, iam_ages, s3, secretsmanager, securityhub, sts
 
     securityhub.install()
     iam.install()
@@ -16,4 +16,5 @@ def install() -> None:
     secretsmanager.install()
     s3.install()
     ec2.install()
+    iam_ages.install()
     _installed = True

@@ -12,6 +12,8 @@ import json
 import uuid
 from typing import Any
 
+import requests
+
 from . import asff
 
 WEAK_PASSWORD_POLICY = {"MinimumPasswordLength": 10, "RequireNumbers": True, "AllowUsersToChangePassword": True,
@@ -57,6 +59,8 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
     mfa_user = iam_b.create_user(UserName=MFA_USER)["User"]
     iam_b.create_login_profile(UserName=MFA_USER, Password="Emulator-only-0001!")
 
+    dormant = setup_dormant_users(world, b)
+
     ec2_b = world.admin("ec2", b)
     vpc = ec2_b.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     public, bystander_subnet = (ec2_b.create_subnet(VpcId=vpc, CidrBlock=cidr)["Subnet"]["SubnetId"]
@@ -90,6 +94,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "compromised_instance": {"account_id": b, "vpc_id": vpc, **miner},
         "attacked_instance": {"account_id": b, "vpc_id": vpc, **neighbour},
         "data": {"account_id": b, **data},
+        "dormant_user": {"account_id": b, **dormant["dormant"]},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -98,6 +103,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "imdsv2": {"account_id": b, "instance_id": bystander_instance},
         "tls_bucket": {"account_id": b, "bucket": plain_bystander},
         "data": {"account_id": b, **data_bystanders},
+        "dormant_user": {"account_id": b, **dormant["recent"]},
     }
     return incidents, bystanders
 
@@ -117,6 +123,21 @@ def setup_instances(world: Any, account: str, vpc: str, subnet: str, image: str)
     ec2.associate_iam_instance_profile(IamInstanceProfile={"Arn": profile["Arn"]}, InstanceId=miner)
     return ({"instance_id": miner, "groups": [web], "role": MINER_ROLE, "profile_arn": profile["Arn"]},
             {"instance_id": neighbour, "groups": [web]})
+
+
+def setup_dormant_users(world: Any, account: str) -> dict[str, dict]:
+    """IAM.8: a user whose two keys and console password were created 100 days ago and never used (aged through
+    the emulator's /_riposte/iam/age: moto cannot backdate), and a recent user with the same credentials."""
+    iam = world.admin("iam", account)
+    users = {}
+    for role, name in (("dormant", "dormant-contractor"), ("recent", "recent-contractor")):
+        arn = iam.create_user(UserName=name)["User"]["Arn"]
+        keys = [iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"] for _ in range(2)]
+        iam.create_login_profile(UserName=name, Password="Emulator-only-0001!")
+        users[role] = {"user_name": name, "user_arn": arn, "access_key_ids": keys}
+    requests.post(f"{world.endpoint}/_riposte/iam/age", timeout=30, json={
+        "account_id": account, "user_name": "dormant-contractor", "days": 100}).raise_for_status()
+    return users
 
 
 def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
@@ -203,6 +224,9 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
                                  i["compromised_instance"]["instance_id"], i["compromised_instance"]["vpc_id"],
                                  "ACTOR", now)),
         *data_findings(region, b, i["data"], now),
+        ("dormant-user", "unused-credentials", i["dormant_user"]["user_name"], resource_finding(
+            region, b, "IAM.8", "AwsIamUser", i["dormant_user"]["user_arn"],
+            "Unused IAM user credentials should be removed", now)),
         ("brute-forced-instance", "instance-isolation", i["attacked_instance"]["instance_id"],
          instance_threat_finding(region, b, "UnauthorizedAccess:EC2/SSHBruteForce",
                                  i["attacked_instance"]["instance_id"], i["attacked_instance"]["vpc_id"],

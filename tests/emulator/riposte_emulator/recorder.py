@@ -1,6 +1,7 @@
 """WSGI middleware in front of moto: records every AWS call and serves the emulator's control endpoints.
 
-Control endpoints (not AWS): GET/DELETE /_riposte/events, /_riposte/calls, /_riposte/rotations; GET filters
+Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET/DELETE /_riposte/events,
+/_riposte/calls, /_riposte/rotations; GET filters
 calls by any recorded field given as a query parameter (e.g. ?service=s3&account_id=...). `POST /moto-api/reset`
 is passed to moto and then clears all three logs.
 """
@@ -119,6 +120,15 @@ class Recorder:
         return result
 
     def _control(self, path: str, method: str, environ: dict, start_response: Callable) -> list[bytes]:
+        if path == "/_riposte/iam/age" and method == "POST":
+            from .iam_ages import age
+
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                body = json.loads(environ["wsgi.input"].read(size) or b"{}")
+                return _json(start_response, "200 OK", age(body))
+            except Exception as e:  # noqa: BLE001 - a bad request to a test endpoint, reported to the test
+                return _json(start_response, "400 Bad Request", {"error": f"{type(e).__name__}: {e}"})
         kind = self.LOGS.get(path)
         if kind is None:
             return _json(start_response, "404 Not Found", {"error": f"unknown control endpoint {path}"})

@@ -187,4 +187,51 @@ impl IamPort for MemberClients {
             .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
             .unwrap_or_default())
     }
+    async fn get_user(&self, user: &str) -> PortResult<Option<IamUser>> {
+        let request = self.iam.get_user().user_name(user);
+        let out = absent_as_none(
+            call!(Api::IamGetUser, user, request.send()),
+            &["NoSuchEntity"],
+        )?;
+        Ok(out.and_then(|o| o.user().cloned()).map(|u| IamUser {
+            name: u.user_name().to_owned(),
+            id: u.user_id().to_owned(),
+            password_last_used: u.password_last_used().map(|d| d.secs()),
+            tags: u
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        }))
+    }
+    async fn user_name_by_id(&self, id: &str) -> PortResult<Option<String>> {
+        let mut marker: Option<String> = None;
+        loop {
+            let request = self
+                .iam
+                .list_users()
+                .max_items(1000)
+                .set_marker(marker.take());
+            let out = call!(Api::IamListUsers, id, request.send())?;
+            if let Some(user) = out.users().iter().find(|u| u.user_id() == id) {
+                return Ok(Some(user.user_name().to_owned()));
+            }
+            match out.marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_owned()),
+                _ => return Ok(None),
+            }
+        }
+    }
+    async fn login_profile_created(&self, user: &str) -> PortResult<Option<i64>> {
+        let request = self.iam.get_login_profile().user_name(user);
+        let out = absent_as_none(
+            call!(Api::IamGetLoginProfile, user, request.send()),
+            &["NoSuchEntity"],
+        )?;
+        Ok(out.and_then(|o| o.login_profile().map(|p| p.create_date().secs())))
+    }
+    async fn delete_login_profile(&self, user: &str) -> PortResult<()> {
+        let request = self.iam.delete_login_profile().user_name(user);
+        call!(Api::IamDeleteLoginProfile, user, request.send()).map(|_| ())
+    }
 }
