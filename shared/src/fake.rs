@@ -11,6 +11,7 @@ mod data;
 mod ec2;
 mod ec2_instances;
 mod iam;
+mod rds;
 mod s3;
 mod secrets;
 
@@ -112,6 +113,11 @@ pub struct FakeState {
     pub keys: BTreeMap<String, (KmsKey, bool, BTreeMap<String, String>)>,
     /// CloudTrail trails by ARN, with their tags.
     pub trails: BTreeMap<String, (Trail, BTreeMap<String, String>)>,
+    /// RDS instances by id.
+    pub db_instances: BTreeMap<String, DbInstance>,
+    /// RDS snapshots by (kind, id): (accounts allowed to restore, ARN, tags).
+    pub db_snapshots:
+        BTreeMap<(SnapshotKind, String), (Vec<String>, String, BTreeMap<String, String>)>,
     /// ECR repositories by name: (scan on push, ARN, tags).
     pub repositories: BTreeMap<String, (bool, String, BTreeMap<String, String>)>,
 }

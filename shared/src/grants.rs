@@ -45,12 +45,20 @@ pub enum Scope {
     CloudTrailTrail,
     /// ECR `repository`.
     EcrRepository,
+    /// RDS `db`.
+    RdsDb,
+    /// RDS `snapshot`.
+    RdsSnapshot,
+    /// RDS `cluster-snapshot`.
+    RdsClusterSnapshot,
+    /// ListTagsForResource on RDS snapshots and cluster snapshots.
+    RdsSnapshots,
     /// Actions with no resource type in the reference (e.g. `secretsmanager:ListSecrets`): `*`.
     AnyResource,
 }
 
 /// Action → resource type, from the Service Authorization Reference (CloudTrail, DynamoDB, EC2, ECR,
-/// IAM, KMS, Lambda, S3, Secrets Manager, SQS).
+/// IAM, KMS, Lambda, RDS, S3, Secrets Manager, SQS).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("cloudtrail:GetTrail", Scope::CloudTrailTrail),
     ("cloudtrail:ListTags", Scope::CloudTrailTrail),
@@ -105,6 +113,19 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("kms:GetKeyRotationStatus", Scope::KmsKey),
     ("kms:ListResourceTags", Scope::KmsKey),
     ("lambda:InvokeFunction", Scope::LambdaFunction),
+    (
+        "rds:DescribeDBClusterSnapshotAttributes",
+        Scope::RdsClusterSnapshot,
+    ),
+    ("rds:DescribeDBInstances", Scope::RdsDb),
+    ("rds:DescribeDBSnapshotAttributes", Scope::RdsSnapshot),
+    ("rds:ListTagsForResource", Scope::RdsSnapshots),
+    (
+        "rds:ModifyDBClusterSnapshotAttribute",
+        Scope::RdsClusterSnapshot,
+    ),
+    ("rds:ModifyDBInstance", Scope::RdsDb),
+    ("rds:ModifyDBSnapshotAttribute", Scope::RdsSnapshot),
     ("s3:DeleteBucketPolicy", Scope::S3Bucket),
     ("s3:GetBucketAcl", Scope::S3Bucket),
     ("s3:GetBucketPolicy", Scope::S3Bucket),

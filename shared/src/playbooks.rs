@@ -63,6 +63,9 @@ registry![
     trail_validation,
     repository_scanning,
     unused_credentials,
+    db_instance_settings,
+    db_public_access,
+    db_snapshot_private,
 ];
 
 mod switch;

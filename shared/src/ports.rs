@@ -12,6 +12,7 @@ mod ec2;
 mod ecr;
 mod iam;
 mod kms;
+mod rds;
 mod s3;
 mod secrets;
 mod sqs;
@@ -22,6 +23,7 @@ pub use ec2::*;
 pub use ecr::*;
 pub use iam::*;
 pub use kms::*;
+pub use rds::*;
 pub use s3::*;
 pub use secrets::*;
 pub use sqs::*;
@@ -101,6 +103,7 @@ pub trait MemberPorts:
     + KmsPort
     + CloudTrailPort
     + EcrPort
+    + RdsPort
 {
 }
 impl<T> MemberPorts for T where
@@ -113,6 +116,7 @@ impl<T> MemberPorts for T where
         + KmsPort
         + CloudTrailPort
         + EcrPort
+        + RdsPort
 {
 }
 

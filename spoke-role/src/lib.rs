@@ -63,6 +63,15 @@ fn resource(scope: Scope) -> Value {
             sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*")
         }
         Scope::EcrRepository => sub("arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*"),
+        Scope::RdsDb => sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:db:*"),
+        Scope::RdsSnapshot => sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*"),
+        Scope::RdsClusterSnapshot => {
+            sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:cluster-snapshot:*")
+        }
+        Scope::RdsSnapshots => json!([
+            sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*"),
+            sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:cluster-snapshot:*"),
+        ]),
         Scope::AnyResource => json!("*"),
     }
 }
@@ -86,6 +95,10 @@ fn sid(scope: Scope) -> &'static str {
         Scope::KmsKey => "Keys",
         Scope::CloudTrailTrail => "Trails",
         Scope::EcrRepository => "Repositories",
+        Scope::RdsDb => "DbInstances",
+        Scope::RdsSnapshot => "DbSnapshots",
+        Scope::RdsClusterSnapshot => "DbClusterSnapshots",
+        Scope::RdsSnapshots => "DbSnapshotTags",
         Scope::AnyResource => "ActionsWithoutResourceLevelPermissions",
     }
 }

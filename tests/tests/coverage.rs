@@ -5,6 +5,8 @@
 
 #[path = "coverage/data_services.rs"]
 mod data_services;
+#[path = "coverage/databases.rs"]
+mod databases;
 
 use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
 use serde_json::Value;
@@ -124,8 +126,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        15,
-        "the coverage scenario imports fifteen findings"
+        19,
+        "the coverage scenario imports nineteen findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -187,8 +189,12 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         assert_eq!(profile.is_ok(), password, "{user}");
     }
 
-    // SQS.1, DynamoDB.2, KMS.4, CloudTrail.4, ECR.1.
+    // SQS.1, DynamoDB.2, KMS.4, CloudTrail.4, ECR.1; RDS.1, RDS.11, RDS.13.
     data_services::assert_fixed_beside_untouched(&b, &scenario).await;
+    databases::assert_fixed_beside_untouched(&b, &scenario).await;
+    // RDS.2 waits for an analyst.
+    let public_db = scenario.str("/incidents/databases/public_instance");
+    assert!(databases::instance(&b, &public_db).await.0);
 
     // EC2.8 waits for an analyst: nothing changed yet.
     let instance = scenario.str("/incidents/imdsv2/instance_id");
@@ -210,6 +216,9 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "trail-without-validation",
         "repository-without-scanning",
         "dormant-user",
+        "db-backups",
+        "db-minor-upgrades",
+        "public-db-snapshot",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(
@@ -271,7 +280,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
 
     // The analyst approves EC2.8 and the isolation through the custom action: now they run.
     let mut approved = Vec::new();
-    for key in ["imdsv1-instance", "crypto-mining-instance"] {
+    for key in ["imdsv1-instance", "crypto-mining-instance", "public-db"] {
         approved.push(finding_json(&emulator, &scenario, &scenario.finding_id(key)).await);
     }
     let hub_account = scenario.str("/hub_account");
@@ -323,7 +332,11 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     assert!(deny.to_string().contains(&miner), "{deny}");
 
     let after = outcomes(&emulator, &scenario).await;
-    for key in ["imdsv1-instance", "crypto-mining-instance"] {
+    assert!(
+        !databases::instance(&b, &public_db).await.0,
+        "RDS.2 approved: private"
+    );
+    for key in ["imdsv1-instance", "crypto-mining-instance", "public-db"] {
         let (workflow, status, note) = after[&scenario.finding_id(key)].clone();
         assert_eq!(
             (workflow.as_str(), status.as_str()),

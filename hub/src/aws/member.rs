@@ -1,5 +1,5 @@
-//! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR) over SDK
-//! clients built from the spoke session.
+//! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS)
+//! over SDK clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use riposte_shared::ports::*;
@@ -16,6 +16,7 @@ pub struct MemberClients {
     pub kms: aws_sdk_kms::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub ecr: aws_sdk_ecr::Client,
+    pub rds: aws_sdk_rds::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
 }
@@ -36,6 +37,7 @@ impl MemberClients {
             kms: aws_sdk_kms::Client::new(config),
             cloudtrail: aws_sdk_cloudtrail::Client::new(config),
             ecr: aws_sdk_ecr::Client::new(config),
+            rds: aws_sdk_rds::Client::new(config),
             config: config.clone(),
         }
     }
@@ -87,5 +89,6 @@ mod data;
 mod ec2;
 mod ec2_instances;
 mod iam;
+mod rds;
 mod s3;
 mod secrets;

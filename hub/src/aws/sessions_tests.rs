@@ -142,6 +142,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         kms: aws_sdk_kms::Client::new(&unused),
         cloudtrail: aws_sdk_cloudtrail::Client::new(&unused),
         ecr: aws_sdk_ecr::Client::new(&unused),
+        rds: aws_sdk_rds::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(

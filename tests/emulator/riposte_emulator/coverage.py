@@ -75,6 +75,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
     miner, neighbour = setup_instances(world, b, vpc, public, image)
 
     data, data_bystanders = setup_data_services(world, b)
+    databases, database_twins = setup_databases(world, b)
     s3_b = world.admin("s3", b)
     tls_bucket, plain_bystander = f"riposte-plain-http-{b}", f"riposte-plain-http-bystander-{b}"
     for bucket in (tls_bucket, plain_bystander):
@@ -95,6 +96,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "attacked_instance": {"account_id": b, "vpc_id": vpc, **neighbour},
         "data": {"account_id": b, **data},
         "dormant_user": {"account_id": b, **dormant["dormant"]},
+        "databases": {"account_id": b, **databases},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -104,6 +106,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "tls_bucket": {"account_id": b, "bucket": plain_bystander},
         "data": {"account_id": b, **data_bystanders},
         "dormant_user": {"account_id": b, **dormant["recent"]},
+        "databases": {"account_id": b, **database_twins},
     }
     return incidents, bystanders
 
@@ -138,6 +141,30 @@ def setup_dormant_users(world: Any, account: str) -> dict[str, dict]:
     requests.post(f"{world.endpoint}/_riposte/iam/age", timeout=30, json={
         "account_id": account, "user_name": "dormant-contractor", "days": 100}).raise_for_status()
     return users
+
+
+def setup_databases(world: Any, account: str) -> tuple[dict, dict]:
+    """RDS: an instance with one day of backups and no minor upgrades (RDS.11, RDS.13), a public one (RDS.2), a
+    public snapshot also shared with one account (RDS.1); a twin of each that stays as it is."""
+    rds = world.admin("rds", account)
+
+    def instance(name: str, public: bool) -> None:
+        rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine="postgres",
+                               AllocatedStorage=20, MasterUsername="riposte", MasterUserPassword="Emulator-only-1",
+                               PubliclyAccessible=public, BackupRetentionPeriod=1, AutoMinorVersionUpgrade=False)
+
+    for name, public in (("orders-db", False), ("reports-db", True), ("analytics-db", True)):
+        instance(name, public)
+    for snapshot in ("orders-nightly", "orders-weekly"):
+        rds.create_db_snapshot(DBSnapshotIdentifier=snapshot, DBInstanceIdentifier="orders-db")
+        rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=snapshot, AttributeName="restore",
+                                         ValuesToAdd=["all", "210987654321"])
+    arn = rds.describe_db_snapshots(DBSnapshotIdentifier="orders-nightly")["DBSnapshots"][0]["DBSnapshotArn"]
+    db_arn = rds.describe_db_instances(DBInstanceIdentifier="orders-db")["DBInstances"][0]["DBInstanceArn"]
+    public_arn = rds.describe_db_instances(DBInstanceIdentifier="reports-db")["DBInstances"][0]["DBInstanceArn"]
+    return ({"instance": "orders-db", "instance_arn": db_arn, "public_instance": "reports-db",
+             "public_instance_arn": public_arn, "snapshot": "orders-nightly", "snapshot_arn": arn},
+            {"instance": "analytics-db", "snapshot": "orders-weekly"})
 
 
 def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
@@ -224,6 +251,7 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
                                  i["compromised_instance"]["instance_id"], i["compromised_instance"]["vpc_id"],
                                  "ACTOR", now)),
         *data_findings(region, b, i["data"], now),
+        *database_findings(region, b, i["databases"], now),
         ("dormant-user", "unused-credentials", i["dormant_user"]["user_name"], resource_finding(
             region, b, "IAM.8", "AwsIamUser", i["dormant_user"]["user_arn"],
             "Unused IAM user credentials should be removed", now)),
@@ -252,4 +280,22 @@ def data_findings(region: str, account: str, data: dict, now: str) -> list[tuple
         ("repository-without-scanning", "repository-scanning", data["repository_arn"], finding(
             "ECR.1", "AwsEcrRepository", data["repository_arn"],
             "ECR private repositories should have image scanning configured")),
+    ]
+
+
+def database_findings(region: str, account: str, db: dict, now: str) -> list[tuple[str, str, str, dict]]:
+    def finding(control: str, kind: str, arn: str, title: str, severity: str = "MEDIUM") -> dict:
+        return resource_finding(region, account, control, kind, arn, title, now, severity=severity)
+
+    return [
+        ("db-backups", "db-instance-settings", db["instance"], finding(
+            "RDS.11", "AwsRdsDbInstance", db["instance_arn"], "RDS instances should have automatic backups enabled")),
+        ("db-minor-upgrades", "db-instance-settings", db["instance"], finding(
+            "RDS.13", "AwsRdsDbInstance", db["instance_arn"],
+            "RDS automatic minor version upgrades should be enabled", severity="HIGH")),
+        ("public-db", "db-public-access", db["public_instance"], finding(
+            "RDS.2", "AwsRdsDbInstance", db["public_instance_arn"],
+            "RDS DB Instances should prohibit public access", severity="CRITICAL")),
+        ("public-db-snapshot", "db-snapshot-private", db["snapshot"], finding(
+            "RDS.1", "AwsRdsDbSnapshot", db["snapshot_arn"], "RDS snapshot should be private", severity="CRITICAL")),
     ]
