@@ -116,11 +116,13 @@ pub struct FakeState {
     /// RDS instances by id.
     pub db_instances: BTreeMap<String, DbInstance>,
     /// RDS snapshots by (kind, id): (accounts allowed to restore, ARN, tags).
-    pub db_snapshots:
-        BTreeMap<(SnapshotKind, String), (Vec<String>, String, BTreeMap<String, String>)>,
+    pub db_snapshots: BTreeMap<(SnapshotKind, String), FakeSnapshot>,
     /// ECR repositories by name: (scan on push, ARN, tags).
     pub repositories: BTreeMap<String, (bool, String, BTreeMap<String, String>)>,
 }
+
+/// An RDS snapshot: (accounts allowed to restore, ARN, tags).
+pub type FakeSnapshot = (Vec<String>, String, BTreeMap<String, String>);
 
 #[derive(Clone, Debug, Default)]
 pub struct FakeQueue {
