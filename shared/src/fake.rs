@@ -105,6 +105,8 @@ pub struct FakeState {
     /// (volume, description) of every snapshot started.
     pub snapshots: Vec<(String, String)>,
     pub termination_protected: Vec<String>,
+    /// EBS snapshots by id: (owner account, public, tags).
+    pub ebs_snapshots: BTreeMap<String, (String, bool, BTreeMap<String, String>)>,
     /// SQS queues by name.
     pub queues: BTreeMap<String, FakeQueue>,
     /// DynamoDB tables by name: (point-in-time recovery on, ARN, tags).
@@ -113,6 +115,8 @@ pub struct FakeState {
     pub keys: BTreeMap<String, (KmsKey, bool, BTreeMap<String, String>)>,
     /// CloudTrail trails by ARN, with their tags.
     pub trails: BTreeMap<String, (Trail, BTreeMap<String, String>)>,
+    /// Lambda functions by name: (ARN, policy document, tags).
+    pub functions: BTreeMap<String, FakeFunction>,
     /// RDS instances by id.
     pub db_instances: BTreeMap<String, DbInstance>,
     /// RDS snapshots by (kind, id): (accounts allowed to restore, ARN, tags).
@@ -120,6 +124,9 @@ pub struct FakeState {
     /// ECR repositories by name: (scan on push, ARN, tags).
     pub repositories: BTreeMap<String, (bool, String, BTreeMap<String, String>)>,
 }
+
+/// A Lambda function: (ARN, policy document, tags).
+pub type FakeFunction = (String, Option<String>, BTreeMap<String, String>);
 
 /// An RDS snapshot: (accounts allowed to restore, ARN, tags).
 pub type FakeSnapshot = (Vec<String>, String, BTreeMap<String, String>);

@@ -20,12 +20,16 @@ pub enum Scope {
     Secret,
     /// Lambda `function` (a secret's rotation function, which RotateSecret invokes as the caller).
     LambdaFunction,
+    /// Any Lambda `function` of the account (its resource-based policy).
+    AnyLambdaFunction,
     /// EC2 `security-group`.
     Ec2SecurityGroup,
     /// EC2 `subnet`.
     Ec2Subnet,
     /// EC2 `instance`.
     Ec2Instance,
+    /// EC2 `snapshot` (snapshot ARNs carry no account).
+    Ec2Snapshot,
     /// CreateSnapshot: the `volume` and the new `snapshot` (snapshot ARNs carry no account).
     Ec2VolumeSnapshot,
     /// CreateSecurityGroup: the new `security-group` and its `vpc`.
@@ -75,6 +79,8 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ),
     ("ec2:DescribeInstances", Scope::AnyResource),
     ("ec2:DescribeSecurityGroupRules", Scope::AnyResource),
+    ("ec2:DescribeSnapshotAttribute", Scope::AnyResource),
+    ("ec2:DescribeSnapshots", Scope::AnyResource),
     ("ec2:DescribeSecurityGroups", Scope::AnyResource),
     ("ec2:DescribeSubnets", Scope::AnyResource),
     ("ec2:DisassociateIamInstanceProfile", Scope::Ec2Instance),
@@ -86,6 +92,7 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
         "ec2:ModifyNetworkInterfaceAttribute",
         Scope::Ec2NetworkInterface,
     ),
+    ("ec2:ModifySnapshotAttribute", Scope::Ec2Snapshot),
     ("ec2:ModifySubnetAttribute", Scope::Ec2Subnet),
     ("ec2:RevokeSecurityGroupEgress", Scope::Ec2SecurityGroup),
     ("ec2:RevokeSecurityGroupIngress", Scope::Ec2SecurityGroup),
@@ -112,7 +119,10 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("kms:EnableKeyRotation", Scope::KmsKey),
     ("kms:GetKeyRotationStatus", Scope::KmsKey),
     ("kms:ListResourceTags", Scope::KmsKey),
+    ("lambda:GetPolicy", Scope::AnyLambdaFunction),
     ("lambda:InvokeFunction", Scope::LambdaFunction),
+    ("lambda:ListTags", Scope::AnyLambdaFunction),
+    ("lambda:RemovePermission", Scope::AnyLambdaFunction),
     (
         "rds:DescribeDBClusterSnapshotAttributes",
         Scope::RdsClusterSnapshot,

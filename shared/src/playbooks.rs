@@ -66,6 +66,8 @@ registry![
     db_instance_settings,
     db_public_access,
     db_snapshot_private,
+    public_snapshots,
+    function_policy,
 ];
 
 mod switch;

@@ -12,6 +12,7 @@ mod ec2;
 mod ecr;
 mod iam;
 mod kms;
+mod lambda;
 mod rds;
 mod s3;
 mod secrets;
@@ -23,6 +24,7 @@ pub use ec2::*;
 pub use ecr::*;
 pub use iam::*;
 pub use kms::*;
+pub use lambda::*;
 pub use rds::*;
 pub use s3::*;
 pub use secrets::*;
@@ -104,6 +106,7 @@ pub trait MemberPorts:
     + CloudTrailPort
     + EcrPort
     + RdsPort
+    + LambdaPort
 {
 }
 impl<T> MemberPorts for T where
@@ -117,6 +120,7 @@ impl<T> MemberPorts for T where
         + CloudTrailPort
         + EcrPort
         + RdsPort
+        + LambdaPort
 {
 }
 

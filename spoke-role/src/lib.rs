@@ -31,6 +31,9 @@ fn resource(scope: Scope) -> Value {
         Scope::IamRole => sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"),
         Scope::S3Bucket => sub("arn:${AWS::Partition}:s3:::*"),
         Scope::Secret => sub("arn:${AWS::Partition}:secretsmanager:*:${AWS::AccountId}:secret:*"),
+        Scope::AnyLambdaFunction => {
+            sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*")
+        }
         Scope::LambdaFunction => {
             sub("arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:${RotationFunctions}")
         }
@@ -39,6 +42,7 @@ fn resource(scope: Scope) -> Value {
         }
         Scope::Ec2Subnet => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:subnet/*"),
         Scope::Ec2Instance => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
+        Scope::Ec2Snapshot => sub("arn:${AWS::Partition}:ec2:*::snapshot/*"),
         Scope::Ec2VolumeSnapshot => json!([
             sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*"),
             sub("arn:${AWS::Partition}:ec2:*::snapshot/*"),
@@ -83,9 +87,11 @@ fn sid(scope: Scope) -> &'static str {
         Scope::S3Bucket => "S3Buckets",
         Scope::Secret => "Secrets",
         Scope::LambdaFunction => "LambdaFunctions",
+        Scope::AnyLambdaFunction => "FunctionPolicies",
         Scope::Ec2SecurityGroup => "SecurityGroups",
         Scope::Ec2Subnet => "Subnets",
         Scope::Ec2Instance => "Instances",
+        Scope::Ec2Snapshot => "Snapshots",
         Scope::Ec2VolumeSnapshot => "EvidenceSnapshots",
         Scope::Ec2VpcSecurityGroup => "IsolationGroups",
         Scope::Ec2NetworkInterface => "NetworkInterfaces",

@@ -126,8 +126,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        19,
-        "the coverage scenario imports nineteen findings"
+        21,
+        "the coverage scenario imports twenty-one findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -191,7 +191,9 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
 
     // SQS.1, DynamoDB.2, KMS.4, CloudTrail.4, ECR.1; RDS.1, RDS.11, RDS.13.
     data_services::assert_fixed_beside_untouched(&b, &scenario).await;
+    data_services::assert_function_policies(&b, &scenario).await;
     databases::assert_fixed_beside_untouched(&b, &scenario).await;
+    databases::assert_snapshots(&b, &c, &scenario).await;
     // RDS.2 waits for an analyst.
     let public_db = scenario.str("/incidents/databases/public_instance");
     assert!(databases::instance(&b, &public_db).await.0);
@@ -219,6 +221,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "db-backups",
         "db-minor-upgrades",
         "public-db-snapshot",
+        "public-snapshots",
+        "public-function",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(

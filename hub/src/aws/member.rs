@@ -1,5 +1,5 @@
-//! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS)
-//! over SDK clients built from the spoke session.
+//! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS,
+//! Lambda) over SDK clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use riposte_shared::ports::*;
@@ -17,6 +17,7 @@ pub struct MemberClients {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub rds: aws_sdk_rds::Client,
+    pub lambda: aws_sdk_lambda::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
 }
@@ -38,6 +39,7 @@ impl MemberClients {
             cloudtrail: aws_sdk_cloudtrail::Client::new(config),
             ecr: aws_sdk_ecr::Client::new(config),
             rds: aws_sdk_rds::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
             config: config.clone(),
         }
     }
@@ -89,6 +91,7 @@ mod data;
 mod ec2;
 mod ec2_instances;
 mod iam;
+mod lambda;
 mod rds;
 mod s3;
 mod secrets;

@@ -143,6 +143,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         cloudtrail: aws_sdk_cloudtrail::Client::new(&unused),
         ecr: aws_sdk_ecr::Client::new(&unused),
         rds: aws_sdk_rds::Client::new(&unused),
+        lambda: aws_sdk_lambda::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(

@@ -167,3 +167,48 @@ impl EcrPort for FakeAccount {
         .ok_or_else(|| missing(api, "RepositoryNotFoundException", arn))
     }
 }
+
+impl LambdaPort for FakeAccount {
+    async fn function_policy(&self, function: &str) -> PortResult<Option<String>> {
+        let api = "lambda:GetPolicy";
+        self.enter(api)?;
+        self.with_state(|s| s.functions.get(function).map(|f| f.1.clone()))
+            .ok_or_else(|| missing(api, "ResourceNotFoundException", function))
+    }
+    async fn remove_permission(&self, function: &str, sid: &str) -> PortResult<()> {
+        let api = "lambda:RemovePermission";
+        self.enter(api)?;
+        self.with_state(|s| {
+            let Some(f) = s.functions.get_mut(function) else {
+                return Err(missing(api, "ResourceNotFoundException", function));
+            };
+            let mut document: serde_json::Value =
+                f.1.as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .ok_or_else(|| missing(api, "ResourceNotFoundException", sid))?;
+            let statements = document["Statement"].as_array_mut();
+            let Some(statements) = statements else {
+                return Err(missing(api, "ResourceNotFoundException", sid));
+            };
+            let before = statements.len();
+            statements.retain(|st| st["Sid"] != sid);
+            if statements.len() == before {
+                return Err(missing(api, "ResourceNotFoundException", sid));
+            }
+            // Like Lambda: the last statement removed removes the policy.
+            f.1 = (!statements.is_empty()).then(|| document.to_string());
+            Ok(())
+        })
+    }
+    async fn function_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "lambda:ListTags";
+        self.enter(api)?;
+        self.with_state(|s| {
+            s.functions
+                .values()
+                .find(|f| f.0 == arn)
+                .map(|f| f.2.clone())
+        })
+        .ok_or_else(|| missing(api, "ResourceNotFoundException", arn))
+    }
+}

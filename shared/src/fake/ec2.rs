@@ -100,6 +100,15 @@ impl Ec2Port for FakeAccount {
     async fn disassociate_profile(&self, association_id: &str) -> PortResult<()> {
         self.disassociate(association_id)
     }
+    async fn public_snapshot_candidates(&self, account: &str) -> PortResult<Vec<OwnSnapshot>> {
+        self.snapshot_candidates(account)
+    }
+    async fn snapshot_is_public(&self, snapshot_id: &str) -> PortResult<bool> {
+        self.snapshot_public(snapshot_id)
+    }
+    async fn make_snapshot_private(&self, snapshot_id: &str) -> PortResult<()> {
+        self.snapshot_private(snapshot_id)
+    }
 }
 
 impl FakeAccount {

@@ -123,6 +123,41 @@ impl FakeAccount {
     }
 }
 
+impl FakeAccount {
+    pub(super) fn snapshot_candidates(&self, account: &str) -> PortResult<Vec<OwnSnapshot>> {
+        self.enter("ec2:DescribeSnapshots")?;
+        Ok(self.with_state(|s| {
+            s.ebs_snapshots
+                .iter()
+                .filter(|(_, (owner, public, _))| owner == account && *public)
+                .map(|(id, (_, _, tags))| OwnSnapshot {
+                    id: id.clone(),
+                    tags: tags.clone(),
+                })
+                .collect()
+        }))
+    }
+
+    pub(super) fn snapshot_public(&self, id: &str) -> PortResult<bool> {
+        let api = "ec2:DescribeSnapshotAttribute";
+        self.enter(api)?;
+        self.with_state(|s| s.ebs_snapshots.get(id).map(|x| x.1))
+            .ok_or_else(|| not_found(api, "InvalidSnapshot.NotFound", id))
+    }
+
+    pub(super) fn snapshot_private(&self, id: &str) -> PortResult<()> {
+        let api = "ec2:ModifySnapshotAttribute";
+        self.enter(api)?;
+        self.with_state(|s| match s.ebs_snapshots.get_mut(id) {
+            Some(snapshot) => {
+                snapshot.1 = false;
+                Ok(())
+            }
+            None => Err(not_found(api, "InvalidSnapshot.NotFound", id)),
+        })
+    }
+}
+
 fn not_found(api: &str, code: &str, id: &str) -> PortError {
     PortError::new(PortErrorKind::NotFound, api, Some(code), id)
 }

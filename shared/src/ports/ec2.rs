@@ -93,6 +93,14 @@ pub struct ProfileAssociation {
     pub profile_arn: String,
 }
 
+/// An EBS snapshot the account owns that may be public.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnSnapshot {
+    pub id: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
 /// EC2 in the member account's region.
 pub trait Ec2Port: Send + Sync {
     /// `None` when the group does not exist.
@@ -181,5 +189,21 @@ pub trait Ec2Port: Send + Sync {
     fn disassociate_profile(
         &self,
         association_id: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Snapshots `account` owns in the region that EC2 lists as restorable by everyone (candidates:
+    /// each is confirmed with `snapshot_is_public`).
+    fn public_snapshot_candidates(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = PortResult<Vec<OwnSnapshot>>> + Send;
+    /// Whether the snapshot's createVolumePermission holds the group `all`.
+    fn snapshot_is_public(
+        &self,
+        snapshot_id: &str,
+    ) -> impl Future<Output = PortResult<bool>> + Send;
+    /// Remove the group `all` from the snapshot's createVolumePermission (named accounts stay).
+    fn make_snapshot_private(
+        &self,
+        snapshot_id: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
 }

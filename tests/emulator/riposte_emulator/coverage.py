@@ -8,8 +8,10 @@ Findings are shaped like the public samples: account-level controls carry an `Aw
 carry the resource's ARN, as security_group_finding does for EC2.
 """
 
+import io
 import json
 import uuid
+import zipfile
 from typing import Any
 
 import requests
@@ -76,6 +78,8 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
 
     data, data_bystanders = setup_data_services(world, b)
     databases, database_twins = setup_databases(world, b)
+    snapshots, snapshot_twin = setup_snapshots(world, b, c, region)
+    function, function_twin = setup_functions(world, b, f"arn:aws:iam::{b}:role/{MINER_ROLE}")
     s3_b = world.admin("s3", b)
     tls_bucket, plain_bystander = f"riposte-plain-http-{b}", f"riposte-plain-http-bystander-{b}"
     for bucket in (tls_bucket, plain_bystander):
@@ -97,6 +101,8 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "data": {"account_id": b, **data},
         "dormant_user": {"account_id": b, **dormant["dormant"]},
         "databases": {"account_id": b, **databases},
+        "snapshots": {"account_id": b, **snapshots},
+        "function": {"account_id": b, **function},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -107,6 +113,8 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "data": {"account_id": b, **data_bystanders},
         "dormant_user": {"account_id": b, **dormant["recent"]},
         "databases": {"account_id": b, **database_twins},
+        "snapshots": snapshot_twin,
+        "function": {"account_id": b, **function_twin},
     }
     return incidents, bystanders
 
@@ -165,6 +173,44 @@ def setup_databases(world: Any, account: str) -> tuple[dict, dict]:
     return ({"instance": "orders-db", "instance_arn": db_arn, "public_instance": "reports-db",
              "public_instance_arn": public_arn, "snapshot": "orders-nightly", "snapshot_arn": arn},
             {"instance": "analytics-db", "snapshot": "orders-weekly"})
+
+
+def setup_snapshots(world: Any, account: str, twin_account: str, region: str) -> tuple[dict, dict]:
+    """EC2.1: a public EBS snapshot (also shared with one named account) and a private one in the finding's
+    account; a public snapshot in another account that the finding does not name."""
+    snapshots = {}
+    for key, acct, public in (("public", account, True), ("private", account, False), ("twin", twin_account, True)):
+        ec2 = world.admin("ec2", acct)
+        volume = ec2.create_volume(AvailabilityZone=f"{region}a", Size=1)["VolumeId"]
+        snapshot = ec2.create_snapshot(VolumeId=volume, Description=f"riposte {key}")["SnapshotId"]
+        if public:
+            ec2.modify_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission",
+                                          OperationType="add", GroupNames=["all"], UserIds=["210987654321"])
+        snapshots[key] = snapshot
+    return ({"public_snapshot": snapshots["public"], "private_snapshot": snapshots["private"]},
+            {"account_id": twin_account, "public_snapshot": snapshots["twin"]})
+
+
+def setup_functions(world: Any, account: str, role_arn: str) -> tuple[dict, dict]:
+    """Lambda.1: a function anyone may invoke, beside a pinned S3 trigger and a partner account; a twin
+    function with the same policy that no finding names."""
+    lam = world.admin("lambda", account)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    arns = {}
+    for name in ("image-resize", "image-thumbs"):
+        arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
+                                  Code={"ZipFile": buffer.getvalue()})["FunctionArn"]
+        lam.add_permission(FunctionName=name, StatementId="Anyone", Action="lambda:InvokeFunction", Principal="*")
+        lam.add_permission(FunctionName=name, StatementId="FromUploads", Action="lambda:InvokeFunction",
+                           Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::uploads", SourceAccount=account)
+        lam.add_permission(FunctionName=name, StatementId="Partner", Action="lambda:InvokeFunction",
+                           Principal="210987654321")
+        arns[name] = arn
+    return ({"function": "image-resize", "function_arn": arns["image-resize"],
+             "kept_sids": ["FromUploads", "Partner"]},
+            {"function": "image-thumbs"})
 
 
 def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
@@ -231,6 +277,9 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
             now, severity="LOW")),
         ("ebs-encryption", "ebs-default-encryption", account, resource_finding(
             region, b, "EC2.7", "AwsAccount", account, "EBS default encryption should be enabled", now)),
+        ("public-snapshots", "public-snapshots", account, resource_finding(
+            region, b, "EC2.1", "AwsAccount", account, "Amazon EBS snapshots should not be publicly restorable", now,
+            severity="CRITICAL")),
         ("subnet-public-ip", "subnet-public-ip", subnet, resource_finding(
             region, b, "EC2.15", "AwsEc2Subnet", ec2_arn("subnet", subnet),
             "Amazon EC2 subnets should not automatically assign public IP addresses", now,
@@ -252,6 +301,9 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
                                  "ACTOR", now)),
         *data_findings(region, b, i["data"], now),
         *database_findings(region, b, i["databases"], now),
+        ("public-function", "function-policy", i["function"]["function"], resource_finding(
+            region, b, "Lambda.1", "AwsLambdaFunction", i["function"]["function_arn"],
+            "Lambda function policies should prohibit public access", now, severity="CRITICAL")),
         ("dormant-user", "unused-credentials", i["dormant_user"]["user_name"], resource_finding(
             region, b, "IAM.8", "AwsIamUser", i["dormant_user"]["user_arn"],
             "Unused IAM user credentials should be removed", now)),

@@ -95,3 +95,36 @@ pub async fn assert_fixed_beside_untouched(b: &MemberView, scenario: &Scenario) 
     assert_eq!(scan_on_push(b, &incident("repository")).await, Some(true));
     assert_eq!(scan_on_push(b, &twin("repository")).await, Some(false));
 }
+
+/// The Sids of a function's policy, sorted.
+async fn function_sids(view: &MemberView, function: &str) -> Vec<String> {
+    let lambda = aws_sdk_lambda::Client::new(&view.config);
+    let policy = lambda.get_policy().function_name(function).send().await;
+    let document: serde_json::Value = policy
+        .ok()
+        .and_then(|p| p.policy().map(str::to_owned))
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default();
+    let mut sids: Vec<String> = document["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["Sid"].as_str().map(str::to_owned))
+        .collect();
+    sids.sort();
+    sids
+}
+
+/// Lambda.1: only the public statement left the finding's function; its twin keeps all three.
+pub async fn assert_function_policies(b: &MemberView, scenario: &Scenario) {
+    let function = scenario.str("/incidents/function/function");
+    assert_eq!(
+        function_sids(b, &function).await,
+        ["FromUploads", "Partner"]
+    );
+    let twin = scenario.str("/bystanders/function/function");
+    assert_eq!(
+        function_sids(b, &twin).await,
+        ["Anyone", "FromUploads", "Partner"]
+    );
+}

@@ -52,3 +52,39 @@ pub async fn assert_fixed_beside_untouched(b: &MemberView, scenario: &Scenario) 
     public.sort();
     assert_eq!(public, ["210987654321", "all"]);
 }
+
+/// Who may create volumes from an EBS snapshot: `all` and account ids.
+async fn volume_permissions(view: &MemberView, snapshot: &str) -> Vec<String> {
+    let out = view
+        .ec2
+        .describe_snapshot_attribute()
+        .snapshot_id(snapshot)
+        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+        .send()
+        .await;
+    let mut who: Vec<String> = out
+        .map(|o| {
+            o.create_volume_permissions()
+                .iter()
+                .filter_map(|p| {
+                    p.group()
+                        .map(|g| g.as_str().to_owned())
+                        .or_else(|| p.user_id().map(str::to_owned))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    who.sort();
+    who
+}
+
+/// EC2.1: the finding's account's public snapshot keeps only its named account; another account's
+/// public snapshot stays public.
+pub async fn assert_snapshots(b: &MemberView, c: &MemberView, scenario: &Scenario) {
+    let public = scenario.str("/incidents/snapshots/public_snapshot");
+    assert_eq!(volume_permissions(b, &public).await, ["210987654321"]);
+    let private = scenario.str("/incidents/snapshots/private_snapshot");
+    assert!(volume_permissions(b, &private).await.is_empty());
+    let twin = scenario.str("/bystanders/snapshots/public_snapshot");
+    assert_eq!(volume_permissions(c, &twin).await, ["210987654321", "all"]);
+}

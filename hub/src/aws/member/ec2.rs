@@ -208,6 +208,15 @@ impl Ec2Port for MemberClients {
     async fn disassociate_profile(&self, association: &str) -> PortResult<()> {
         instances::disassociate(self, association).await
     }
+    async fn public_snapshot_candidates(&self, account: &str) -> PortResult<Vec<OwnSnapshot>> {
+        instances::public_snapshot_candidates(self, account).await
+    }
+    async fn snapshot_is_public(&self, id: &str) -> PortResult<bool> {
+        instances::snapshot_is_public(self, id).await
+    }
+    async fn make_snapshot_private(&self, id: &str) -> PortResult<()> {
+        instances::make_snapshot_private(self, id).await
+    }
 }
 
 pub(super) fn tags(tags: &[Tag]) -> BTreeMap<String, String> {

@@ -1,6 +1,8 @@
 //! EC2 instances through the member session: what isolation reads and changes.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, Tag};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, Filter, OperationType, PermissionGroup, SnapshotAttributeName, Tag,
+};
 use riposte_shared::ports::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -175,4 +177,58 @@ pub(super) async fn disassociate(c: &MemberClients, association: &str) -> PortRe
         request.send()
     )
     .map(|_| ())
+}
+
+pub(super) async fn public_snapshot_candidates(
+    c: &MemberClients,
+    account: &str,
+) -> PortResult<Vec<OwnSnapshot>> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        // The owner-id filter repeats `self`: some emulators ignore OwnerIds.
+        let request = c
+            .ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .restorable_by_user_ids("all")
+            .filters(filter("owner-id", account))
+            .set_next_token(token.take());
+        let out = call!(Api::Ec2DescribeSnapshots, account, request.send())?;
+        found.extend(out.snapshots().iter().filter_map(|s| {
+            Some(OwnSnapshot {
+                id: s.snapshot_id()?.to_owned(),
+                tags: super::ec2::tags(s.tags()),
+            })
+        }));
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+pub(super) async fn snapshot_is_public(c: &MemberClients, id: &str) -> PortResult<bool> {
+    let request = c
+        .ec2
+        .describe_snapshot_attribute()
+        .snapshot_id(id)
+        .attribute(SnapshotAttributeName::CreateVolumePermission);
+    let out = call!(Api::Ec2DescribeSnapshotAttribute, id, request.send())?;
+    Ok(out
+        .create_volume_permissions()
+        .iter()
+        .any(|p| p.group() == Some(&PermissionGroup::All)))
+}
+
+pub(super) async fn make_snapshot_private(c: &MemberClients, id: &str) -> PortResult<()> {
+    // The OperationType/GroupNames form: the documented equivalent of CreateVolumePermission.Remove.
+    let request = c
+        .ec2
+        .modify_snapshot_attribute()
+        .snapshot_id(id)
+        .attribute(SnapshotAttributeName::CreateVolumePermission)
+        .operation_type(OperationType::Remove)
+        .group_names("all");
+    call!(Api::Ec2ModifySnapshotAttribute, id, request.send()).map(|_| ())
 }
