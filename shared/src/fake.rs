@@ -117,6 +117,10 @@ pub struct FakeState {
     pub trails: BTreeMap<String, (Trail, BTreeMap<String, String>)>,
     /// Lambda functions by name: (ARN, policy document, tags).
     pub functions: BTreeMap<String, FakeFunction>,
+    /// Redshift clusters by id.
+    pub clusters: BTreeMap<String, RedshiftCluster>,
+    /// SSM documents by name: (accounts shared with, tags).
+    pub documents: BTreeMap<String, (Vec<String>, BTreeMap<String, String>)>,
     /// RDS instances by id.
     pub db_instances: BTreeMap<String, DbInstance>,
     /// RDS snapshots by (kind, id): (accounts allowed to restore, ARN, tags).

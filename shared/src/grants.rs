@@ -49,6 +49,10 @@ pub enum Scope {
     CloudTrailTrail,
     /// ECR `repository`.
     EcrRepository,
+    /// Redshift `cluster`.
+    RedshiftCluster,
+    /// Systems Manager `document`.
+    SsmDocument,
     /// RDS `db`.
     RdsDb,
     /// RDS `snapshot`.
@@ -62,7 +66,7 @@ pub enum Scope {
 }
 
 /// Action → resource type, from the Service Authorization Reference (CloudTrail, DynamoDB, EC2, ECR,
-/// IAM, KMS, Lambda, RDS, S3, Secrets Manager, SQS).
+/// IAM, KMS, Lambda, RDS, Redshift, S3, Secrets Manager, SQS, SSM).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("cloudtrail:GetTrail", Scope::CloudTrailTrail),
     ("cloudtrail:ListTags", Scope::CloudTrailTrail),
@@ -136,6 +140,8 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ),
     ("rds:ModifyDBInstance", Scope::RdsDb),
     ("rds:ModifyDBSnapshotAttribute", Scope::RdsSnapshot),
+    ("redshift:DescribeClusters", Scope::RedshiftCluster),
+    ("redshift:ModifyCluster", Scope::RedshiftCluster),
     ("s3:DeleteBucketPolicy", Scope::S3Bucket),
     ("s3:GetBucketAcl", Scope::S3Bucket),
     ("s3:GetBucketPolicy", Scope::S3Bucket),
@@ -151,6 +157,9 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("sqs:GetQueueUrl", Scope::SqsQueue),
     ("sqs:ListQueueTags", Scope::SqsQueue),
     ("sqs:SetQueueAttributes", Scope::SqsQueue),
+    ("ssm:DescribeDocumentPermission", Scope::SsmDocument),
+    ("ssm:ListTagsForResource", Scope::SsmDocument),
+    ("ssm:ModifyDocumentPermission", Scope::SsmDocument),
 ];
 
 const fn same(a: &str, b: &str) -> bool {

@@ -68,6 +68,9 @@ registry![
     db_snapshot_private,
     public_snapshots,
     function_policy,
+    bucket_cross_account,
+    cluster_public_access,
+    document_sharing,
 ];
 
 mod switch;

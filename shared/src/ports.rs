@@ -14,6 +14,7 @@ mod iam;
 mod kms;
 mod lambda;
 mod rds;
+mod redshift_ssm;
 mod s3;
 mod secrets;
 mod sqs;
@@ -26,6 +27,7 @@ pub use iam::*;
 pub use kms::*;
 pub use lambda::*;
 pub use rds::*;
+pub use redshift_ssm::*;
 pub use s3::*;
 pub use secrets::*;
 pub use sqs::*;
@@ -107,6 +109,8 @@ pub trait MemberPorts:
     + EcrPort
     + RdsPort
     + LambdaPort
+    + RedshiftPort
+    + SsmPort
 {
 }
 impl<T> MemberPorts for T where
@@ -121,6 +125,8 @@ impl<T> MemberPorts for T where
         + EcrPort
         + RdsPort
         + LambdaPort
+        + RedshiftPort
+        + SsmPort
 {
 }
 

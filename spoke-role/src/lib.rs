@@ -67,6 +67,10 @@ fn resource(scope: Scope) -> Value {
             sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*")
         }
         Scope::EcrRepository => sub("arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*"),
+        Scope::RedshiftCluster => {
+            sub("arn:${AWS::Partition}:redshift:*:${AWS::AccountId}:cluster:*")
+        }
+        Scope::SsmDocument => sub("arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:document/*"),
         Scope::RdsDb => sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:db:*"),
         Scope::RdsSnapshot => sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*"),
         Scope::RdsClusterSnapshot => {
@@ -101,6 +105,8 @@ fn sid(scope: Scope) -> &'static str {
         Scope::KmsKey => "Keys",
         Scope::CloudTrailTrail => "Trails",
         Scope::EcrRepository => "Repositories",
+        Scope::RedshiftCluster => "RedshiftClusters",
+        Scope::SsmDocument => "Documents",
         Scope::RdsDb => "DbInstances",
         Scope::RdsSnapshot => "DbSnapshots",
         Scope::RdsClusterSnapshot => "DbClusterSnapshots",

@@ -7,6 +7,8 @@
 mod data_services;
 #[path = "coverage/databases.rs"]
 mod databases;
+#[path = "coverage/shared_resources.rs"]
+mod shared_resources;
 
 use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
 use serde_json::Value;
@@ -126,8 +128,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        21,
-        "the coverage scenario imports twenty-one findings"
+        24,
+        "the coverage scenario imports twenty-four findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -192,6 +194,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     // SQS.1, DynamoDB.2, KMS.4, CloudTrail.4, ECR.1; RDS.1, RDS.11, RDS.13.
     data_services::assert_fixed_beside_untouched(&b, &scenario).await;
     data_services::assert_function_policies(&b, &scenario).await;
+    shared_resources::assert_before_approval(&b, &scenario).await;
     databases::assert_fixed_beside_untouched(&b, &scenario).await;
     databases::assert_snapshots(&b, &c, &scenario).await;
     // RDS.2 waits for an analyst.
@@ -223,6 +226,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "public-db-snapshot",
         "public-snapshots",
         "public-function",
+        "public-document",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(
@@ -284,7 +288,14 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
 
     // The analyst approves EC2.8 and the isolation through the custom action: now they run.
     let mut approved = Vec::new();
-    for key in ["imdsv1-instance", "crypto-mining-instance", "public-db"] {
+    let approve = [
+        "imdsv1-instance",
+        "crypto-mining-instance",
+        "public-db",
+        "partner-bucket",
+        "public-cluster",
+    ];
+    for key in approve {
         approved.push(finding_json(&emulator, &scenario, &scenario.finding_id(key)).await);
     }
     let hub_account = scenario.str("/hub_account");
@@ -340,7 +351,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         !databases::instance(&b, &public_db).await.0,
         "RDS.2 approved: private"
     );
-    for key in ["imdsv1-instance", "crypto-mining-instance", "public-db"] {
+    shared_resources::assert_after_approval(&b, &scenario).await;
+    for key in approve {
         let (workflow, status, note) = after[&scenario.finding_id(key)].clone();
         assert_eq!(
             (workflow.as_str(), status.as_str()),

@@ -1,5 +1,5 @@
 //! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS,
-//! Lambda) over SDK clients built from the spoke session.
+//! Lambda, Redshift, SSM) over SDK clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use riposte_shared::ports::*;
@@ -18,6 +18,8 @@ pub struct MemberClients {
     pub ecr: aws_sdk_ecr::Client,
     pub rds: aws_sdk_rds::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub redshift: aws_sdk_redshift::Client,
+    pub ssm: aws_sdk_ssm::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
 }
@@ -40,6 +42,8 @@ impl MemberClients {
             ecr: aws_sdk_ecr::Client::new(config),
             rds: aws_sdk_rds::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),
+            redshift: aws_sdk_redshift::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
             config: config.clone(),
         }
     }
@@ -93,5 +97,6 @@ mod ec2_instances;
 mod iam;
 mod lambda;
 mod rds;
+mod redshift_ssm;
 mod s3;
 mod secrets;

@@ -144,6 +144,8 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         ecr: aws_sdk_ecr::Client::new(&unused),
         rds: aws_sdk_rds::Client::new(&unused),
         lambda: aws_sdk_lambda::Client::new(&unused),
+        redshift: aws_sdk_redshift::Client::new(&unused),
+        ssm: aws_sdk_ssm::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(

@@ -212,3 +212,45 @@ impl LambdaPort for FakeAccount {
         .ok_or_else(|| missing(api, "ResourceNotFoundException", arn))
     }
 }
+
+impl RedshiftPort for FakeAccount {
+    async fn cluster(&self, id: &str) -> PortResult<Option<RedshiftCluster>> {
+        self.enter("redshift:DescribeClusters")?;
+        Ok(self.with_state(|s| s.clusters.get(id).cloned()))
+    }
+    async fn make_cluster_private(&self, id: &str) -> PortResult<()> {
+        let api = "redshift:ModifyCluster";
+        self.enter(api)?;
+        self.with_state(|s| match s.clusters.get_mut(id) {
+            Some(c) => {
+                c.publicly_accessible = false;
+                Ok(())
+            }
+            None => Err(missing(api, "ClusterNotFound", id)),
+        })
+    }
+}
+
+impl SsmPort for FakeAccount {
+    async fn document_shared_with(&self, name: &str) -> PortResult<Option<Vec<String>>> {
+        self.enter("ssm:DescribeDocumentPermission")?;
+        Ok(self.with_state(|s| s.documents.get(name).map(|d| d.0.clone())))
+    }
+    async fn unshare_document_publicly(&self, name: &str) -> PortResult<()> {
+        let api = "ssm:ModifyDocumentPermission";
+        self.enter(api)?;
+        self.with_state(|s| match s.documents.get_mut(name) {
+            Some(d) => {
+                d.0.retain(|a| a != "all");
+                Ok(())
+            }
+            None => Err(missing(api, "InvalidDocument", name)),
+        })
+    }
+    async fn document_tags(&self, name: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "ssm:ListTagsForResource";
+        self.enter(api)?;
+        self.with_state(|s| s.documents.get(name).map(|d| d.1.clone()))
+            .ok_or_else(|| missing(api, "InvalidResourceId", name))
+    }
+}

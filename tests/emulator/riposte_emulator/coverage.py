@@ -80,6 +80,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
     databases, database_twins = setup_databases(world, b)
     snapshots, snapshot_twin = setup_snapshots(world, b, c, region)
     function, function_twin = setup_functions(world, b, f"arn:aws:iam::{b}:role/{MINER_ROLE}")
+    shared, shared_twins = setup_shared_resources(world, b)
     s3_b = world.admin("s3", b)
     tls_bucket, plain_bystander = f"riposte-plain-http-{b}", f"riposte-plain-http-bystander-{b}"
     for bucket in (tls_bucket, plain_bystander):
@@ -103,6 +104,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "databases": {"account_id": b, **databases},
         "snapshots": {"account_id": b, **snapshots},
         "function": {"account_id": b, **function},
+        "shared": {"account_id": b, **shared},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -115,6 +117,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "databases": {"account_id": b, **database_twins},
         "snapshots": snapshot_twin,
         "function": {"account_id": b, **function_twin},
+        "shared": {"account_id": b, **shared_twins},
     }
     return incidents, bystanders
 
@@ -213,6 +216,33 @@ def setup_functions(world: Any, account: str, role_arn: str) -> tuple[dict, dict
             {"function": "image-thumbs"})
 
 
+def setup_shared_resources(world: Any, account: str) -> tuple[dict, dict]:
+    """S3.6: a bucket whose policy lets a partner account put policies and ACLs; Redshift.1: a public cluster;
+    SSM.4: a document shared with everyone. A twin of each that no finding names."""
+    s3, rs, ssm = world.admin("s3", account), world.admin("redshift", account), world.admin("ssm", account)
+    buckets = [f"riposte-partner-share-{account}", f"riposte-partner-twin-{account}"]
+    for bucket in buckets:
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Sid": "PartnerWrites", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+            "Action": ["s3:GetObject", "s3:Put*"], "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+    clusters = ["bi-warehouse", "bi-twin"]
+    for cluster in clusters:
+        rs.create_cluster(ClusterIdentifier=cluster, NodeType="dc2.large", MasterUsername="riposte",
+                          MasterUserPassword="Emulator0nly", PubliclyAccessible=True)
+    arn = f"arn:aws:redshift:{world.region}:{account}:cluster:{clusters[0]}"
+    documents = ["patch-everything", "patch-twin"]
+    content = {"schemaVersion": "2.2", "description": "patch", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "patch", "inputs": {"runCommand": ["yum -y update"]}}]}
+    for document in documents:
+        ssm.create_document(Name=document, Content=json.dumps(content), DocumentType="Command")
+        # SSM shares a document either with everyone or with named accounts, never both at once.
+        ssm.modify_document_permission(Name=document, PermissionType="Share", AccountIdsToAdd=["all"])
+    return ({"bucket": buckets[0], "cluster": clusters[0], "cluster_arn": arn, "document": documents[0],
+             "document_arn": f"arn:aws:ssm:{world.region}:{account}:document/{documents[0]}"},
+            {"bucket": buckets[1], "cluster": clusters[1], "document": documents[1]})
+
+
 def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
     """One unencrypted queue, table without recovery, key without rotation, trail without validation and
     repository without scan on push, each beside a twin that must stay as it is."""
@@ -301,6 +331,16 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
                                  "ACTOR", now)),
         *data_findings(region, b, i["data"], now),
         *database_findings(region, b, i["databases"], now),
+        ("partner-bucket", "bucket-cross-account", i["shared"]["bucket"], resource_finding(
+            region, b, "S3.6", "AwsS3Bucket", f"arn:aws:s3:::{i['shared']['bucket']}",
+            "S3 general purpose bucket policies should restrict access to other AWS accounts", now, severity="HIGH",
+            details={"AwsS3Bucket": {"OwnerAccountId": b}})),
+        ("public-cluster", "cluster-public-access", i["shared"]["cluster"], resource_finding(
+            region, b, "Redshift.1", "AwsRedshiftCluster", i["shared"]["cluster_arn"],
+            "Amazon Redshift clusters should prohibit public access", now, severity="CRITICAL")),
+        ("public-document", "document-sharing", i["shared"]["document"], resource_finding(
+            region, b, "SSM.4", "Other", i["shared"]["document_arn"], "SSM documents should not be public", now,
+            severity="CRITICAL")),
         ("public-function", "function-policy", i["function"]["function"], resource_finding(
             region, b, "Lambda.1", "AwsLambdaFunction", i["function"]["function_arn"],
             "Lambda function policies should prohibit public access", now, severity="CRITICAL")),

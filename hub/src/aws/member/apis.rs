@@ -83,6 +83,8 @@ apis! {
     RdsModifyDbClusterSnapshotAttribute => "rds:ModifyDBClusterSnapshotAttribute",
     RdsModifyDbInstance => "rds:ModifyDBInstance",
     RdsModifyDbSnapshotAttribute => "rds:ModifyDBSnapshotAttribute",
+    RedshiftDescribeClusters => "redshift:DescribeClusters",
+    RedshiftModifyCluster => "redshift:ModifyCluster",
     S3DeleteBucketPolicy => "s3:DeleteBucketPolicy",
     S3GetBucketAcl => "s3:GetBucketAcl",
     S3GetBucketPolicy => "s3:GetBucketPolicy",
@@ -98,6 +100,9 @@ apis! {
     SqsGetQueueUrl => "sqs:GetQueueUrl",
     SqsListQueueTags => "sqs:ListQueueTags",
     SqsSetQueueAttributes => "sqs:SetQueueAttributes",
+    SsmDescribeDocumentPermission => "ssm:DescribeDocumentPermission",
+    SsmListTagsForResource => "ssm:ListTagsForResource",
+    SsmModifyDocumentPermission => "ssm:ModifyDocumentPermission",
 }
 
 #[cfg(test)]

@@ -1,0 +1,58 @@
+//! Read-backs for S3.6, Redshift.1 and SSM.4: the finding's resource fixed, its twin untouched.
+
+use riposte_tests::{MemberView, Scenario};
+
+/// Whether a bucket's policy holds Riposte's cross-account deny.
+async fn denies_partner(view: &MemberView, bucket: &str) -> bool {
+    view.policy_sids(bucket)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|sid| sid == "RiposteDenyCrossAccountSensitiveActions")
+}
+
+pub async fn cluster_public(view: &MemberView, id: &str) -> Option<bool> {
+    let rs = aws_sdk_redshift::Client::new(&view.config);
+    let out = rs
+        .describe_clusters()
+        .cluster_identifier(id)
+        .send()
+        .await
+        .ok()?;
+    out.clusters().first()?.publicly_accessible()
+}
+
+async fn document_shared_with(view: &MemberView, name: &str) -> Vec<String> {
+    let ssm = aws_sdk_ssm::Client::new(&view.config);
+    let out = ssm
+        .describe_document_permission()
+        .name(name)
+        .permission_type(aws_sdk_ssm::types::DocumentPermissionType::Share)
+        .send()
+        .await;
+    let mut who = out.map(|o| o.account_ids().to_vec()).unwrap_or_default();
+    who.sort();
+    who
+}
+
+/// SSM.4 (auto) is fixed after the first run; S3.6 and Redshift.1 wait for an analyst.
+pub async fn assert_before_approval(b: &MemberView, scenario: &Scenario) {
+    let incident = |k: &str| scenario.str(&format!("/incidents/shared/{k}"));
+    let twin = |k: &str| scenario.str(&format!("/bystanders/shared/{k}"));
+    assert!(document_shared_with(b, &incident("document"))
+        .await
+        .is_empty());
+    assert_eq!(document_shared_with(b, &twin("document")).await, ["all"]);
+    assert!(!denies_partner(b, &incident("bucket")).await);
+    assert_eq!(cluster_public(b, &incident("cluster")).await, Some(true));
+}
+
+/// After the analyst's approval: the deny and the private cluster, the twins unchanged.
+pub async fn assert_after_approval(b: &MemberView, scenario: &Scenario) {
+    let incident = |k: &str| scenario.str(&format!("/incidents/shared/{k}"));
+    let twin = |k: &str| scenario.str(&format!("/bystanders/shared/{k}"));
+    assert!(denies_partner(b, &incident("bucket")).await);
+    assert!(!denies_partner(b, &twin("bucket")).await);
+    assert_eq!(cluster_public(b, &incident("cluster")).await, Some(false));
+    assert_eq!(cluster_public(b, &twin("cluster")).await, Some(true));
+}
