@@ -25,6 +25,8 @@ pub struct Config {
     pub regions: Vec<riposte_shared::ids::Region>,
     /// IAM.3: active access keys older than this many days are deactivated (default 90, AWS's rule).
     pub max_key_age_days: u32,
+    /// KMS keys for CloudTrail.2 and SNS.1.
+    pub keys: riposte_shared::playbooks::EncryptionKeys,
 }
 
 /// Every variable the hub reads, with its meaning, for `--help` and `config check`.
@@ -94,6 +96,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "comma-separated regions the hub covers: a compromised user's linked secrets are rotated in each (default: the finding's region only)",
     ),
     (
+        "RIPOSTE_CLOUDTRAIL_KMS_KEY",
+        "CloudTrail.2: the KMS key ARN or alias trails are encrypted with; {account} and {region} are filled in (unset: such findings are left, with this reason)",
+    ),
+    (
+        "RIPOSTE_SNS_KMS_KEY",
+        "SNS.1: the KMS key ARN or alias topics are encrypted with; {account} and {region} are filled in (unset: such findings are left, with this reason)",
+    ),
+    (
         "RIPOSTE_MAX_RECEIVE_COUNT",
         "the findings queue's maxReceiveCount (default 5): on the last delivery a transient failure is written back and notified",
     ),
@@ -103,6 +113,26 @@ fn invalid(name: &str, reason: impl Into<String>) -> Error {
     Error::Config {
         name: name.to_owned(),
         reason: reason.into(),
+    }
+}
+
+/// A KMS key ARN (`arn:…:kms:…:key/…` or `…:alias/…`, placeholders allowed) or an `alias/…` name.
+fn kms_key(value: Option<String>, name: &str) -> Result<Option<String>, Error> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let filled = value
+        .replace("{account}", "123456789012")
+        .replace("{region}", "us-east-1");
+    let arn_ok = Arn::parse(&filled)
+        .is_some_and(|a| a.service == "kms" && matches!(a.resource_type(), Some("key" | "alias")));
+    if arn_ok || (filled.starts_with("alias/") && filled.len() > 6) {
+        Ok(Some(value))
+    } else {
+        Err(invalid(
+            name,
+            format!("`{value}` is not a KMS key ARN or alias"),
+        ))
     }
 }
 
@@ -232,8 +262,16 @@ impl Config {
             90,
             (0, 3650),
         )?;
+        let keys = riposte_shared::playbooks::EncryptionKeys {
+            cloudtrail: kms_key(
+                get("RIPOSTE_CLOUDTRAIL_KMS_KEY"),
+                "RIPOSTE_CLOUDTRAIL_KMS_KEY",
+            )?,
+            sns: kms_key(get("RIPOSTE_SNS_KMS_KEY"), "RIPOSTE_SNS_KMS_KEY")?,
+        };
         Ok(Self {
             max_key_age_days,
+            keys,
             policy,
             sns_topic_arn,
             max_receive_count,
@@ -328,6 +366,8 @@ mod tests {
             ("RIPOSTE_MAX_PER_ACCOUNT", "0"),
             ("RIPOSTE_SNS_TOPIC_ARN", "my-topic"),
             ("RIPOSTE_SPOKE_ROLE_NAME", "bad role"),
+            ("RIPOSTE_SNS_KMS_KEY", "my-key"),
+            ("RIPOSTE_CLOUDTRAIL_KMS_KEY", "arn:aws:s3:::bucket"),
         ] {
             let error = config(&[(name, value)])
                 .err()
@@ -338,5 +378,22 @@ mod tests {
                 "{name}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn kms_keys_are_arns_or_aliases_with_placeholders() {
+        let c = config(&[
+            (
+                "RIPOSTE_CLOUDTRAIL_KMS_KEY",
+                "arn:aws:kms:{region}:{account}:alias/trails",
+            ),
+            ("RIPOSTE_SNS_KMS_KEY", "alias/riposte-topics"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.keys.cloudtrail.as_deref(),
+            Some("arn:aws:kms:{region}:{account}:alias/trails")
+        );
+        assert_eq!(c.keys.sns.as_deref(), Some("alias/riposte-topics"));
     }
 }

@@ -117,6 +117,8 @@ pub struct FakeState {
     pub trails: BTreeMap<String, (Trail, BTreeMap<String, String>)>,
     /// Lambda functions by name: (ARN, policy document, tags).
     pub functions: BTreeMap<String, FakeFunction>,
+    /// SNS topics by ARN: (KMS key, tags).
+    pub topics: BTreeMap<String, (Option<String>, BTreeMap<String, String>)>,
     /// Redshift clusters by id.
     pub clusters: BTreeMap<String, RedshiftCluster>,
     /// SSM documents by name: (accounts shared with, tags).

@@ -49,6 +49,8 @@ pub enum Scope {
     CloudTrailTrail,
     /// ECR `repository`.
     EcrRepository,
+    /// SNS `topic`.
+    SnsTopic,
     /// Redshift `cluster`.
     RedshiftCluster,
     /// Systems Manager `document`.
@@ -66,7 +68,7 @@ pub enum Scope {
 }
 
 /// Action → resource type, from the Service Authorization Reference (CloudTrail, DynamoDB, EC2, ECR,
-/// IAM, KMS, Lambda, RDS, Redshift, S3, Secrets Manager, SQS, SSM).
+/// IAM, KMS, Lambda, RDS, Redshift, S3, Secrets Manager, SNS, SQS, SSM).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("cloudtrail:GetTrail", Scope::CloudTrailTrail),
     ("cloudtrail:ListTags", Scope::CloudTrailTrail),
@@ -153,6 +155,9 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("s3:PutBucketPublicAccessBlock", Scope::S3Bucket),
     ("secretsmanager:ListSecrets", Scope::AnyResource),
     ("secretsmanager:RotateSecret", Scope::Secret),
+    ("sns:GetTopicAttributes", Scope::SnsTopic),
+    ("sns:ListTagsForResource", Scope::SnsTopic),
+    ("sns:SetTopicAttributes", Scope::SnsTopic),
     ("sqs:GetQueueAttributes", Scope::SqsQueue),
     ("sqs:GetQueueUrl", Scope::SqsQueue),
     ("sqs:ListQueueTags", Scope::SqsQueue),

@@ -71,6 +71,8 @@ registry![
     bucket_cross_account,
     cluster_public_access,
     document_sharing,
+    trail_encryption,
+    topic_encryption,
 ];
 
 mod switch;
@@ -101,6 +103,38 @@ pub struct RunContext {
     /// The finding's control id, for playbooks whose rule depends on the control (IAM.15 asks a length,
     /// IAM.17 an age); `None` for a Config-rule or threat finding.
     pub control: Option<String>,
+    /// The KMS keys the team chose for encrypting resources Riposte fixes.
+    pub keys: EncryptionKeys,
+}
+
+/// KMS keys chosen by the team (`RIPOSTE_CLOUDTRAIL_KMS_KEY`, `RIPOSTE_SNS_KMS_KEY`): a key ARN or alias, where
+/// `{account}` and `{region}` stand for the member account and region. Unset: the playbook that needs it
+/// changes nothing and says which setting to set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncryptionKeys {
+    pub cloudtrail: Option<String>,
+    pub sns: Option<String>,
+}
+
+impl EncryptionKeys {
+    /// The key for this account and region, placeholders filled.
+    pub fn resolve(template: Option<&str>, ctx: &RunContext) -> Option<String> {
+        template.map(|t| {
+            t.replace("{account}", ctx.account.as_str())
+                .replace("{region}", ctx.region.as_str())
+        })
+    }
+}
+
+/// The report of a playbook that needs a setting the team has not made: nothing changed, and why.
+pub(crate) fn not_configured(setting: &str, what: &str) -> PlaybookReport {
+    PlaybookReport {
+        steps: Vec::new(),
+        outcome: PlaybookOutcome::Excluded {
+            reason: format!("set {setting} to the KMS key {what} (a key ARN or alias; {{account}} and {{region}} are filled in)"),
+        },
+        manual: Vec::new(),
+    }
 }
 
 /// A run context for the playbooks' tests: `account` in us-east-1, the hub's clock fixed at
@@ -118,6 +152,7 @@ pub(crate) fn test_context(account: &str) -> RunContext {
         secret_regions: vec![region],
         exclusion_tag: None,
         control: None,
+        keys: EncryptionKeys::default(),
     }
 }
 

@@ -17,6 +17,7 @@ mod rds;
 mod redshift_ssm;
 mod s3;
 mod secrets;
+mod sns;
 mod sqs;
 
 pub use cloudtrail::*;
@@ -30,6 +31,7 @@ pub use rds::*;
 pub use redshift_ssm::*;
 pub use s3::*;
 pub use secrets::*;
+pub use sns::*;
 pub use sqs::*;
 
 /// Why a call failed, as far as a playbook cares.
@@ -111,6 +113,7 @@ pub trait MemberPorts:
     + LambdaPort
     + RedshiftPort
     + SsmPort
+    + SnsPort
 {
 }
 impl<T> MemberPorts for T where
@@ -127,6 +130,7 @@ impl<T> MemberPorts for T where
         + LambdaPort
         + RedshiftPort
         + SsmPort
+        + SnsPort
 {
 }
 

@@ -54,11 +54,11 @@ fn real_samples_route_to_the_right_playbook() {
         ),
         (
             "finding-docs-fsbp-cloudtrail-2.json",
-            vec![(None, control("CloudTrail.2"))],
+            vec![(Some("trail-encryption"), control("CloudTrail.2"))],
         ),
         (
             "finding-docs-cis-1-2-0-rule-2-7.json",
-            vec![(None, control("CloudTrail.2"))],
+            vec![(Some("trail-encryption"), control("CloudTrail.2"))],
         ),
         (
             "sh-imported-control-ec2-7.json",

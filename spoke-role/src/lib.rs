@@ -70,6 +70,7 @@ fn resource(scope: Scope) -> Value {
         Scope::RedshiftCluster => {
             sub("arn:${AWS::Partition}:redshift:*:${AWS::AccountId}:cluster:*")
         }
+        Scope::SnsTopic => sub("arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*"),
         Scope::SsmDocument => sub("arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:document/*"),
         Scope::RdsDb => sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:db:*"),
         Scope::RdsSnapshot => sub("arn:${AWS::Partition}:rds:*:${AWS::AccountId}:snapshot:*"),
@@ -107,6 +108,7 @@ fn sid(scope: Scope) -> &'static str {
         Scope::EcrRepository => "Repositories",
         Scope::RedshiftCluster => "RedshiftClusters",
         Scope::SsmDocument => "Documents",
+        Scope::SnsTopic => "Topics",
         Scope::RdsDb => "DbInstances",
         Scope::RdsSnapshot => "DbSnapshots",
         Scope::RdsClusterSnapshot => "DbClusterSnapshots",

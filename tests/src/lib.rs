@@ -175,6 +175,13 @@ impl Scenario {
             "RIPOSTE_SNS_TOPIC_ARN" => Some(topic.clone()),
             "RIPOSTE_SEVERITY_THRESHOLD" => Some("MEDIUM".into()),
             "RIPOSTE_MAX_KEY_AGE_DAYS" => Some("0".into()),
+            // CloudTrail.2 and SNS.1 encrypt with the team's key (moto does not check key policies).
+            "RIPOSTE_CLOUDTRAIL_KMS_KEY" => {
+                Some("arn:aws:kms:{region}:{account}:alias/riposte-logs".into())
+            }
+            "RIPOSTE_SNS_KMS_KEY" => {
+                Some("arn:aws:kms:{region}:{account}:alias/riposte-topics".into())
+            }
             _ => None,
         })
         .unwrap_or_else(|e| panic!("{e}"))

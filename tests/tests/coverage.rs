@@ -128,8 +128,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        24,
-        "the coverage scenario imports twenty-four findings"
+        26,
+        "the coverage scenario imports twenty-six findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -227,6 +227,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "public-snapshots",
         "public-function",
         "public-document",
+        "trail-without-encryption",
+        "plain-topic",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(

@@ -1,5 +1,5 @@
 //! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS,
-//! Lambda, Redshift, SSM) over SDK clients built from the spoke session.
+//! Lambda, Redshift, SSM, SNS) over SDK clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
 use riposte_shared::ports::*;
@@ -20,6 +20,7 @@ pub struct MemberClients {
     pub lambda: aws_sdk_lambda::Client,
     pub redshift: aws_sdk_redshift::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub sns: aws_sdk_sns::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
 }
@@ -44,6 +45,7 @@ impl MemberClients {
             lambda: aws_sdk_lambda::Client::new(config),
             redshift: aws_sdk_redshift::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
             config: config.clone(),
         }
     }

@@ -146,6 +146,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         lambda: aws_sdk_lambda::Client::new(&unused),
         redshift: aws_sdk_redshift::Client::new(&unused),
         ssm: aws_sdk_ssm::Client::new(&unused),
+        sns: aws_sdk_sns::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
     };
     assert_eq!(

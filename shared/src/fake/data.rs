@@ -131,6 +131,17 @@ impl CloudTrailPort for FakeAccount {
             None => Err(missing(api, "TrailNotFoundException", arn)),
         })
     }
+    async fn encrypt_trail(&self, arn: &str, key: &str) -> PortResult<()> {
+        let api = "cloudtrail:UpdateTrail";
+        self.enter(api)?;
+        self.with_state(|s| match s.trails.get_mut(arn) {
+            Some(t) => {
+                t.0.kms_key = Some(key.to_owned());
+                Ok(())
+            }
+            None => Err(missing(api, "TrailNotFoundException", arn)),
+        })
+    }
     async fn trail_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let api = "cloudtrail:ListTags";
         self.enter(api)?;
@@ -252,5 +263,29 @@ impl SsmPort for FakeAccount {
         self.enter(api)?;
         self.with_state(|s| s.documents.get(name).map(|d| d.1.clone()))
             .ok_or_else(|| missing(api, "InvalidResourceId", name))
+    }
+}
+
+impl SnsPort for FakeAccount {
+    async fn topic_kms_key(&self, arn: &str) -> PortResult<Option<Option<String>>> {
+        self.enter("sns:GetTopicAttributes")?;
+        Ok(self.with_state(|s| s.topics.get(arn).map(|t| t.0.clone())))
+    }
+    async fn encrypt_topic(&self, arn: &str, key: &str) -> PortResult<()> {
+        let api = "sns:SetTopicAttributes";
+        self.enter(api)?;
+        self.with_state(|s| match s.topics.get_mut(arn) {
+            Some(t) => {
+                t.0 = Some(key.to_owned());
+                Ok(())
+            }
+            None => Err(missing(api, "NotFound", arn)),
+        })
+    }
+    async fn topic_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let api = "sns:ListTagsForResource";
+        self.enter(api)?;
+        self.with_state(|s| s.topics.get(arn).map(|t| t.1.clone()))
+            .ok_or_else(|| missing(api, "ResourceNotFound", arn))
     }
 }

@@ -97,6 +97,7 @@ mod tests {
             home_region: Some("us-east-1".into()),
             log_file_validation: false,
             organization,
+            kms_key: None,
         };
         let other = ARN.replace("main", "other");
         FakeAccount::new(FakeState {

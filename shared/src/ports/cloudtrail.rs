@@ -14,6 +14,9 @@ pub struct Trail {
     pub log_file_validation: bool,
     /// An organization trail: only the management (or delegated) account may change it.
     pub organization: bool,
+    /// The KMS key encrypting its log files, if any.
+    #[serde(default)]
+    pub kms_key: Option<String>,
 }
 
 pub trait CloudTrailPort: Send + Sync {
@@ -24,4 +27,6 @@ pub trait CloudTrailPort: Send + Sync {
         &self,
         arn: &str,
     ) -> impl Future<Output = PortResult<BTreeMap<String, String>>> + Send;
+    /// Encrypt the trail's log files with this KMS key (UpdateTrail KmsKeyId).
+    fn encrypt_trail(&self, arn: &str, key: &str) -> impl Future<Output = PortResult<()>> + Send;
 }

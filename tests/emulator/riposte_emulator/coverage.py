@@ -262,10 +262,12 @@ def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
     trails = [ct.create_trail(Name=n, S3BucketName=logs)["TrailARN"] for n in ("main", "main-bystander")]
     repos = [ecr.create_repository(repositoryName=n)["repository"]["repositoryArn"]
              for n in ("team/api", "team/web")]
+    sns = world.admin("sns", account)
+    topics = [sns.create_topic(Name=n)["TopicArn"] for n in ("alerts", "alerts-twin")]
     incident = {"queue_url": queues[0], "queue_arn": arns[0], "table_arn": tables[0], "key_arn": keys[0],
-                "trail_arn": trails[0], "repository_arn": repos[0], "repository": "team/api"}
+                "trail_arn": trails[0], "repository_arn": repos[0], "repository": "team/api", "topic_arn": topics[0]}
     bystander = {"queue_url": queues[1], "table": "ledger-bystander", "key_arn": keys[1], "trail_arn": trails[1],
-                 "repository": "team/web"}
+                 "repository": "team/web", "topic_arn": topics[1]}
     return incident, bystander
 
 
@@ -369,6 +371,11 @@ def data_findings(region: str, account: str, data: dict, now: str) -> list[tuple
         ("trail-without-validation", "trail-validation", data["trail_arn"], finding(
             "CloudTrail.4", "AwsCloudTrailTrail", data["trail_arn"],
             "CloudTrail log file validation should be enabled")),
+        ("trail-without-encryption", "trail-encryption", data["trail_arn"], finding(
+            "CloudTrail.2", "AwsCloudTrailTrail", data["trail_arn"],
+            "CloudTrail should have encryption at-rest enabled")),
+        ("plain-topic", "topic-encryption", data["topic_arn"], finding(
+            "SNS.1", "AwsSnsTopic", data["topic_arn"], "SNS topics should be encrypted at-rest using AWS KMS")),
         ("repository-without-scanning", "repository-scanning", data["repository_arn"], finding(
             "ECR.1", "AwsEcrRepository", data["repository_arn"],
             "ECR private repositories should have image scanning configured")),

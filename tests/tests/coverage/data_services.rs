@@ -49,6 +49,26 @@ async fn trail_validation(view: &MemberView, trail: &str) -> Option<bool> {
     out.trail()?.log_file_validation_enabled()
 }
 
+async fn trail_key(view: &MemberView, trail: &str) -> Option<String> {
+    let ct = aws_sdk_cloudtrail::Client::new(&view.config);
+    let out = ct.get_trail().name(trail).send().await.ok()?;
+    out.trail()?.kms_key_id().map(str::to_owned)
+}
+
+async fn topic_key(view: &MemberView, topic: &str) -> Option<String> {
+    let sns = aws_sdk_sns::Client::new(&view.config);
+    let out = sns
+        .get_topic_attributes()
+        .topic_arn(topic)
+        .send()
+        .await
+        .ok()?;
+    out.attributes()?
+        .get("KmsMasterKeyId")
+        .filter(|k| !k.is_empty())
+        .cloned()
+}
+
 async fn scan_on_push(view: &MemberView, repository: &str) -> Option<bool> {
     let ecr = aws_sdk_ecr::Client::new(&view.config);
     let out = ecr
@@ -92,6 +112,21 @@ pub async fn assert_fixed_beside_untouched(b: &MemberView, scenario: &Scenario) 
         Some(true)
     );
     assert_eq!(trail_validation(b, &twin("trail_arn")).await, Some(false));
+    let account = scenario.str("/incidents/data/account_id");
+    assert_eq!(
+        trail_key(b, &incident("trail_arn")).await,
+        Some(format!(
+            "arn:aws:kms:us-east-1:{account}:alias/riposte-logs"
+        ))
+    );
+    assert_eq!(trail_key(b, &twin("trail_arn")).await, None);
+    assert_eq!(
+        topic_key(b, &incident("topic_arn")).await,
+        Some(format!(
+            "arn:aws:kms:us-east-1:{account}:alias/riposte-topics"
+        ))
+    );
+    assert_eq!(topic_key(b, &twin("topic_arn")).await, None);
     assert_eq!(scan_on_push(b, &incident("repository")).await, Some(true));
     assert_eq!(scan_on_push(b, &twin("repository")).await, Some(false));
 }

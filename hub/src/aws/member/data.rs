@@ -1,4 +1,4 @@
-//! SQS, DynamoDB, KMS, CloudTrail and ECR through the member session: one setting each.
+//! SQS, DynamoDB, KMS, CloudTrail, ECR and SNS through the member session: one setting each.
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use riposte_shared::ports::*;
@@ -166,6 +166,7 @@ impl CloudTrailPort for MemberClients {
             home_region: t.home_region().map(str::to_owned),
             log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
             organization: t.is_organization_trail().unwrap_or(false),
+            kms_key: t.kms_key_id().map(str::to_owned),
         }))
     }
     async fn enable_log_file_validation(&self, arn: &str) -> PortResult<()> {
@@ -174,6 +175,10 @@ impl CloudTrailPort for MemberClients {
             .update_trail()
             .name(arn)
             .enable_log_file_validation(true);
+        call!(Api::CloudTrailUpdateTrail, arn, request.send()).map(|_| ())
+    }
+    async fn encrypt_trail(&self, arn: &str, key: &str) -> PortResult<()> {
+        let request = self.cloudtrail.update_trail().name(arn).kms_key_id(key);
         call!(Api::CloudTrailUpdateTrail, arn, request.send()).map(|_| ())
     }
     async fn trail_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
@@ -225,6 +230,40 @@ impl EcrPort for MemberClients {
     async fn repository_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let request = self.ecr.list_tags_for_resource().resource_arn(arn);
         let out = call!(Api::EcrListTagsForResource, arn, request.send())?;
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect())
+    }
+}
+
+impl SnsPort for MemberClients {
+    async fn topic_kms_key(&self, arn: &str) -> PortResult<Option<Option<String>>> {
+        let request = self.sns.get_topic_attributes().topic_arn(arn);
+        let out = absent_as_none(
+            call!(Api::SnsGetTopicAttributes, arn, request.send()),
+            &["NotFound"],
+        )?;
+        Ok(out.map(|o| {
+            o.attributes()
+                .and_then(|a| a.get("KmsMasterKeyId"))
+                .filter(|k| !k.is_empty())
+                .cloned()
+        }))
+    }
+    async fn encrypt_topic(&self, arn: &str, key: &str) -> PortResult<()> {
+        let request = self
+            .sns
+            .set_topic_attributes()
+            .topic_arn(arn)
+            .attribute_name("KmsMasterKeyId")
+            .attribute_value(key);
+        call!(Api::SnsSetTopicAttributes, arn, request.send()).map(|_| ())
+    }
+    async fn topic_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
+        let request = self.sns.list_tags_for_resource().resource_arn(arn);
+        let out = call!(Api::SnsListTagsForResource, arn, request.send())?;
         Ok(out
             .tags()
             .iter()
