@@ -25,8 +25,8 @@ pub struct Config {
     pub regions: Vec<riposte_shared::ids::Region>,
     /// IAM.3: active access keys older than this many days are deactivated (default 90, AWS's rule).
     pub max_key_age_days: u32,
-    /// KMS keys for CloudTrail.2 and SNS.1.
-    pub keys: riposte_shared::playbooks::EncryptionKeys,
+    /// Keys and destinations for CloudTrail.2, SNS.1, S3.9 and EC2.6.
+    pub settings: riposte_shared::playbooks::TeamSettings,
 }
 
 /// Every variable the hub reads, with its meaning, for `--help` and `config check`.
@@ -104,6 +104,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "SNS.1: the KMS key ARN or alias topics are encrypted with; {account} and {region} are filled in (unset: such findings are left, with this reason)",
     ),
     (
+        "RIPOSTE_ACCESS_LOG_BUCKET",
+        "S3.9: the bucket server access logs go to, in the bucket's account and region, e.g. riposte-access-logs-{account}-{region} (unset: such findings are left, with this reason)",
+    ),
+    (
         "RIPOSTE_MAX_RECEIVE_COUNT",
         "the findings queue's maxReceiveCount (default 5): on the last delivery a transient failure is written back and notified",
     ),
@@ -132,6 +136,28 @@ fn kms_key(value: Option<String>, name: &str) -> Result<Option<String>, Error> {
         Err(invalid(
             name,
             format!("`{value}` is not a KMS key ARN or alias"),
+        ))
+    }
+}
+
+/// A bucket name, `{account}` and `{region}` allowed (S3 naming rules checked on the filled-in name).
+fn log_bucket(value: Option<String>) -> Result<Option<String>, Error> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let filled = value
+        .replace("{account}", "123456789012")
+        .replace("{region}", "us-east-1");
+    let ok = (3..=63).contains(&filled.len())
+        && filled
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'));
+    if ok {
+        Ok(Some(value))
+    } else {
+        Err(invalid(
+            "RIPOSTE_ACCESS_LOG_BUCKET",
+            format!("`{value}` is not an S3 bucket name"),
         ))
     }
 }
@@ -262,16 +288,17 @@ impl Config {
             90,
             (0, 3650),
         )?;
-        let keys = riposte_shared::playbooks::EncryptionKeys {
-            cloudtrail: kms_key(
+        let settings = riposte_shared::playbooks::TeamSettings {
+            cloudtrail_kms_key: kms_key(
                 get("RIPOSTE_CLOUDTRAIL_KMS_KEY"),
                 "RIPOSTE_CLOUDTRAIL_KMS_KEY",
             )?,
-            sns: kms_key(get("RIPOSTE_SNS_KMS_KEY"), "RIPOSTE_SNS_KMS_KEY")?,
+            sns_kms_key: kms_key(get("RIPOSTE_SNS_KMS_KEY"), "RIPOSTE_SNS_KMS_KEY")?,
+            access_log_bucket: log_bucket(get("RIPOSTE_ACCESS_LOG_BUCKET"))?,
         };
         Ok(Self {
             max_key_age_days,
-            keys,
+            settings,
             policy,
             sns_topic_arn,
             max_receive_count,
@@ -332,68 +359,5 @@ fn role_name(name: &str, value: String) -> Result<String, Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, Error> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_lookup(|k| map.get(k).cloned())
-    }
-
-    #[test]
-    fn defaults_apply_when_nothing_is_set() {
-        let c = config(&[]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.policy.threshold, SeverityLabel::High);
-        assert_eq!(
-            c.policy.exclusion_tag,
-            ("AutoRemediate".into(), "false".into())
-        );
-        assert_eq!(c.max_per_account, 4);
-    }
-
-    #[test]
-    fn bad_values_name_the_variable_and_the_problem() {
-        for (name, value) in [
-            ("RIPOSTE_SEVERITY_THRESHOLD", "SEVERE"),
-            ("RIPOSTE_GUARDDUTY_THRESHOLD", "eleven"),
-            ("RIPOSTE_EXCLUSION_TAG", "AutoRemediate"),
-            ("RIPOSTE_PROTECTED_PRINCIPALS", "alice"),
-            ("RIPOSTE_REQUIRE_APPROVAL", "delete-everything"),
-            ("RIPOSTE_MAX_PER_ACCOUNT", "0"),
-            ("RIPOSTE_SNS_TOPIC_ARN", "my-topic"),
-            ("RIPOSTE_SPOKE_ROLE_NAME", "bad role"),
-            ("RIPOSTE_SNS_KMS_KEY", "my-key"),
-            ("RIPOSTE_CLOUDTRAIL_KMS_KEY", "arn:aws:s3:::bucket"),
-        ] {
-            let error = config(&[(name, value)])
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            assert!(
-                error.contains(name) && error.contains(value),
-                "{name}: {error}"
-            );
-        }
-    }
-
-    #[test]
-    fn kms_keys_are_arns_or_aliases_with_placeholders() {
-        let c = config(&[
-            (
-                "RIPOSTE_CLOUDTRAIL_KMS_KEY",
-                "arn:aws:kms:{region}:{account}:alias/trails",
-            ),
-            ("RIPOSTE_SNS_KMS_KEY", "alias/riposte-topics"),
-        ])
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            c.keys.cloudtrail.as_deref(),
-            Some("arn:aws:kms:{region}:{account}:alias/trails")
-        );
-        assert_eq!(c.keys.sns.as_deref(), Some("alias/riposte-topics"));
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -367,7 +367,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .collect(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
             control: w.finding.control_id(),
-            keys: self.config.keys.clone(),
+            settings: self.config.settings.clone(),
         };
         // Boxed: SDK futures are large, and a batch holds many of them at once.
         let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;

@@ -54,6 +54,8 @@ pub struct FakeBucket {
     pub policy_status_override: Option<bool>,
     /// Store a policy that no longer parses on PutBucketPolicy (to test verification).
     pub garble_policy_on_put: bool,
+    /// Server access logging: (target bucket, prefix).
+    pub logging: Option<(String, String)>,
 }
 
 impl FakeBucket {
@@ -81,6 +83,7 @@ impl FakeBucket {
             policy: policy.map(str::to_owned),
             policy_status_override: None,
             garble_policy_on_put: false,
+            logging: None,
         }
     }
 }

@@ -73,6 +73,7 @@ registry![
     document_sharing,
     trail_encryption,
     topic_encryption,
+    bucket_access_logging,
 ];
 
 mod switch;
@@ -103,20 +104,22 @@ pub struct RunContext {
     /// The finding's control id, for playbooks whose rule depends on the control (IAM.15 asks a length,
     /// IAM.17 an age); `None` for a Config-rule or threat finding.
     pub control: Option<String>,
-    /// The KMS keys the team chose for encrypting resources Riposte fixes.
-    pub keys: EncryptionKeys,
+    /// Keys and destinations the team chose for the resources Riposte fixes.
+    pub settings: TeamSettings,
 }
 
-/// KMS keys chosen by the team (`RIPOSTE_CLOUDTRAIL_KMS_KEY`, `RIPOSTE_SNS_KMS_KEY`): a key ARN or alias, where
-/// `{account}` and `{region}` stand for the member account and region. Unset: the playbook that needs it
-/// changes nothing and says which setting to set.
+/// Keys and destinations chosen by the team: a KMS key ARN or alias (`RIPOSTE_CLOUDTRAIL_KMS_KEY`,
+/// `RIPOSTE_SNS_KMS_KEY`), a bucket name (`RIPOSTE_ACCESS_LOG_BUCKET`), where `{account}` and `{region}` stand
+/// for the member account and region. Unset: the playbook that needs it changes nothing and says which
+/// setting to set.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EncryptionKeys {
-    pub cloudtrail: Option<String>,
-    pub sns: Option<String>,
+pub struct TeamSettings {
+    pub cloudtrail_kms_key: Option<String>,
+    pub sns_kms_key: Option<String>,
+    pub access_log_bucket: Option<String>,
 }
 
-impl EncryptionKeys {
+impl TeamSettings {
     /// The key for this account and region, placeholders filled.
     pub fn resolve(template: Option<&str>, ctx: &RunContext) -> Option<String> {
         template.map(|t| {
@@ -131,7 +134,7 @@ pub(crate) fn not_configured(setting: &str, what: &str) -> PlaybookReport {
     PlaybookReport {
         steps: Vec::new(),
         outcome: PlaybookOutcome::Excluded {
-            reason: format!("set {setting} to the KMS key {what} (a key ARN or alias; {{account}} and {{region}} are filled in)"),
+            reason: format!("set {setting} to {what} ({{account}} and {{region}} are filled in)"),
         },
         manual: Vec::new(),
     }
@@ -152,7 +155,7 @@ pub(crate) fn test_context(account: &str) -> RunContext {
         secret_regions: vec![region],
         exclusion_tag: None,
         control: None,
-        keys: EncryptionKeys::default(),
+        settings: TeamSettings::default(),
     }
 }
 

@@ -135,7 +135,8 @@ fn config_rule_names_route_with_and_without_deployment_suffixes() {
             Some("public-bucket"),
         ),
         ("s3-bucket-ssl-requests-only", Some("bucket-tls-only")),
-        ("s3-bucket-logging-enabled", None),
+        ("s3-bucket-logging-enabled", Some("bucket-access-logging")),
+        ("s3-bucket-versioning-enabled", None),
     ] {
         finding
             .product_fields

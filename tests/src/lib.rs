@@ -182,6 +182,7 @@ impl Scenario {
             "RIPOSTE_SNS_KMS_KEY" => {
                 Some("arn:aws:kms:{region}:{account}:alias/riposte-topics".into())
             }
+            "RIPOSTE_ACCESS_LOG_BUCKET" => Some("riposte-access-logs-{account}-{region}".into()),
             _ => None,
         })
         .unwrap_or_else(|e| panic!("{e}"))

@@ -128,8 +128,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        26,
-        "the coverage scenario imports twenty-six findings"
+        27,
+        "the coverage scenario imports twenty-seven findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -195,6 +195,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     data_services::assert_fixed_beside_untouched(&b, &scenario).await;
     data_services::assert_function_policies(&b, &scenario).await;
     shared_resources::assert_before_approval(&b, &scenario).await;
+    shared_resources::assert_access_logging(&b, &scenario).await;
     databases::assert_fixed_beside_untouched(&b, &scenario).await;
     databases::assert_snapshots(&b, &c, &scenario).await;
     // RDS.2 waits for an analyst.
@@ -229,6 +230,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "public-document",
         "trail-without-encryption",
         "plain-topic",
+        "unlogged-bucket",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(

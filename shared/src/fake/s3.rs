@@ -119,4 +119,36 @@ impl S3Port for FakeAccount {
             Ok(())
         })
     }
+    async fn get_bucket_logging(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<Option<(String, String)>> {
+        self.bucket("s3:GetBucketLogging", bucket, owner, |b| {
+            Ok(b.logging.clone())
+        })
+    }
+    async fn put_bucket_logging(
+        &self,
+        bucket: &str,
+        owner: &str,
+        target: &str,
+        prefix: &str,
+    ) -> PortResult<()> {
+        let api = "s3:PutBucketLogging";
+        // Like S3: the target bucket must exist (and, in S3, admit the logging service).
+        if !self.with_state(|s| s.buckets.contains_key(target)) {
+            self.enter(api)?;
+            return Err(PortError::new(
+                PortErrorKind::Invalid,
+                api,
+                Some("InvalidTargetBucketForLogging"),
+                target,
+            ));
+        }
+        self.bucket(api, bucket, owner, |b| {
+            b.logging = Some((target.to_owned(), prefix.to_owned()));
+            Ok(())
+        })
+    }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, not_configured, EncryptionKeys, RunContext};
+use super::{excluded_by_tag, failed, not_configured, TeamSettings, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::SnsPort;
@@ -44,8 +44,8 @@ pub async fn run<P: SnsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         let reason = format!("{} is not a topic", target.label());
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
-    let Some(key) = EncryptionKeys::resolve(ctx.keys.sns.as_deref(), ctx) else {
-        return not_configured("RIPOSTE_SNS_KMS_KEY", "topics are encrypted with");
+    let Some(key) = TeamSettings::resolve(ctx.settings.sns_kms_key.as_deref(), ctx) else {
+        return not_configured("RIPOSTE_SNS_KMS_KEY", "the KMS key ARN or alias topics are encrypted with");
     };
     let (topic, label) = (arn.to_string(), target.label());
     let (read, write) = ("sns:GetTopicAttributes", "sns:SetTopicAttributes");
@@ -104,7 +104,7 @@ mod tests {
             ..FakeState::default()
         });
         let ctx = RunContext {
-            keys: EncryptionKeys { cloudtrail: None, sns: Some("alias/riposte-topics".into()) },
+            settings: TeamSettings { sns_kms_key: Some("alias/riposte-topics".into()), ..TeamSettings::default() },
             ..crate::playbooks::test_context("111111111111")
         };
         let target = Target::Resource { arn: crate::arn::Arn::parse(ARN).unwrap_or_else(|| panic!("arn")) };

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, not_configured, EncryptionKeys, RunContext};
+use super::{excluded_by_tag, failed, not_configured, TeamSettings, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::CloudTrailPort;
@@ -45,8 +45,8 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
         let reason = format!("{} is not a trail", target.label());
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
-    let Some(key) = EncryptionKeys::resolve(ctx.keys.cloudtrail.as_deref(), ctx) else {
-        return not_configured("RIPOSTE_CLOUDTRAIL_KMS_KEY", "trails are encrypted with");
+    let Some(key) = TeamSettings::resolve(ctx.settings.cloudtrail_kms_key.as_deref(), ctx) else {
+        return not_configured("RIPOSTE_CLOUDTRAIL_KMS_KEY", "the KMS key ARN or alias trails are encrypted with");
     };
     let (trail_arn, label) = (arn.to_string(), target.label());
     let (read, write) = ("cloudtrail:GetTrail", "cloudtrail:UpdateTrail");
@@ -119,7 +119,7 @@ mod tests {
     fn the_trail_is_encrypted_with_the_configured_key_of_its_account_and_region() {
         let fake = account();
         let ctx = RunContext {
-            keys: EncryptionKeys { cloudtrail: Some("arn:aws:kms:{region}:{account}:alias/trails".into()), sns: None },
+            settings: TeamSettings { cloudtrail_kms_key: Some("arn:aws:kms:{region}:{account}:alias/trails".into()), ..TeamSettings::default() },
             ..crate::playbooks::test_context("111111111111")
         };
         let report = block_on(run(&fake, &ctx, &target()));

@@ -121,4 +121,18 @@ pub trait S3Port: Send + Sync {
         bucket: &str,
         owner: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Where the bucket's server access logs go (target bucket, prefix); `None` when logging is off.
+    fn get_bucket_logging(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<Option<(String, String)>>> + Send;
+    /// Send the bucket's server access logs to `target` under `prefix`.
+    fn put_bucket_logging(
+        &self,
+        bucket: &str,
+        owner: &str,
+        target: &str,
+        prefix: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
 }

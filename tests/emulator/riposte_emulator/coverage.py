@@ -81,6 +81,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
     snapshots, snapshot_twin = setup_snapshots(world, b, c, region)
     function, function_twin = setup_functions(world, b, f"arn:aws:iam::{b}:role/{MINER_ROLE}")
     shared, shared_twins = setup_shared_resources(world, b)
+    logging, logging_twin = setup_access_logging(world, b)
     s3_b = world.admin("s3", b)
     tls_bucket, plain_bystander = f"riposte-plain-http-{b}", f"riposte-plain-http-bystander-{b}"
     for bucket in (tls_bucket, plain_bystander):
@@ -105,6 +106,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "snapshots": {"account_id": b, **snapshots},
         "function": {"account_id": b, **function},
         "shared": {"account_id": b, **shared},
+        "access_logging": {"account_id": b, **logging},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -118,6 +120,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "snapshots": snapshot_twin,
         "function": {"account_id": b, **function_twin},
         "shared": {"account_id": b, **shared_twins},
+        "access_logging": {"account_id": b, **logging_twin},
     }
     return incidents, bystanders
 
@@ -243,6 +246,24 @@ def setup_shared_resources(world: Any, account: str) -> tuple[dict, dict]:
             {"bucket": buckets[1], "cluster": clusters[1], "document": documents[1]})
 
 
+def setup_access_logging(world: Any, account: str) -> tuple[dict, dict]:
+    """S3.9: the team's log bucket (admitting S3's log delivery by ACL and policy, as S3 requires), a bucket
+    without access logging and its twin."""
+    s3 = world.admin("s3", account)
+    logs = f"riposte-access-logs-{account}-{world.region}"
+    s3.create_bucket(Bucket=logs)
+    s3.put_bucket_ownership_controls(Bucket=logs, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3.put_bucket_acl(Bucket=logs, ACL="log-delivery-write")
+    s3.put_bucket_policy(Bucket=logs, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "S3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{logs}/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]}))
+    buckets = [f"riposte-unlogged-{account}", f"riposte-unlogged-twin-{account}"]
+    for bucket in buckets:
+        s3.create_bucket(Bucket=bucket)
+    return {"bucket": buckets[0], "log_bucket": logs}, {"bucket": buckets[1]}
+
+
 def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
     """One unencrypted queue, table without recovery, key without rotation, trail without validation and
     repository without scan on push, each beside a twin that must stay as it is."""
@@ -336,6 +357,10 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
         ("partner-bucket", "bucket-cross-account", i["shared"]["bucket"], resource_finding(
             region, b, "S3.6", "AwsS3Bucket", f"arn:aws:s3:::{i['shared']['bucket']}",
             "S3 general purpose bucket policies should restrict access to other AWS accounts", now, severity="HIGH",
+            details={"AwsS3Bucket": {"OwnerAccountId": b}})),
+        ("unlogged-bucket", "bucket-access-logging", i["access_logging"]["bucket"], resource_finding(
+            region, b, "S3.9", "AwsS3Bucket", f"arn:aws:s3:::{i['access_logging']['bucket']}",
+            "S3 general purpose buckets should have server access logging enabled", now,
             details={"AwsS3Bucket": {"OwnerAccountId": b}})),
         ("public-cluster", "cluster-public-access", i["shared"]["cluster"], resource_finding(
             region, b, "Redshift.1", "AwsRedshiftCluster", i["shared"]["cluster_arn"],

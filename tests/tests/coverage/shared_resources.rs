@@ -56,3 +56,24 @@ pub async fn assert_after_approval(b: &MemberView, scenario: &Scenario) {
     assert_eq!(cluster_public(b, &incident("cluster")).await, Some(false));
     assert_eq!(cluster_public(b, &twin("cluster")).await, Some(true));
 }
+
+/// Where a bucket's access logs go, if anywhere.
+async fn logging_target(view: &MemberView, bucket: &str) -> Option<String> {
+    let out = view
+        .s3
+        .get_bucket_logging()
+        .bucket(bucket)
+        .send()
+        .await
+        .ok()?;
+    out.logging_enabled().map(|l| l.target_bucket().to_owned())
+}
+
+/// S3.9: the finding's bucket logs to the team's log bucket; its twin does not log.
+pub async fn assert_access_logging(b: &MemberView, scenario: &Scenario) {
+    let bucket = scenario.str("/incidents/access_logging/bucket");
+    let logs = scenario.str("/incidents/access_logging/log_bucket");
+    assert_eq!(logging_target(b, &bucket).await, Some(logs));
+    let twin = scenario.str("/bystanders/access_logging/bucket");
+    assert_eq!(logging_target(b, &twin).await, None);
+}

@@ -203,4 +203,49 @@ impl S3Port for MemberClients {
             .expected_bucket_owner(owner);
         call!(Api::S3DeleteBucketPolicy, bucket, request.send()).map(|_| ())
     }
+    async fn get_bucket_logging(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> PortResult<Option<(String, String)>> {
+        let request = self
+            .s3
+            .get_bucket_logging()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
+        let out = call!(Api::S3GetBucketLogging, bucket, request.send())?;
+        Ok(out
+            .logging_enabled()
+            .map(|l| (l.target_bucket().to_owned(), l.target_prefix().to_owned())))
+    }
+    async fn put_bucket_logging(
+        &self,
+        bucket: &str,
+        owner: &str,
+        target: &str,
+        prefix: &str,
+    ) -> PortResult<()> {
+        let enabled = aws_sdk_s3::types::LoggingEnabled::builder()
+            .target_bucket(target)
+            .target_prefix(prefix)
+            .build()
+            .map_err(|e| {
+                PortError::new(
+                    PortErrorKind::Invalid,
+                    "s3:PutBucketLogging",
+                    None,
+                    e.to_string(),
+                )
+            })?;
+        let status = aws_sdk_s3::types::BucketLoggingStatus::builder()
+            .logging_enabled(enabled)
+            .build();
+        let request = self
+            .s3
+            .put_bucket_logging()
+            .bucket(bucket)
+            .expected_bucket_owner(owner)
+            .bucket_logging_status(status);
+        call!(Api::S3PutBucketLogging, bucket, request.send()).map(|_| ())
+    }
 }
