@@ -108,6 +108,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "S3.9: the bucket server access logs go to, in the bucket's account and region, e.g. riposte-access-logs-{account}-{region} (unset: such findings are left, with this reason)",
     ),
     (
+        "RIPOSTE_FLOW_LOG_DESTINATION",
+        "EC2.6: the S3 bucket ARN VPC flow logs go to (its policy admits delivery.logs.amazonaws.com), e.g. arn:aws:s3:::riposte-flow-logs-{account} (unset: such findings are left, with this reason)",
+    ),
+    (
         "RIPOSTE_MAX_RECEIVE_COUNT",
         "the findings queue's maxReceiveCount (default 5): on the last delivery a transient failure is written back and notified",
     ),
@@ -158,6 +162,24 @@ fn log_bucket(value: Option<String>) -> Result<Option<String>, Error> {
         Err(invalid(
             "RIPOSTE_ACCESS_LOG_BUCKET",
             format!("`{value}` is not an S3 bucket name"),
+        ))
+    }
+}
+
+/// An S3 bucket ARN (`arn:aws:s3:::bucket[/prefix]`), `{account}` and `{region}` allowed.
+fn flow_log_destination(value: Option<String>) -> Result<Option<String>, Error> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let filled = value
+        .replace("{account}", "123456789012")
+        .replace("{region}", "us-east-1");
+    if Arn::parse(&filled).is_some_and(|a| a.service == "s3" && a.account.is_empty()) {
+        Ok(Some(value))
+    } else {
+        Err(invalid(
+            "RIPOSTE_FLOW_LOG_DESTINATION",
+            format!("`{value}` is not an S3 bucket ARN"),
         ))
     }
 }
@@ -295,6 +317,7 @@ impl Config {
             )?,
             sns_kms_key: kms_key(get("RIPOSTE_SNS_KMS_KEY"), "RIPOSTE_SNS_KMS_KEY")?,
             access_log_bucket: log_bucket(get("RIPOSTE_ACCESS_LOG_BUCKET"))?,
+            flow_log_destination: flow_log_destination(get("RIPOSTE_FLOW_LOG_DESTINATION"))?,
         };
         Ok(Self {
             max_key_age_days,

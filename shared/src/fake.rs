@@ -108,6 +108,8 @@ pub struct FakeState {
     /// (volume, description) of every snapshot started.
     pub snapshots: Vec<(String, String)>,
     pub termination_protected: Vec<String>,
+    /// VPC id → its flow logs.
+    pub flow_logs: BTreeMap<String, Vec<FlowLog>>,
     /// EBS snapshots by id: (owner account, public, tags).
     pub ebs_snapshots: BTreeMap<String, (String, bool, BTreeMap<String, String>)>,
     /// SQS queues by name.

@@ -28,6 +28,8 @@ pub enum Scope {
     Ec2Subnet,
     /// EC2 `instance`.
     Ec2Instance,
+    /// CreateFlowLogs: the `vpc` and the new `vpc-flow-log`.
+    Ec2FlowLog,
     /// EC2 `snapshot` (snapshot ARNs carry no account).
     Ec2Snapshot,
     /// CreateSnapshot: the `volume` and the new `snapshot` (snapshot ARNs carry no account).
@@ -68,7 +70,7 @@ pub enum Scope {
 }
 
 /// Action → resource type, from the Service Authorization Reference (CloudTrail, DynamoDB, EC2, ECR,
-/// IAM, KMS, Lambda, RDS, Redshift, S3, Secrets Manager, SNS, SQS, SSM).
+/// IAM, KMS, Lambda, CloudWatch Logs, RDS, Redshift, S3, Secrets Manager, SNS, SQS, SSM).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("cloudtrail:GetTrail", Scope::CloudTrailTrail),
     ("cloudtrail:ListTags", Scope::CloudTrailTrail),
@@ -76,9 +78,11 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("dynamodb:DescribeContinuousBackups", Scope::DynamoDbTable),
     ("dynamodb:ListTagsOfResource", Scope::DynamoDbTable),
     ("dynamodb:UpdateContinuousBackups", Scope::DynamoDbTable),
+    ("ec2:CreateFlowLogs", Scope::Ec2FlowLog),
     ("ec2:CreateSecurityGroup", Scope::Ec2VpcSecurityGroup),
     ("ec2:CreateSnapshot", Scope::Ec2VolumeSnapshot),
     ("ec2:CreateTags", Scope::Ec2Instance),
+    ("ec2:DescribeFlowLogs", Scope::AnyResource),
     (
         "ec2:DescribeIamInstanceProfileAssociations",
         Scope::AnyResource,
@@ -129,6 +133,8 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("lambda:InvokeFunction", Scope::LambdaFunction),
     ("lambda:ListTags", Scope::AnyLambdaFunction),
     ("lambda:RemovePermission", Scope::AnyLambdaFunction),
+    ("logs:CreateLogDelivery", Scope::AnyResource),
+    ("logs:DeleteLogDelivery", Scope::AnyResource),
     (
         "rds:DescribeDBClusterSnapshotAttributes",
         Scope::RdsClusterSnapshot,

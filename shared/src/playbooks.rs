@@ -74,6 +74,7 @@ registry![
     trail_encryption,
     topic_encryption,
     bucket_access_logging,
+    vpc_flow_logs,
 ];
 
 mod switch;
@@ -117,6 +118,8 @@ pub struct TeamSettings {
     pub cloudtrail_kms_key: Option<String>,
     pub sns_kms_key: Option<String>,
     pub access_log_bucket: Option<String>,
+    /// `RIPOSTE_FLOW_LOG_DESTINATION`: an S3 bucket ARN (`arn:aws:s3:::bucket[/prefix]`).
+    pub flow_log_destination: Option<String>,
 }
 
 impl TeamSettings {

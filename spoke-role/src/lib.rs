@@ -42,6 +42,10 @@ fn resource(scope: Scope) -> Value {
         }
         Scope::Ec2Subnet => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:subnet/*"),
         Scope::Ec2Instance => sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*"),
+        Scope::Ec2FlowLog => json!([
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc/*"),
+            sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:vpc-flow-log/*"),
+        ]),
         Scope::Ec2Snapshot => sub("arn:${AWS::Partition}:ec2:*::snapshot/*"),
         Scope::Ec2VolumeSnapshot => json!([
             sub("arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:volume/*"),
@@ -97,6 +101,7 @@ fn sid(scope: Scope) -> &'static str {
         Scope::Ec2Subnet => "Subnets",
         Scope::Ec2Instance => "Instances",
         Scope::Ec2Snapshot => "Snapshots",
+        Scope::Ec2FlowLog => "FlowLogs",
         Scope::Ec2VolumeSnapshot => "EvidenceSnapshots",
         Scope::Ec2VpcSecurityGroup => "IsolationGroups",
         Scope::Ec2NetworkInterface => "NetworkInterfaces",

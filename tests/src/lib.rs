@@ -183,6 +183,9 @@ impl Scenario {
                 Some("arn:aws:kms:{region}:{account}:alias/riposte-topics".into())
             }
             "RIPOSTE_ACCESS_LOG_BUCKET" => Some("riposte-access-logs-{account}-{region}".into()),
+            "RIPOSTE_FLOW_LOG_DESTINATION" => {
+                Some("arn:aws:s3:::riposte-flow-logs-{account}".into())
+            }
             _ => None,
         })
         .unwrap_or_else(|e| panic!("{e}"))

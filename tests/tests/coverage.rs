@@ -128,8 +128,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        27,
-        "the coverage scenario imports twenty-seven findings"
+        28,
+        "the coverage scenario imports twenty-eight findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -196,6 +196,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     data_services::assert_function_policies(&b, &scenario).await;
     shared_resources::assert_before_approval(&b, &scenario).await;
     shared_resources::assert_access_logging(&b, &scenario).await;
+    shared_resources::assert_flow_logs(&b, &scenario).await;
     databases::assert_fixed_beside_untouched(&b, &scenario).await;
     databases::assert_snapshots(&b, &c, &scenario).await;
     // RDS.2 waits for an analyst.
@@ -231,6 +232,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "trail-without-encryption",
         "plain-topic",
         "unlogged-bucket",
+        "vpc-without-flow-logs",
     ] {
         let (workflow, status, note) = of(key);
         assert_eq!(

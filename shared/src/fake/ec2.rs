@@ -109,6 +109,24 @@ impl Ec2Port for FakeAccount {
     async fn make_snapshot_private(&self, snapshot_id: &str) -> PortResult<()> {
         self.snapshot_private(snapshot_id)
     }
+    async fn vpc_flow_logs(&self, vpc_id: &str) -> PortResult<Vec<FlowLog>> {
+        self.enter("ec2:DescribeFlowLogs")?;
+        Ok(self.with_state(|s| s.flow_logs.get(vpc_id).cloned().unwrap_or_default()))
+    }
+    async fn create_vpc_flow_log(&self, vpc_id: &str, destination: &str) -> PortResult<String> {
+        self.enter("ec2:CreateFlowLogs")?;
+        Ok(self.with_state(|s| {
+            let logs = s.flow_logs.entry(vpc_id.to_owned()).or_default();
+            let id = format!("fl-{}", logs.len() + 1);
+            logs.push(FlowLog {
+                id: id.clone(),
+                traffic_type: "REJECT".into(),
+                destination: Some(destination.to_owned()),
+                status: "ACTIVE".into(),
+            });
+            id
+        }))
+    }
 }
 
 impl FakeAccount {

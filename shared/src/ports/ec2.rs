@@ -101,6 +101,17 @@ pub struct OwnSnapshot {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A VPC flow log as DescribeFlowLogs tells it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowLog {
+    pub id: String,
+    /// `ALL`, `ACCEPT` or `REJECT`.
+    pub traffic_type: String,
+    pub destination: Option<String>,
+    /// `ACTIVE` when delivering.
+    pub status: String,
+}
+
 /// EC2 in the member account's region.
 pub trait Ec2Port: Send + Sync {
     /// `None` when the group does not exist.
@@ -206,4 +217,12 @@ pub trait Ec2Port: Send + Sync {
         &self,
         snapshot_id: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// The flow logs of a VPC.
+    fn vpc_flow_logs(&self, vpc_id: &str) -> impl Future<Output = PortResult<Vec<FlowLog>>> + Send;
+    /// Log the VPC's rejected traffic to an S3 bucket (`arn:…:s3:::bucket[/prefix]`); the flow log's id.
+    fn create_vpc_flow_log(
+        &self,
+        vpc_id: &str,
+        destination: &str,
+    ) -> impl Future<Output = PortResult<String>> + Send;
 }

@@ -261,7 +261,15 @@ def setup_access_logging(world: Any, account: str) -> tuple[dict, dict]:
     buckets = [f"riposte-unlogged-{account}", f"riposte-unlogged-twin-{account}"]
     for bucket in buckets:
         s3.create_bucket(Bucket=bucket)
-    return {"bucket": buckets[0], "log_bucket": logs}, {"bucket": buckets[1]}
+    # EC2.6: the team's flow-log bucket, admitting the log delivery service.
+    flow_logs = f"riposte-flow-logs-{account}"
+    s3.create_bucket(Bucket=flow_logs)
+    s3.put_bucket_policy(Bucket=flow_logs, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "AWSLogDeliveryWrite", "Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{flow_logs}/AWSLogs/{account}/*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]}))
+    return ({"bucket": buckets[0], "log_bucket": logs, "flow_log_bucket": flow_logs},
+            {"bucket": buckets[1]})
 
 
 def setup_data_services(world: Any, account: str) -> tuple[dict, dict]:
@@ -358,6 +366,9 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
             region, b, "S3.6", "AwsS3Bucket", f"arn:aws:s3:::{i['shared']['bucket']}",
             "S3 general purpose bucket policies should restrict access to other AWS accounts", now, severity="HIGH",
             details={"AwsS3Bucket": {"OwnerAccountId": b}})),
+        ("vpc-without-flow-logs", "vpc-flow-logs", i["subnet"]["vpc_id"], resource_finding(
+            region, b, "EC2.6", "AwsEc2Vpc", f"arn:aws:ec2:{region}:{b}:vpc/{i['subnet']['vpc_id']}",
+            "VPC flow logging should be enabled in all VPCs", now)),
         ("unlogged-bucket", "bucket-access-logging", i["access_logging"]["bucket"], resource_finding(
             region, b, "S3.9", "AwsS3Bucket", f"arn:aws:s3:::{i['access_logging']['bucket']}",
             "S3 general purpose buckets should have server access logging enabled", now,

@@ -77,3 +77,49 @@ pub async fn assert_access_logging(b: &MemberView, scenario: &Scenario) {
     let twin = scenario.str("/bystanders/access_logging/bucket");
     assert_eq!(logging_target(b, &twin).await, None);
 }
+
+/// The flow logs of a VPC: (traffic type, destination).
+async fn flow_logs(view: &MemberView, vpc: &str) -> Vec<(String, String)> {
+    let filter = aws_sdk_ec2::types::Filter::builder()
+        .name("resource-id")
+        .values(vpc)
+        .build();
+    let out = view.ec2.describe_flow_logs().filter(filter).send().await;
+    out.map(|o| {
+        o.flow_logs()
+            .iter()
+            .map(|l| {
+                (
+                    l.traffic_type().map_or("", |t| t.as_str()).to_owned(),
+                    l.log_destination().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// EC2.6: the finding's VPC logs rejected traffic to the team's bucket; the default VPC has no flow log.
+pub async fn assert_flow_logs(b: &MemberView, scenario: &Scenario) {
+    let vpc = scenario.str("/incidents/subnet/vpc_id");
+    let bucket = scenario.str("/incidents/access_logging/flow_log_bucket");
+    assert_eq!(
+        flow_logs(b, &vpc).await,
+        [("REJECT".to_string(), format!("arn:aws:s3:::{bucket}"))]
+    );
+    let default = b
+        .ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("isDefault")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.vpcs().first().and_then(|v| v.vpc_id().map(str::to_owned)))
+        .unwrap_or_default();
+    assert!(flow_logs(b, &default).await.is_empty());
+}

@@ -217,6 +217,12 @@ impl Ec2Port for MemberClients {
     async fn make_snapshot_private(&self, id: &str) -> PortResult<()> {
         instances::make_snapshot_private(self, id).await
     }
+    async fn vpc_flow_logs(&self, vpc: &str) -> PortResult<Vec<FlowLog>> {
+        instances::vpc_flow_logs(self, vpc).await
+    }
+    async fn create_vpc_flow_log(&self, vpc: &str, destination: &str) -> PortResult<String> {
+        instances::create_vpc_flow_log(self, vpc, destination).await
+    }
 }
 
 pub(super) fn tags(tags: &[Tag]) -> BTreeMap<String, String> {

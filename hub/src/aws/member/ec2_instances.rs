@@ -1,7 +1,8 @@
 //! EC2 instances through the member session: what isolation reads and changes.
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, OperationType, PermissionGroup, SnapshotAttributeName, Tag,
+    AttributeBooleanValue, Filter, FlowLogsResourceType, LogDestinationType, OperationType,
+    PermissionGroup, SnapshotAttributeName, Tag, TrafficType,
 };
 use riposte_shared::ports::*;
 use std::collections::BTreeMap;
@@ -231,4 +232,48 @@ pub(super) async fn make_snapshot_private(c: &MemberClients, id: &str) -> PortRe
         .operation_type(OperationType::Remove)
         .group_names("all");
     call!(Api::Ec2ModifySnapshotAttribute, id, request.send()).map(|_| ())
+}
+
+pub(super) async fn vpc_flow_logs(c: &MemberClients, vpc: &str) -> PortResult<Vec<FlowLog>> {
+    let request = c
+        .ec2
+        .describe_flow_logs()
+        .filter(filter("resource-id", vpc));
+    let out = call!(Api::Ec2DescribeFlowLogs, vpc, request.send())?;
+    Ok(out
+        .flow_logs()
+        .iter()
+        .map(|l| FlowLog {
+            id: l.flow_log_id().unwrap_or_default().to_owned(),
+            traffic_type: l.traffic_type().map_or("", |t| t.as_str()).to_owned(),
+            destination: l.log_destination().map(str::to_owned),
+            status: l.flow_log_status().unwrap_or_default().to_owned(),
+        })
+        .collect())
+}
+
+pub(super) async fn create_vpc_flow_log(
+    c: &MemberClients,
+    vpc: &str,
+    destination: &str,
+) -> PortResult<String> {
+    let request = c
+        .ec2
+        .create_flow_logs()
+        .resource_ids(vpc)
+        .resource_type(FlowLogsResourceType::Vpc)
+        .traffic_type(TrafficType::Reject)
+        .log_destination_type(LogDestinationType::S3)
+        .log_destination(destination);
+    let out = call!(Api::Ec2CreateFlowLogs, vpc, request.send())?;
+    if let Some(failure) = out.unsuccessful().first().and_then(|u| u.error()) {
+        let code = failure.code().unwrap_or("FlowLogCreationFailed");
+        return Err(PortError::new(
+            PortErrorKind::Invalid,
+            "ec2:CreateFlowLogs",
+            Some(code),
+            failure.message().unwrap_or_default(),
+        ));
+    }
+    Ok(out.flow_log_ids().first().cloned().unwrap_or_default())
 }
