@@ -3,10 +3,11 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, RunContext};
+use super::switch::{turn_on_from, Setting};
+use super::{excluded_by_tag, RunContext};
 use crate::asff::Finding;
-use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::ports::RedshiftPort;
+use crate::audit::PlaybookReport;
+use crate::ports::{RedshiftCluster, RedshiftPort};
 use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
 use crate::target::Target;
 
@@ -42,37 +43,24 @@ pub async fn run<P: RedshiftPort>(ports: &P, ctx: &RunContext, target: &Target) 
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let (id, label) = (arn.name(), target.label());
-    let (read, write) = ("redshift:DescribeClusters", "redshift:ModifyCluster");
-    let cluster = match ports.cluster(id).await {
-        Ok(Some(cluster)) => cluster,
-        Ok(None) => return PlaybookReport::conclude(Vec::new(), Err(format!("cluster {id} does not exist").into())),
-        Err(e) => return PlaybookReport::conclude(vec![failed("private", read, &label, e)], Ok(())),
-    };
-    if let Some(report) = excluded_by_tag(ctx, Ok(cluster.tags.clone()), read, &label) {
-        return report;
+    let read_api = "redshift:DescribeClusters";
+    let first = ports.cluster(id).await;
+    if let Ok(Some(cluster)) = &first {
+        if let Some(report) = excluded_by_tag(ctx, Ok(cluster.tags.clone()), read_api, &label) {
+            return report;
+        }
     }
-    if !cluster.publicly_accessible {
-        let step = StepRecord::new("private", Some(write), &label, StepOutcome::AlreadyDone, "the cluster is not publicly accessible");
-        return PlaybookReport::conclude(vec![step], Ok(()));
-    }
-    let step = match ports.make_cluster_private(id).await {
-        Ok(()) => StepRecord::new(
-            "private",
-            Some(write),
-            &label,
-            StepOutcome::Done,
-            format!("{id} is no longer publicly accessible: clients outside its VPC lose it"),
-        )
-        .with_prior(json!({ "cluster": id, "publicly_accessible": true })),
-        Err(e) => return PlaybookReport::conclude(vec![failed("private", write, &label, e)], Ok(())),
+    let setting = Setting {
+        step: "private",
+        what: "not publicly accessible (clients outside its VPC lose it)",
+        read_api,
+        write_api: "redshift:ModifyCluster",
+        label: &label,
+        prior: json!({ "cluster": id, "publicly_accessible": true }),
     };
-    let verified = match ports.cluster(id).await {
-        Ok(Some(after)) if !after.publicly_accessible => Ok(()),
-        Ok(Some(_)) => Err(format!("{id} still reads as publicly accessible").into()),
-        Ok(None) => Err(format!("cluster {id} is gone").into()),
-        Err(e) => Err(e.into()),
-    };
-    PlaybookReport::conclude(vec![step], verified)
+    let private = |c: Option<RedshiftCluster>| c.map(|c| !c.publicly_accessible);
+    let read = || async { ports.cluster(id).await.map(private) };
+    turn_on_from(setting, first.map(private), read, || ports.make_cluster_private(id)).await
 }
 
 #[cfg(test)]
@@ -80,7 +68,6 @@ mod tests {
     use super::*;
     use crate::audit::PlaybookOutcome;
     use crate::fake::{FakeAccount, FakeState};
-    use crate::ports::RedshiftCluster;
     use futures::executor::block_on;
     use std::collections::BTreeMap;
 

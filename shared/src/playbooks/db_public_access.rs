@@ -3,10 +3,11 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, RunContext};
+use super::switch::{turn_on_from, Setting};
+use super::{excluded_by_tag, RunContext};
 use crate::asff::Finding;
-use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::ports::{DbInstanceChange, RdsPort};
+use crate::audit::PlaybookReport;
+use crate::ports::{DbInstance, DbInstanceChange, RdsPort};
 use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
 use crate::target::Target;
 
@@ -42,38 +43,25 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let (id, label) = (arn.name(), target.label());
-    let (read, write) = ("rds:DescribeDBInstances", "rds:ModifyDBInstance");
-    let db = match ports.db_instance(id).await {
-        Ok(Some(db)) => db,
-        Ok(None) => return PlaybookReport::conclude(Vec::new(), Err(format!("DB instance {id} does not exist").into())),
-        Err(e) => return PlaybookReport::conclude(vec![failed("private", read, &label, e)], Ok(())),
+    let read_api = "rds:DescribeDBInstances";
+    let first = ports.db_instance(id).await;
+    if let Ok(Some(db)) = &first {
+        if let Some(report) = excluded_by_tag(ctx, Ok(db.tags.clone()), read_api, &label) {
+            return report;
+        }
+    }
+    let setting = Setting {
+        step: "private",
+        what: "not publicly accessible (clients outside its VPC lose it)",
+        read_api,
+        write_api: "rds:ModifyDBInstance",
+        label: &label,
+        prior: json!({ "db": id, "publicly_accessible": true }),
     };
-    if let Some(report) = excluded_by_tag(ctx, Ok(db.tags.clone()), read, &label) {
-        return report;
-    }
-    if !db.publicly_accessible {
-        let step = StepRecord::new("private", Some(write), &label, StepOutcome::AlreadyDone, "the instance is not publicly accessible");
-        return PlaybookReport::conclude(vec![step], Ok(()));
-    }
+    let private = |db: Option<DbInstance>| db.map(|db| !db.publicly_accessible);
     let change = DbInstanceChange { publicly_accessible: Some(false), ..DbInstanceChange::default() };
-    let step = match ports.modify_db_instance(id, &change).await {
-        Ok(()) => StepRecord::new(
-            "private",
-            Some(write),
-            &label,
-            StepOutcome::Done,
-            format!("{id} is no longer publicly accessible: clients outside its VPC lose it"),
-        )
-        .with_prior(json!({ "db": id, "publicly_accessible": true })),
-        Err(e) => return PlaybookReport::conclude(vec![failed("private", write, &label, e)], Ok(())),
-    };
-    let verified = match ports.db_instance(id).await {
-        Ok(Some(after)) if !after.publicly_accessible => Ok(()),
-        Ok(Some(_)) => Err(format!("{id} still reads as publicly accessible").into()),
-        Ok(None) => Err(format!("DB instance {id} is gone").into()),
-        Err(e) => Err(e.into()),
-    };
-    PlaybookReport::conclude(vec![step], verified)
+    let read = || async { ports.db_instance(id).await.map(private) };
+    turn_on_from(setting, first.map(private), read, || ports.modify_db_instance(id, &change)).await
 }
 
 #[cfg(test)]
@@ -81,7 +69,6 @@ mod tests {
     use super::*;
     use crate::audit::PlaybookOutcome;
     use crate::fake::{FakeAccount, FakeState};
-    use crate::ports::DbInstance;
     use futures::executor::block_on;
     use std::collections::BTreeMap;
 

@@ -67,7 +67,7 @@ pub async fn run<P: KmsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     }
     let setting = Setting {
         step: "rotation",
-        what: "automatic key rotation",
+        what: "automatic key rotation on",
         read_api: "kms:GetKeyRotationStatus",
         write_api: "kms:EnableKeyRotation",
         label: &label,

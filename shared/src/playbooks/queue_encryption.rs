@@ -59,7 +59,7 @@ pub async fn run<P: SqsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     }
     let setting = Setting {
         step: "encrypt",
-        what: "encryption at rest (SSE-SQS)",
+        what: "encrypted at rest (SSE-SQS)",
         read_api: "sqs:GetQueueAttributes",
         write_api: "sqs:SetQueueAttributes",
         label: &label,

@@ -54,7 +54,7 @@ pub async fn run<P: EcrPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     }
     let setting = Setting {
         step: "scan-on-push",
-        what: "scan on push",
+        what: "scan on push on",
         read_api: "ecr:DescribeRepositories",
         write_api: "ecr:PutImageScanningConfiguration",
         label: &label,

@@ -12,7 +12,7 @@ use crate::ports::PortResult;
 pub(crate) struct Setting<'a> {
     /// The step name in the report (`point-in-time-recovery`).
     pub step: &'a str,
-    /// What the setting is, for the note (`point-in-time recovery`).
+    /// What the setting is, for the note (`point-in-time recovery on`, `not publicly accessible`).
     pub what: &'a str,
     pub read_api: &'a str,
     pub write_api: &'a str,
@@ -31,6 +31,21 @@ where
     R: Future<Output = PortResult<Option<bool>>>,
     W: Future<Output = PortResult<()>>,
 {
+    let first = read().await;
+    turn_on_from(setting, first, read, write).await
+}
+
+/// As `turn_on`, for a playbook that has read the resource already (for its tags): `first` is that read.
+pub(crate) async fn turn_on_from<R, W>(
+    setting: Setting<'_>,
+    first: PortResult<Option<bool>>,
+    read: impl Fn() -> R,
+    write: impl FnOnce() -> W,
+) -> PlaybookReport
+where
+    R: Future<Output = PortResult<Option<bool>>>,
+    W: Future<Output = PortResult<()>>,
+{
     let Setting {
         step,
         what,
@@ -39,13 +54,13 @@ where
         label,
         prior,
     } = setting;
-    match read().await {
+    match first {
         Err(e) => PlaybookReport::conclude(vec![failed(step, read_api, label, e)], Ok(())),
         Ok(None) => {
             PlaybookReport::conclude(Vec::new(), Err(format!("{label} does not exist").into()))
         }
         Ok(Some(true)) => {
-            let detail = format!("{what} is already on");
+            let detail = format!("{what} is already so");
             let record = StepRecord::new(
                 step,
                 Some(write_api),
@@ -62,7 +77,7 @@ where
                     Some(write_api),
                     label,
                     StepOutcome::Done,
-                    format!("{what} turned on"),
+                    format!("{what}: done"),
                 )
                 .with_prior(prior),
                 Err(e) => {
@@ -74,7 +89,7 @@ where
             };
             let verified = match read().await {
                 Ok(Some(true)) => Ok(()),
-                Ok(_) => Err(format!("{what} still reads as off").into()),
+                Ok(_) => Err(format!("{what}: does not read back so").into()),
                 Err(e) => Err(e.into()),
             };
             PlaybookReport::conclude(vec![record], verified)

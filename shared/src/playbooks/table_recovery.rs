@@ -52,7 +52,7 @@ pub async fn run<P: DynamoDbPort>(ports: &P, ctx: &RunContext, target: &Target) 
     }
     let setting = Setting {
         step: "point-in-time-recovery",
-        what: "point-in-time recovery",
+        what: "point-in-time recovery on",
         read_api: "dynamodb:DescribeContinuousBackups",
         write_api: "dynamodb:UpdateContinuousBackups",
         label: &label,

@@ -70,7 +70,7 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
     }
     let setting = Setting {
         step: "validation",
-        what: "log file validation",
+        what: "log file validation on",
         read_api: "cloudtrail:GetTrail",
         write_api: "cloudtrail:UpdateTrail",
         label: &label,
