@@ -291,6 +291,10 @@ def test_the_function_runs_bootstrap_on_al2023_with_the_configuration_the_hub_re
         "RIPOSTE_MAX_PER_ACCOUNT": "4",
         "RIPOSTE_MAX_RECEIVE_COUNT": "3",
         "RIPOSTE_REGIONS": "",
+        "RIPOSTE_CLOUDTRAIL_KMS_KEY": "",
+        "RIPOSTE_SNS_KMS_KEY": "",
+        "RIPOSTE_ACCESS_LOG_BUCKET": "",
+        "RIPOSTE_FLOW_LOG_DESTINATION": "",
     }
 
 
