@@ -192,3 +192,29 @@ def guardduty_finding(region: str, account: str, gd_type: str, title: str, descr
         "RecordState": "ACTIVE",
         "FindingProviderFields": {"Severity": {"Label": "HIGH", "Original": "8.0"}, "Types": [asff_type]},
     }
+
+
+def resource_finding(region: str, account: str, control: str, kind: str, resource_id: str, title: str,
+                     now: str, severity: str = "MEDIUM", details: dict | None = None) -> dict:
+    """A consolidated control finding on one resource (an ARN, or `AWS::::Account:<id>` for an account)."""
+    finding = control_finding(region, account, "S3.8", "placeholder", "placeholder", now)
+    finding_id = f"arn:aws:securityhub:{region}:{account}:security-control/{control}/finding/{uuid.uuid4()}"
+    resource: dict[str, Any] = {"Type": kind, "Id": resource_id, "Partition": "aws", "Region": region}
+    if details:
+        resource["Details"] = details
+    normalized = {"LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}[severity]
+    finding.update({
+        "Id": finding_id, "GeneratorId": f"security-control/{control}", "Title": title, "Description": title,
+        "Resources": [resource], "Severity": {"Label": severity, "Normalized": normalized, "Original": severity},
+        "FindingProviderFields": {"Severity": {"Label": severity, "Original": severity},
+                                  "Types": list(CONTROL_TYPES)},
+    })
+    finding["Remediation"]["Recommendation"]["Url"] = (
+        f"https://docs.aws.amazon.com/console/securityhub/{control}/remediation")
+    finding["ProductFields"].update({
+        "RelatedAWSResources:0/name": f"securityhub-{control.lower().replace('.', '-')}-rule",
+        "Resources:0/Id": resource_id,
+        "aws/securityhub/FindingId": f"{finding['ProductArn']}/{finding_id}",
+    })
+    finding["Compliance"]["SecurityControlId"] = control
+    return finding

@@ -1,0 +1,125 @@
+use super::*;
+
+fn committed(path: &str) -> String {
+    let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+#[test]
+fn the_committed_spoke_template_is_current() {
+    assert!(
+        committed(SPOKE_TEMPLATE_PATH) == render_spoke_template(),
+        "{SPOKE_TEMPLATE_PATH} is stale: run `cargo run -p riposte-hub --bin riposte -- spoke-role render` and commit it"
+    );
+}
+
+#[test]
+fn the_committed_hub_event_pattern_is_current() {
+    let hub = committed(HUB_TEMPLATE_PATH);
+    assert!(
+        with_pattern(&hub).as_deref() == Some(hub.as_str()),
+        "the event pattern in {HUB_TEMPLATE_PATH} is stale: run `cargo run -p riposte-hub --bin riposte -- event-pattern render` and commit it"
+    );
+}
+
+#[test]
+fn the_committed_readme_playbook_table_is_current() {
+    let readme = committed(README_PATH);
+    assert!(
+        with_docs(&readme).as_deref() == Some(readme.as_str()),
+        "the playbook table in {README_PATH} is stale: run `cargo run -p riposte-hub --bin riposte -- docs render` and commit it"
+    );
+}
+
+#[test]
+fn the_spoke_policy_is_exactly_the_catalogue_with_no_wildcard_action() {
+    let (main, revocation) = (permissions_policy(), revocation_policy());
+    let mut allowed: Vec<String> = [&main, &revocation]
+        .into_iter()
+        .filter_map(|p| p["Statement"].as_array())
+        .flatten()
+        .filter(|s| s["Effect"] == "Allow")
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+    allowed.sort();
+    let mut declared: Vec<String> = all_grants().iter().map(|g| g.action.to_owned()).collect();
+    declared.sort();
+    declared.dedup();
+    assert_eq!(allowed, declared);
+    assert!(allowed.iter().all(|a| !a.contains('*')));
+    let rendered = render_spoke_template();
+    assert!(!rendered.contains("ManagedPolicyArns"));
+    assert!(!rendered.contains("\"*:*\"") && !rendered.contains("Action: \"*\""));
+}
+
+#[test]
+fn changing_roles_is_opt_in_and_never_reaches_protected_roles() {
+    let main = permissions_policy().to_string();
+    assert!(!main.contains("iam:PutRolePolicy"), "{main}");
+    let revocation = revocation_policy();
+    let deny = revocation["Statement"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["Effect"] == "Deny"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(deny["Action"], json!(["iam:PutRolePolicy"]));
+    let denied = deny["Resource"].to_string();
+    for role in [
+        "${RoleName}",
+        "${HubRoleName}",
+        "OrganizationAccountAccessRole",
+        "aws-controltower-*",
+        "AWSControlTower*",
+        "aws-reserved/*",
+        "${BreakGlassRoles}",
+    ] {
+        assert!(
+            denied.contains(&format!("role/{role}")),
+            "{role} not denied: {denied}"
+        );
+    }
+    let template = render_spoke_template();
+    assert!(
+        template.contains("RevocationAllowed") && template.contains("AllowSessionRevocation")
+    );
+}
+
+#[test]
+fn only_actions_without_resource_level_permissions_use_a_star_resource() {
+    for statement in permissions_policy()["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if statement["Resource"] == "*" {
+            // Only actions the Service Authorization Reference gives no resource type.
+            for action in statement["Action"].as_array().into_iter().flatten() {
+                let action = action.as_str().unwrap_or_default();
+                assert!(
+                    riposte_shared::grants::SERVICE_AUTHORIZATION
+                        .iter()
+                        .any(|(a, scope)| *a == action && *scope == Scope::AnyResource),
+                    "{action} on *"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_role_s_inline_policies_fit_iam_s_size_limit() {
+    // IAM limits the inline policies of one role to 10,240 characters in all (whitespace not
+    // counted). `Fn::Sub` expands `${AWS::Partition}` (≤ 10) and `${AWS::AccountId}` (12): count
+    // each as its expansion's longest form. Past this, the grants must move to managed policies.
+    let size = |policy: Value| {
+        policy
+            .to_string()
+            .replace("{\"Fn::Sub\":", "")
+            .replace("${AWS::Partition}", "aws-us-gov")
+            .replace("${AWS::AccountId}", "123456789012")
+            .len()
+    };
+    let total = size(permissions_policy()) + size(revocation_policy());
+    assert!(total < 10_240, "{total} characters of inline policy");
+}
