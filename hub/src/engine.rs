@@ -252,17 +252,20 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     /// own write-back) is skipped without a call: a forged message can make Riposte do less, never more.
     async fn security_hub_copies(&self, deliveries: Vec<Delivery>) -> Vec<Work> {
         let policy = &self.config.policy;
-        let (to_fetch, skipped): (Vec<Delivery>, Vec<Delivery>) =
-            deliveries.into_iter().partition(|d| {
-                let on_message = assess(&d.finding, &d.source, d.region.as_ref(), policy);
-                !d.duplicate
-                    && !intake::riposte_s_own_event(d)
-                    && !matches!(on_message.decision, Decision::Skip(_))
-            });
-        let mut work: Vec<Work> = skipped
-            .into_iter()
-            .map(|d| intake::without_security_hub(d, policy))
-            .collect();
+        // The message copy is assessed once: to decide whether to fetch, and as the work when not.
+        let mut to_fetch: Vec<Delivery> = Vec::new();
+        let mut work: Vec<Work> = Vec::new();
+        for d in deliveries {
+            let on_message = assess(&d.finding, &d.source, d.region.as_ref(), policy);
+            if !d.duplicate
+                && !intake::riposte_s_own_event(&d)
+                && !matches!(on_message.decision, Decision::Skip(_))
+            {
+                to_fetch.push(d);
+            } else {
+                work.push(intake::without_security_hub(d, on_message));
+            }
+        }
         if to_fetch.is_empty() {
             return work;
         }

@@ -80,9 +80,7 @@ fn changing_roles_is_opt_in_and_never_reaches_protected_roles() {
         );
     }
     let template = render_spoke_template();
-    assert!(
-        template.contains("RevocationAllowed") && template.contains("AllowSessionRevocation")
-    );
+    assert!(template.contains("RevocationAllowed") && template.contains("AllowSessionRevocation"));
 }
 
 #[test]

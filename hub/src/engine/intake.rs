@@ -122,9 +122,10 @@ pub fn riposte_s_own_event(delivery: &Delivery) -> bool {
 
 /// A delivery skipped on the message alone: a duplicate, Riposte's own echo, or one the message
 /// already shows is not Riposte's to handle. A forged message can make Riposte do less, never more.
-pub fn without_security_hub(delivery: Delivery, policy: &Policy) -> Work {
+pub fn without_security_hub(delivery: Delivery, on_message: Assessment) -> Work {
     let echo = riposte_s_own_event(&delivery);
-    let mut work = on_message_copy(delivery, policy);
+    let finding = delivery.finding.clone();
+    let mut work = decided_with(delivery, finding, on_message);
     if echo && !matches!(work.assessment.decision, Decision::Skip(_)) {
         work.assessment.decision = Decision::Skip(format!(
             "the event already shows workflow {}: an echo of a write-back, nothing to do",
@@ -186,7 +187,12 @@ fn not_held(delivery: Delivery) -> Work {
 }
 
 fn decided(delivery: Delivery, finding: Finding, policy: &Policy) -> Work {
-    let mut assessment = assess(&finding, &delivery.source, delivery.region.as_ref(), policy);
+    let assessment = assess(&finding, &delivery.source, delivery.region.as_ref(), policy);
+    decided_with(delivery, finding, assessment)
+}
+
+/// The work for a finding already assessed (the message copy assessed once to decide whether to fetch).
+fn decided_with(delivery: Delivery, finding: Finding, mut assessment: Assessment) -> Work {
     if delivery.duplicate {
         assessment.decision = Decision::Skip("duplicate of another delivery in this batch".into());
     }
