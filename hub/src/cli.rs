@@ -324,8 +324,11 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         } => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&riposte_shared::catalogue::imported_event_pattern())
-                    .unwrap_or_default()
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "ImportedRule": riposte_shared::catalogue::imported_event_pattern(),
+                    "ImportedConfigRule": riposte_shared::catalogue::config_rule_event_pattern(),
+                }))
+                .unwrap_or_default()
             );
             Ok(0)
         }

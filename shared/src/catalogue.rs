@@ -23,65 +23,92 @@ pub fn all_grants() -> Vec<Grant> {
     grants
 }
 
-/// The EventBridge pattern for "Security Hub Findings - Imported": only NEW + ACTIVE findings that a
-/// playbook answers — FAILED control findings with a known control id or Config rule, or GuardDuty
-/// findings of a known resource type. Riposte's own write-backs (NOTIFIED/RESOLVED) never match.
+/// EventBridge's default quota on one event pattern, in characters: each generated pattern stays under it.
+pub const EVENT_PATTERN_MAX: usize = 2048;
+
+/// One "Security Hub Findings - Imported" pattern whose findings match any of `alternatives`, each
+/// also NEW and ACTIVE (Riposte's own write-backs, NOTIFIED or RESOLVED, never match).
+fn imported(alternatives: Vec<Value>) -> Value {
+    let base = json!({
+        "RecordState": ["ACTIVE"],
+        "Workflow": { "Status": ["NEW"] },
+    });
+    let any_of: Vec<Value> = alternatives
+        .into_iter()
+        .map(|extra| {
+            let mut finding = base.clone();
+            if let (Some(target), Some(extra)) = (finding.as_object_mut(), extra.as_object()) {
+                for (k, v) in extra {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+            finding
+        })
+        .collect();
+    let findings = match <[Value; 1]>::try_from(any_of) {
+        Ok([one]) => one,
+        Err(many) => json!({ "$or": many }),
+    };
+    json!({
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": { "findings": findings }
+    })
+}
+
+/// Only AWS's own products: their ProductArn has no account (`…::product/aws/guardduty`); a member
+/// account cannot import findings under it.
+fn product(name: &str) -> Value {
+    json!([{ "wildcard": format!("arn:*:securityhub:*::product/aws/{name}") }])
+}
+
+/// The pattern of the hub stack's `ImportedRule`: FAILED Security Hub control findings with a control id
+/// a playbook answers (consolidated or legacy field), and GuardDuty findings of a type a playbook answers.
 pub fn imported_event_pattern() -> Value {
     let mut controls: Vec<&str> = Vec::new();
-    let mut rules: Vec<Value> = Vec::new();
     let mut threat_types: Vec<Value> = Vec::new();
     for trigger in CATALOGUE.iter().flat_map(|s| s.triggers.iter()) {
         match trigger {
             Trigger::Control(id) => controls.push(id),
-            Trigger::ConfigRule(rule) => rules.push(json!({ "wildcard": format!("*{rule}*") })),
             Trigger::GuardDutyResourceType(kind) => {
                 threat_types.push(json!({ "wildcard": format!("*:{kind}-*") }))
             }
             Trigger::GuardDutyFamily { purpose, resource } => {
                 threat_types.push(json!({ "wildcard": format!("*{purpose}:{resource}-*") }))
             }
+            Trigger::ConfigRule(_) => {}
         }
     }
     controls.sort_unstable();
     controls.dedup();
-    let base = json!({
-        "RecordState": ["ACTIVE"],
-        "Workflow": { "Status": ["NEW"] },
-    });
-    let with = |extra: Value| {
-        let mut finding = base.clone();
-        if let (Some(target), Some(extra)) = (finding.as_object_mut(), extra.as_object()) {
-            for (k, v) in extra {
-                target.insert(k.clone(), v.clone());
-            }
-        }
-        finding
-    };
-    // Only AWS's own products: their ProductArn has no account (`…::product/aws/guardduty`); a
-    // member account cannot import findings under it.
-    let product =
-        |name: &str| json!([{ "wildcard": format!("arn:*:securityhub:*::product/aws/{name}") }]);
-    let mut any_of = vec![
-        with(
-            json!({ "ProductArn": product("securityhub"), "Compliance": { "Status": ["FAILED"], "SecurityControlId": controls } }),
-        ),
-        with(
-            json!({ "ProductArn": product("securityhub"), "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "ControlId": controls } }),
-        ),
+    let mut alternatives = vec![
+        json!({ "ProductArn": product("securityhub"), "Compliance": { "Status": ["FAILED"], "SecurityControlId": controls } }),
+        json!({ "ProductArn": product("securityhub"), "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "ControlId": controls } }),
     ];
-    if !rules.is_empty() {
-        any_of.push(with(json!({ "ProductArn": product("config"), "Compliance": { "Status": ["FAILED"] }, "ProductFields": { "aws/config/ConfigRuleName": rules } })));
-    }
     if !threat_types.is_empty() {
-        any_of.push(with(
-            json!({ "ProductArn": product("guardduty"), "Types": threat_types }),
-        ));
+        alternatives.push(json!({ "ProductArn": product("guardduty"), "Types": threat_types }));
     }
-    json!({
-        "source": ["aws.securityhub"],
-        "detail-type": ["Security Hub Findings - Imported"],
-        "detail": { "findings": { "$or": any_of } }
-    })
+    imported(alternatives)
+}
+
+/// The pattern of the hub stack's `ImportedConfigRule`: FAILED findings of the AWS Config integration for
+/// a managed rule a playbook answers (matched inside the deployed rule's name). Its own rule, because
+/// one pattern holding every trigger would pass EventBridge's size quota.
+pub fn config_rule_event_pattern() -> Value {
+    let mut rules: Vec<Value> = CATALOGUE
+        .iter()
+        .flat_map(|s| s.triggers.iter())
+        .filter_map(|t| match t {
+            Trigger::ConfigRule(rule) => Some(json!({ "wildcard": format!("*{rule}*") })),
+            _ => None,
+        })
+        .collect();
+    rules.dedup();
+    imported(vec![json!({
+        "ProductArn": product("config"),
+        "Compliance": { "Status": ["FAILED"] },
+        "ProductFields": { "aws/config/ConfigRuleName": rules }
+    })])
 }
 
 #[cfg(test)]
@@ -136,17 +163,25 @@ mod tests {
     }
 
     #[test]
-    fn the_pattern_only_matches_new_active_findings() {
-        let pattern = imported_event_pattern();
-        let any_of = pattern
+    fn the_patterns_only_match_new_active_findings_and_fit_eventbridge_s_quota() {
+        let imported = imported_event_pattern();
+        let any_of = imported
             .pointer("/detail/findings/$or")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        assert!(any_of.len() >= 3);
-        for alternative in any_of {
+        assert_eq!(any_of.len(), 3);
+        let config = config_rule_event_pattern();
+        for alternative in any_of.iter().chain([&config["detail"]["findings"]]) {
             assert_eq!(alternative["Workflow"]["Status"], json!(["NEW"]));
             assert_eq!(alternative["RecordState"], json!(["ACTIVE"]));
+        }
+        for pattern in [imported, config] {
+            let size = pattern.to_string().len();
+            assert!(
+                size < EVENT_PATTERN_MAX,
+                "{size} characters: split the pattern into another rule"
+            );
         }
     }
 }

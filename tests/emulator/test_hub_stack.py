@@ -525,7 +525,7 @@ def test_only_the_hubs_own_rules_may_send_to_the_queues(queue):
     sqs:SendMessage (administrators) and every other rule or service. Nothing else is denied to administrators."""
     template = load_template()
     rules = _rules_sending_to(template, queue)
-    assert rules == {"ImportedRule", "CustomActionRule"}
+    assert rules == {"ImportedRule", "ImportedConfigRule", "CustomActionRule"}
     statements = _queue_policy(template, queue)
 
     allows = [s for s in statements if s["Effect"] == "Allow"]
