@@ -213,6 +213,23 @@ pub(crate) fn excluded_by_tag(
     }
 }
 
+/// `excluded_by_tag` on the live resource's tags, read (by `read`) only when the policy honours an
+/// exclusion tag for this finding: no tag to honour, no call.
+pub(crate) async fn excluded_by_live_tag<F>(
+    ctx: &RunContext,
+    api: &str,
+    target: &str,
+    read: impl FnOnce() -> F,
+) -> Option<PlaybookReport>
+where
+    F: std::future::Future<
+        Output = crate::ports::PortResult<std::collections::BTreeMap<String, String>>,
+    >,
+{
+    ctx.exclusion_tag.as_ref()?;
+    excluded_by_tag(ctx, read().await, api, target)
+}
+
 pub(crate) fn failed(
     step: &str,
     api: &str,

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, not_configured, RunContext, TeamSettings};
+use super::{excluded_by_live_tag, failed, not_configured, RunContext, TeamSettings};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::S3Port;
@@ -52,11 +52,8 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         let reason = format!("{bucket} is the access-log bucket: it does not log into itself");
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     }
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.get_bucket_tags(bucket, owner).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "s3:GetBucketTagging", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "s3:GetBucketTagging", &label, || ports.get_bucket_tags(bucket, owner)).await {
+        return report;
     }
     let (read, write) = ("s3:GetBucketLogging", "s3:PutBucketLogging");
     match ports.get_bucket_logging(bucket, owner).await {

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
+use super::{excluded_by_live_tag, failed, parse_document, statements, RunContext};
 use crate::arn::Arn;
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
@@ -59,11 +59,8 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let (owner, label) = (ctx.account.as_str(), target.label());
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.get_bucket_tags(bucket, owner).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "s3:GetBucketTagging", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "s3:GetBucketTagging", &label, || ports.get_bucket_tags(bucket, owner)).await {
+        return report;
     }
     let (read, write) = ("s3:GetBucketPolicy", "s3:PutBucketPolicy");
     let current = match ports.get_bucket_policy(bucket, owner).await {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
+use super::{excluded_by_live_tag, failed, parse_document, statements, RunContext};
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
 use crate::spec::{Mode, Condition, Grant, PlaybookSpec, Risk, Trigger};
 use crate::ports::{IamPort, LinkedSecret, SecretsPort};
@@ -113,11 +113,8 @@ async fn contain_user<P: IamPort + SecretsPort>(
     user: &str,
 ) -> PlaybookReport {
     let target = format!("user/{user}");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.list_user_tags(user).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "iam:ListUserTags", &target) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "iam:ListUserTags", &target, || ports.list_user_tags(user)).await {
+        return report;
     }
     let mut steps = Vec::new();
     let mut deactivated = false;
@@ -325,11 +322,8 @@ async fn revoke_role_sessions<P: IamPort>(
     role: &str,
 ) -> PlaybookReport {
     let target = format!("role/{role}");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.list_role_tags(role).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "iam:ListRoleTags", &target) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "iam:ListRoleTags", &target, || ports.list_role_tags(role)).await {
+        return report;
     }
     let existing = match ports.get_role_policy(role, REVOKE_SESSIONS_POLICY).await {
         Ok(existing) => existing,

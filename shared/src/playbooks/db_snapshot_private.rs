@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{RdsPort, SnapshotKind};
@@ -55,11 +55,8 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         ),
         _ => (SnapshotKind::Instance, "rds:DescribeDBSnapshotAttributes", "rds:ModifyDBSnapshotAttribute"),
     };
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.rds_tags(&arn.to_string()).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "rds:ListTagsForResource", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "rds:ListTagsForResource", &label, || async { ports.rds_tags(&arn.to_string()).await }).await {
+        return report;
     }
     let restorers = match ports.snapshot_restorers(kind, id).await {
         Ok(Some(restorers)) => restorers,

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::arn::Arn;
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
@@ -56,11 +56,8 @@ pub async fn run<P: SsmPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     };
     let (name, label) = (arn.resource_id(), target.label());
     let (read, write) = ("ssm:DescribeDocumentPermission", "ssm:ModifyDocumentPermission");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.document_tags(name).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "ssm:ListTagsForResource", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "ssm:ListTagsForResource", &label, || ports.document_tags(name)).await {
+        return report;
     }
     let shared = match ports.document_shared_with(name).await {
         Ok(Some(shared)) => shared,

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, parse_document, statements, RunContext};
+use super::{excluded_by_live_tag, failed, parse_document, statements, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::LambdaPort;
@@ -48,11 +48,8 @@ pub async fn run<P: LambdaPort>(ports: &P, ctx: &RunContext, target: &Target) ->
     };
     let (function, label) = (arn.resource_id(), target.label());
     let (step, write) = ("public-statements", "lambda:RemovePermission");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.function_tags(&arn.to_string()).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "lambda:ListTags", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "lambda:ListTags", &label, || async { ports.function_tags(&arn.to_string()).await }).await {
+        return report;
     }
     let public = match ports.function_policy(function).await {
         Ok(policy) => public_statements(policy.as_deref()),

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::switch::{turn_on, Setting};
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::KmsPort;
@@ -59,11 +59,8 @@ pub async fn run<P: KmsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         }
         Err(e) => return PlaybookReport::conclude(vec![failed("rotation", "kms:DescribeKey", &label, e)], Ok(())),
     }
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.key_tags(key).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "kms:ListResourceTags", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "kms:ListResourceTags", &label, || ports.key_tags(key)).await {
+        return report;
     }
     let setting = Setting {
         step: "rotation",

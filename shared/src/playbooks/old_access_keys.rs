@@ -6,7 +6,7 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
@@ -67,11 +67,8 @@ pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         );
     };
     let label = format!("user/{user}");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.list_user_tags(user).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "iam:ListUserTags", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "iam:ListUserTags", &label, || ports.list_user_tags(user)).await {
+        return report;
     }
     let keys = match ports.list_access_keys(user).await {
         Ok(keys) => keys,

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, parse_document, RunContext};
+use super::{excluded_by_live_tag, failed, parse_document, RunContext};
 use crate::asff::Finding;
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
 use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
@@ -92,11 +92,8 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
     };
     let owner = ctx.account.as_str();
     let label = format!("bucket/{bucket}");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.get_bucket_tags(bucket, owner).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "s3:GetBucketTagging", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "s3:GetBucketTagging", &label, || ports.get_bucket_tags(bucket, owner)).await {
+        return report;
     }
     // Read everything before changing anything: once IgnorePublicAcls is on, the public grants are
     // invisible to GetBucketAcl.

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::switch::{turn_on, Setting};
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::SqsPort;
@@ -51,11 +51,8 @@ pub async fn run<P: SqsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         }
         Err(e) => return PlaybookReport::conclude(vec![failed("encrypt", "sqs:GetQueueUrl", &label, e)], Ok(())),
     };
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.queue_tags(&url).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "sqs:ListQueueTags", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "sqs:ListQueueTags", &label, || ports.queue_tags(&url)).await {
+        return report;
     }
     let setting = Setting {
         step: "encrypt",

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::switch::{turn_on, Setting};
-use super::{excluded_by_tag, RunContext};
+use super::{excluded_by_live_tag, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::EcrPort;
@@ -46,11 +46,8 @@ pub async fn run<P: EcrPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let (repository, label) = (arn.resource_id(), target.label());
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.repository_tags(&arn.to_string()).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "ecr:ListTagsForResource", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "ecr:ListTagsForResource", &label, || async { ports.repository_tags(&arn.to_string()).await }).await {
+        return report;
     }
     let setting = Setting {
         step: "scan-on-push",

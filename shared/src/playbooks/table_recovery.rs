@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::switch::{turn_on, Setting};
-use super::{excluded_by_tag, RunContext};
+use super::{excluded_by_live_tag, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::DynamoDbPort;
@@ -44,11 +44,8 @@ pub async fn run<P: DynamoDbPort>(ports: &P, ctx: &RunContext, target: &Target) 
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let (table, label) = (arn.name(), target.label());
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.table_tags(&arn.to_string()).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "dynamodb:ListTagsOfResource", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "dynamodb:ListTagsOfResource", &label, || async { ports.table_tags(&arn.to_string()).await }).await {
+        return report;
     }
     let setting = Setting {
         step: "point-in-time-recovery",

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, not_configured, TeamSettings, RunContext};
+use super::{excluded_by_live_tag, failed, not_configured, TeamSettings, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::SnsPort;
@@ -49,11 +49,8 @@ pub async fn run<P: SnsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     };
     let (topic, label) = (arn.to_string(), target.label());
     let (read, write) = ("sns:GetTopicAttributes", "sns:SetTopicAttributes");
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.topic_tags(&topic).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "sns:ListTagsForResource", &label) {
-            return report;
-        }
+    if let Some(report) = excluded_by_live_tag(ctx, "sns:ListTagsForResource", &label, || ports.topic_tags(&topic)).await {
+        return report;
     }
     match ports.topic_kms_key(&topic).await {
         Ok(Some(None)) => {}

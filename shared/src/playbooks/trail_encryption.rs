@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, not_configured, TeamSettings, RunContext};
+use super::{failed, not_configured, RunContext, TeamSettings};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::CloudTrailPort;
@@ -49,22 +49,11 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
         return not_configured("RIPOSTE_CLOUDTRAIL_KMS_KEY", "the KMS key ARN or alias trails are encrypted with");
     };
     let (trail_arn, label) = (arn.to_string(), target.label());
-    let (read, write) = ("cloudtrail:GetTrail", "cloudtrail:UpdateTrail");
-    let trail = match ports.get_trail(&trail_arn).await {
-        Ok(Some(trail)) => trail,
-        Ok(None) => return PlaybookReport::conclude(Vec::new(), Err(format!("trail {trail_arn} does not exist").into())),
-        Err(e) => return PlaybookReport::conclude(vec![failed("encrypt", read, &label, e)], Ok(())),
+    let write = "cloudtrail:UpdateTrail";
+    let trail = match super::trail_validation::managed_here(ports, ctx, &trail_arn, &label, "encrypt").await {
+        Ok(trail) => trail,
+        Err(report) => return report,
     };
-    if trail.organization || trail.home_region.as_deref().is_some_and(|r| r != ctx.region.as_str()) {
-        let reason = format!("{label} is an organization trail or lives in another region: change it where it is managed");
-        return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
-    }
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.trail_tags(&trail_arn).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "cloudtrail:ListTags", &label) {
-            return report;
-        }
-    }
     if trail.kms_key.is_some() {
         let step = StepRecord::new("encrypt", Some(write), &label, StepOutcome::AlreadyDone, "the trail is encrypted with a KMS key");
         return PlaybookReport::conclude(vec![step], Ok(()));

@@ -5,10 +5,10 @@
 use serde_json::json;
 
 use super::switch::{turn_on, Setting};
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
-use crate::ports::CloudTrailPort;
+use crate::ports::{CloudTrailPort, Trail};
 use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
 use crate::target::Target;
 
@@ -46,27 +46,8 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let (trail_arn, label) = (arn.to_string(), target.label());
-    match ports.get_trail(&trail_arn).await {
-        Ok(Some(trail)) if trail.organization => {
-            let reason = format!("{label} is an organization trail: change it from the management account");
-            return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
-        }
-        Ok(Some(trail)) if trail.home_region.as_deref().is_some_and(|r| r != ctx.region.as_str()) => {
-            let reason = format!("{label} lives in {}, not {}", trail.home_region.unwrap_or_default(), ctx.region);
-            return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
-        }
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            let reason = format!("trail {trail_arn} does not exist");
-            return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
-        }
-        Err(e) => return PlaybookReport::conclude(vec![failed("validation", "cloudtrail:GetTrail", &label, e)], Ok(())),
-    }
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports.trail_tags(&trail_arn).await;
-        if let Some(report) = excluded_by_tag(ctx, tags, "cloudtrail:ListTags", &label) {
-            return report;
-        }
+    if let Err(report) = managed_here(ports, ctx, &trail_arn, &label, "validation").await {
+        return report;
     }
     let setting = Setting {
         step: "validation",
@@ -78,6 +59,39 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
     };
     let read = || async { ports.get_trail(&trail_arn).await.map(|t| t.map(|t| t.log_file_validation)) };
     turn_on(setting, read, || ports.enable_log_file_validation(&trail_arn)).await
+}
+
+/// The trail, when this account may change it here: not an organization trail (the management account's)
+/// and this region is its home; not carrying the exclusion tag. Otherwise the report that ends the run.
+pub(super) async fn managed_here<P: CloudTrailPort>(
+    ports: &P,
+    ctx: &RunContext,
+    trail_arn: &str,
+    label: &str,
+    step: &str,
+) -> Result<Trail, PlaybookReport> {
+    let refuse = |reason: String| PlaybookReport::conclude(Vec::new(), Err(reason.into()));
+    let trail = match ports.get_trail(trail_arn).await {
+        Ok(Some(trail)) => trail,
+        Ok(None) => return Err(refuse(format!("trail {trail_arn} does not exist"))),
+        Err(e) => {
+            let step = failed(step, "cloudtrail:GetTrail", label, e);
+            return Err(PlaybookReport::conclude(vec![step], Ok(())));
+        }
+    };
+    if trail.organization {
+        return Err(refuse(format!(
+            "{label} is an organization trail: change it from the management account"
+        )));
+    }
+    if let Some(home) = trail.home_region.as_deref().filter(|r| *r != ctx.region.as_str()) {
+        return Err(refuse(format!("{label} lives in {home}, not {}", ctx.region)));
+    }
+    let tags = || ports.trail_tags(trail_arn);
+    match excluded_by_live_tag(ctx, "cloudtrail:ListTags", label, tags).await {
+        Some(report) => Err(report),
+        None => Ok(trail),
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{excluded_by_tag, failed, RunContext};
+use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
@@ -83,14 +83,12 @@ pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         );
     };
     let label = target.label();
-    if ctx.exclusion_tag.is_some() {
-        let tags = ports
-            .describe_security_group(group_id)
-            .await
-            .map(|g| g.map(|g| g.tags).unwrap_or_default());
-        if let Some(report) = excluded_by_tag(ctx, tags, "ec2:DescribeSecurityGroups", &label) {
-            return report;
-        }
+    let tags = || async {
+        let group = ports.describe_security_group(group_id).await;
+        group.map(|g| g.map(|g| g.tags).unwrap_or_default())
+    };
+    if let Some(report) = excluded_by_live_tag(ctx, "ec2:DescribeSecurityGroups", &label, tags).await {
+        return report;
     }
     let rules = match ports.security_group_rules(group_id).await {
         Ok(rules) => rules,
