@@ -11,6 +11,8 @@ use crate::config::{Config, VARIABLES};
 use crate::engine::{Engine, Mode};
 use crate::HubError;
 
+mod settings_cmd;
+
 pub type HubEngine = Engine<SessionCache, SecurityHub, Notifier>;
 
 const AFTER_HELP: &str = "\
@@ -67,8 +69,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
-    /// Validate the configuration from the environment and print it.
-    Config,
+    /// The settings document: check a draft, show what is in force, print the commented example.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// The spoke role StackSet template, derived from the playbook catalogue.
     SpokeRole {
         #[command(subcommand)]
@@ -84,6 +89,20 @@ pub enum Command {
         #[command(subcommand)]
         action: Render,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Check a settings document: every error with line and column; exit 2 when any.
+    Check {
+        /// The TOML document (see `riposte config example`).
+        file: std::path::PathBuf,
+    },
+    /// Print the effective settings: the wiring from the environment and the document in force
+    /// (RIPOSTE_CONFIG_PARAMETER read from SSM, else RIPOSTE_CONFIG_FILE, else the defaults).
+    Show,
+    /// Print the commented example document (the defaults).
+    Example,
 }
 
 #[derive(Subcommand, Debug)]
@@ -200,6 +219,11 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
             .audit_bucket
             .as_ref()
             .map(|(bucket, owner)| AuditArchive::new(sdk, bucket, owner)),
+        live: crate::settings::live::LiveSettings::new(
+            sdk,
+            config.config_parameter.clone(),
+            config.kill_switch_parameter.clone(),
+        ),
         config,
         emit_metrics,
     }
@@ -356,11 +380,7 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
             "riposte docs render",
             |readme| riposte_spoke_role::with_docs(readme?),
         ),
-        Command::Config => {
-            let config = Config::from_env()?;
-            println!("{config:#?}");
-            Ok(0)
-        }
+        Command::Config { action } => settings_cmd::run(action).await,
     }
 }
 

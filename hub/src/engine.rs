@@ -59,6 +59,8 @@ pub struct Engine<S, F, N> {
     pub emit_metrics: bool,
     /// Where each run's audit record is archived, when configured.
     pub audit: Option<crate::aws::audit::AuditArchive>,
+    /// Settings re-read without a deploy (SSM parameters); `None`: `config` as it is.
+    pub live: Option<crate::settings::live::LiveSettings>,
 }
 
 fn new_run_id() -> String {
@@ -80,16 +82,55 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     ) -> RunReport {
         let run = new_run_id();
         let (deliveries, refused_messages) = intake::deliveries(messages, &run);
+        let config = match self.current_config(mode).await {
+            Ok(config) => config,
+            Err(e) => {
+                // No settings anybody chose are in force: act on nothing, retry every message.
+                tracing::error!(run, error = %e, "settings unreadable: nothing is acted on, the messages are retried");
+                let reason = format!("the settings cannot be read ({e})");
+                let work = deliveries.into_iter().map(|d| intake::unread(d, &reason));
+                let settings = &self.config.document;
+                return self
+                    .finish(run, mode, work.collect(), refused_messages, settings)
+                    .await;
+            }
+        };
         let mut work: Vec<Work> = match mode {
             Mode::Plan => deliveries
                 .into_iter()
-                .map(|d| intake::on_message_copy(d, &self.config.policy))
+                .map(|d| intake::on_message_copy(d, &config.policy))
                 .collect(),
-            Mode::Remediate => self.security_hub_copies(deliveries).await,
+            Mode::Remediate => self.security_hub_copies(deliveries, &config.policy).await,
         };
         if mode == Mode::Remediate {
-            self.remediate(&run, &mut work, deadline).await;
+            self.remediate(&run, &mut work, deadline, &config).await;
         }
+        self.finish(run, mode, work, refused_messages, &config.document)
+            .await
+    }
+
+    /// The configuration of this run: the settings in force now (re-read when live), or as started.
+    async fn current_config(
+        &self,
+        mode: Mode,
+    ) -> Result<std::borrow::Cow<'_, Config>, crate::HubError> {
+        match (&self.live, mode) {
+            (Some(live), Mode::Remediate) => {
+                live.config(&self.config).await.map(std::borrow::Cow::Owned)
+            }
+            _ => Ok(std::borrow::Cow::Borrowed(&self.config)),
+        }
+    }
+
+    /// Report, notify, log and archive a run's work.
+    async fn finish(
+        &self,
+        run: String,
+        mode: Mode,
+        work: Vec<Work>,
+        refused_messages: Vec<crate::report::RefusedMessage>,
+        settings: &crate::settings::Settings,
+    ) -> RunReport {
         let mut report = RunReport {
             run,
             mode,
@@ -100,7 +141,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             audit_record: None,
         };
         if mode == Mode::Remediate {
-            report.notification_error = self.notify(&report).await;
+            report.notification_error = self.notify(&report, settings).await;
             self.log(&report);
             // Runs that handled nothing (replays, Riposte's own write-back events) leave no record.
             let handled = report
@@ -120,7 +161,13 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         report
     }
 
-    async fn remediate(&self, run: &str, work: &mut [Work], deadline: Option<Instant>) {
+    async fn remediate(
+        &self,
+        run: &str,
+        work: &mut [Work],
+        deadline: Option<Instant>,
+        config: &Config,
+    ) {
         // Claim what we are about to act on, so analysts see it in progress.
         let claims: Vec<(FindingRef, WriteBack)> = work
             .iter()
@@ -167,7 +214,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let jobs = work.iter_mut().map(|w| {
             let gate = gates
                 .entry(w.assessment.account.clone())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.config.max_per_account)))
+                .or_insert_with(|| Arc::new(Semaphore::new(config.max_per_account)))
                 .clone();
             let resource = (
                 w.assessment.account.clone(),
@@ -182,7 +229,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .entry(resource)
                 .or_insert_with(|| Arc::new(Semaphore::new(1)))
                 .clone();
-            Box::pin(self.remediate_one(run, w, [one_at_a_time, gate], deadline))
+            Box::pin(self.remediate_one(run, w, [one_at_a_time, gate], deadline, config))
         });
         join_all(jobs).await;
         for w in work.iter_mut() {
@@ -250,8 +297,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     /// replaced by Security Hub's own copy (GetFindings by Id + ProductArn) and decided again on it. A
     /// finding the message already shows as not Riposte's (not NEW, archived, no playbook, Riposte's
     /// own write-back) is skipped without a call: a forged message can make Riposte do less, never more.
-    async fn security_hub_copies(&self, deliveries: Vec<Delivery>) -> Vec<Work> {
-        let policy = &self.config.policy;
+    async fn security_hub_copies(
+        &self,
+        deliveries: Vec<Delivery>,
+        policy: &riposte_shared::policy::Policy,
+    ) -> Vec<Work> {
         // The message copy is assessed once: to decide whether to fetch, and as the work when not.
         let mut to_fetch: Vec<Delivery> = Vec::new();
         let mut work: Vec<Work> = Vec::new();
@@ -294,6 +344,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         w: &mut Work,
         [resource, account]: [Arc<Semaphore>; 2],
         deadline: Option<Instant>,
+        config: &Config,
     ) {
         if w.assessment.decision != Decision::Remediate {
             return;
@@ -318,7 +369,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         );
         // A playbook still running at half the margin before the deadline is abandoned (transient):
         // the invocation must end in time to report its batch.
-        let bounded = self.run_playbook(w).instrument(span);
+        let bounded = self.run_playbook(w, config).instrument(span);
         let report = match deadline {
             Some(d) => tokio::time::timeout_at(
                 tokio::time::Instant::from_std(d.checked_sub(TIME_MARGIN / 2).unwrap_or(d)),
@@ -338,7 +389,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
     }
 
-    async fn run_playbook(&self, w: &Work) -> Result<PlaybookReport, (String, Failure)> {
+    async fn run_playbook(
+        &self,
+        w: &Work,
+        config: &Config,
+    ) -> Result<PlaybookReport, (String, Failure)> {
         let (Some(spec), Some(target), Some(region)) = (
             w.assessment.playbook,
             w.assessment.target.as_ref(),
@@ -363,14 +418,14 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .finding
                 .observed_at()
                 .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
-            linked_secret_tag: self.config.linked_secret_tag.clone(),
-            max_key_age_days: self.config.max_key_age_days,
+            linked_secret_tag: config.linked_secret_tag.clone(),
+            max_key_age_days: config.max_key_age_days,
             secret_regions: std::iter::once(region.clone())
-                .chain(self.config.regions.iter().filter(|r| *r != region).cloned())
+                .chain(config.regions.iter().filter(|r| *r != region).cloned())
                 .collect(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
             control: w.finding.control_id(),
-            settings: self.config.settings.clone(),
+            settings: config.settings.clone(),
         };
         // Boxed: SDK futures are large, and a batch holds many of them at once.
         let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;

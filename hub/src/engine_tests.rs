@@ -256,7 +256,16 @@ fn engine(spokes: FakeSpokes, config: Config) -> Engine<FakeSpokes, FakeFindings
         config,
         emit_metrics: false,
         audit: None,
+        live: None,
     }
+}
+
+/// The default wiring with this settings document.
+fn config_with(settings: &str) -> Config {
+    let settings = crate::settings::Settings::parse(settings).unwrap_or_else(|e| panic!("{e:?}"));
+    default_config()
+        .with_settings(&settings)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn default_config() -> Config {
@@ -495,11 +504,9 @@ async fn a_bucket_owned_by_another_account_is_refused_without_assuming_anything(
 
 #[tokio::test]
 async fn a_protected_principal_is_untouched() {
-    let config = Config::from_lookup(|k| {
-        (k == "RIPOSTE_PROTECTED_PRINCIPALS")
-            .then(|| format!("arn:aws:iam::{ACCOUNT_B}:user/kapil"))
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config_with(&format!(
+        "[principals]\nprotected = [\"arn:aws:iam::{ACCOUNT_B}:user/kapil\"]"
+    ));
     let e = engine(world(), config);
     let report = e
         .run(sqs(&[imported(compromise_finding())]), Mode::Remediate)

@@ -21,6 +21,9 @@ pub enum HubError {
     Stale { path: String, command: String },
     #[error("{0}")]
     Usage(String),
+    /// The settings could not be read and no good ones are in force: the run's messages are retried.
+    #[error("{0}")]
+    Settings(String),
 }
 
 impl HubError {

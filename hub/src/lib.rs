@@ -8,5 +8,6 @@ pub mod engine;
 pub mod error;
 pub mod lambda;
 pub mod report;
+pub mod settings;
 
 pub use error::HubError;

@@ -123,14 +123,23 @@ fn bad_input_and_bad_configuration_exit_2_with_a_clear_message() {
     assert!(stderr.contains("not JSON"), "{stderr}");
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/public/finding-control-s3-8.json");
+    let settings = dir.join("riposte.toml");
+    let _ = std::fs::write(
+        &settings,
+        "[remediation]\nseverity_threshold = \"SEVERE\"\n",
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_riposte"))
         .args(["plan", "--event"])
         .arg(&sample)
-        .env("RIPOSTE_SEVERITY_THRESHOLD", "SEVERE")
+        .env("RIPOSTE_CONFIG_FILE", &settings)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RIPOSTE_SEVERITY_THRESHOLD"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("riposte.toml:2:22") && stderr.contains("SEVERE"),
+        "{stderr}"
+    );
     let missing = Command::new(env!("CARGO_BIN_EXE_riposte"))
         .args(["plan", "--event", "/nonexistent.json"])
         .output()
@@ -152,5 +161,45 @@ fn playbooks_lists_readable_triggers() {
     assert!(
         !text.contains("Control(") && !text.contains("GuardDutyResourceType"),
         "{text}"
+    );
+}
+
+#[test]
+fn config_check_reports_every_error_with_its_position_and_exits_2() {
+    let dir = std::env::temp_dir().join(format!("riposte-check-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let draft = dir.join("draft.toml");
+    let _ = std::fs::write(
+        &draft,
+        "[remediation]\nseverity_threshold = \"LOUD\"\n\n[limits]\nper_hour = 3\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["config", "check"])
+        .arg(&draft)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("draft.toml:2:22") && stderr.contains("LOUD"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("draft.toml:5:1") && stderr.contains("per_hour"),
+        "{stderr}"
+    );
+    // The shipped example is valid.
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/riposte.example.toml");
+    let ok = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["config", "check"])
+        .arg(&example)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
     );
 }

@@ -33,6 +33,8 @@ fn headline(notice: &Notice) -> String {
         RiposteStatus::NotifyOnly => "reports (no automatic action)",
         RiposteStatus::InProgress => "is remediating",
         RiposteStatus::NeedsHuman => "URGENT, needs a human for",
+        RiposteStatus::Undone => "undid its remediation of",
+        RiposteStatus::Ignored => "ignores, as an analyst chose,",
     };
     format!(
         "Riposte {verb}: {} in {} ({})",

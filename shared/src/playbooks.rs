@@ -109,8 +109,8 @@ pub struct RunContext {
     pub settings: TeamSettings,
 }
 
-/// Keys and destinations chosen by the team: a KMS key ARN or alias (`RIPOSTE_CLOUDTRAIL_KMS_KEY`,
-/// `RIPOSTE_SNS_KMS_KEY`), a bucket name (`RIPOSTE_ACCESS_LOG_BUCKET`), where `{account}` and `{region}` stand
+/// Keys and destinations chosen by the team: a KMS key ARN or alias (`destinations.cloudtrail_kms_key`,
+/// `destinations.sns_kms_key`), a bucket name (`destinations.access_log_bucket`), where `{account}` and `{region}` stand
 /// for the member account and region. Unset: the playbook that needs it changes nothing and says which
 /// setting to set.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -118,7 +118,7 @@ pub struct TeamSettings {
     pub cloudtrail_kms_key: Option<String>,
     pub sns_kms_key: Option<String>,
     pub access_log_bucket: Option<String>,
-    /// `RIPOSTE_FLOW_LOG_DESTINATION`: an S3 bucket ARN (`arn:aws:s3:::bucket[/prefix]`).
+    /// `destinations.flow_log_destination`: an S3 bucket ARN (`arn:aws:s3:::bucket[/prefix]`).
     pub flow_log_destination: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 //! skip — always with the reason. A refusal is a value, not an error.
 
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::arn::{Arn, ResourceId};
 use crate::asff::{Finding, SeverityLabel};
@@ -27,8 +28,50 @@ pub struct Policy {
     pub protected_principals: Vec<String>,
     pub hub_role_name: String,
     pub spoke_role_name: String,
-    /// Playbooks that wait for an analyst's approval (custom action) instead of acting.
-    pub require_approval: Vec<String>,
+    /// The team's mode per playbook id, overriding the playbook's default (`[playbooks]` in the settings).
+    pub modes: BTreeMap<String, ModeSetting>,
+    /// Which accounts and regions Riposte acts in.
+    pub scope: Scope,
+    /// The kill switch: every automatic action becomes notify-only (an analyst's action still runs).
+    pub kill_switch: bool,
+}
+
+/// What the team chose for one playbook: its default mode overridden, or the playbook turned off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeSetting {
+    Auto,
+    Approve,
+    Notify,
+    Off,
+}
+
+/// Accounts and regions in scope. Empty `include_accounts`: every account but the excluded ones; OUs are
+/// expanded to their accounts before the policy sees them. Empty `regions`: every region.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub include_accounts: BTreeSet<String>,
+    pub exclude_accounts: BTreeSet<String>,
+    pub regions: BTreeSet<String>,
+}
+
+impl Scope {
+    /// Why a finding in this account and region is out of scope, if it is.
+    pub fn excludes(&self, account: &str, region: Option<&Region>) -> Option<String> {
+        if self.exclude_accounts.contains(account) {
+            return Some(format!(
+                "account {account} is excluded by the scope settings"
+            ));
+        }
+        if !self.include_accounts.is_empty() && !self.include_accounts.contains(account) {
+            return Some(format!(
+                "account {account} is not in the scope settings' accounts"
+            ));
+        }
+        let region = region.map(Region::as_str)?;
+        (!self.regions.is_empty() && !self.regions.contains(region))
+            .then(|| format!("region {region} is not one of the regions Riposte covers"))
+    }
 }
 
 impl Default for Policy {
@@ -41,7 +84,9 @@ impl Default for Policy {
             protected_principals: Vec::new(),
             hub_role_name: "riposte-hub".into(),
             spoke_role_name: "SecurityAutomationRemediationRole".into(),
-            require_approval: Vec::new(),
+            modes: BTreeMap::new(),
+            scope: Scope::default(),
+            kill_switch: false,
         }
     }
 }
@@ -209,6 +254,16 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     if out.region.is_none() {
         return Decision::Refused("the finding names no region to act in".into());
     }
+    if let Some(reason) = policy
+        .scope
+        .excludes(finding.aws_account_id.as_str(), out.region.as_ref())
+    {
+        return Decision::Skip(reason);
+    }
+    let setting = policy.modes.get(spec.id).copied();
+    if setting == Some(ModeSetting::Off) {
+        return Decision::Skip(format!("playbook {} is off in the settings", spec.id));
+    }
     let target = match catalogue::target(spec, finding) {
         Ok(target) => target,
         Err(reason) => return Decision::Refused(reason),
@@ -262,16 +317,33 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     if let Mode::Notify(reason) = spec.mode {
         return Decision::NotifyOnly(reason.to_owned());
     }
-    if !analyst {
-        if let Some(reason) = below_threshold(finding, spec, policy) {
-            return Decision::NotifyOnly(reason);
-        }
-        if spec.mode == Mode::Approve || policy.require_approval.iter().any(|id| id == spec.id) {
-            return Decision::AwaitApproval(format!(
-                "playbook {} requires an analyst's approval (Security Hub custom action)",
-                spec.id
-            ));
-        }
+    if analyst {
+        return Decision::Remediate;
+    }
+    if setting == Some(ModeSetting::Notify) {
+        return Decision::NotifyOnly(format!(
+            "playbook {} is set to notify in the settings",
+            spec.id
+        ));
+    }
+    if let Some(reason) = below_threshold(finding, spec, policy) {
+        return Decision::NotifyOnly(reason);
+    }
+    let approve = match setting {
+        Some(ModeSetting::Approve) => true,
+        Some(ModeSetting::Auto) => false,
+        _ => spec.mode == Mode::Approve,
+    };
+    if approve {
+        return Decision::AwaitApproval(format!(
+            "playbook {} requires an analyst's approval",
+            spec.id
+        ));
+    }
+    if policy.kill_switch {
+        return Decision::NotifyOnly(
+            "the kill switch is on: automatic remediation is paused, nothing was changed".into(),
+        );
     }
     Decision::Remediate
 }

@@ -286,7 +286,7 @@ fn an_analyst_action_bypasses_threshold_and_approval_but_not_safety() {
         action_target_arn: None,
     };
     let policy = Policy {
-        require_approval: vec!["public-bucket".into()],
+        modes: [("public-bucket".to_owned(), ModeSetting::Approve)].into(),
         ..Policy::default()
     };
     assert_eq!(
@@ -342,5 +342,62 @@ fn an_instance_guardduty_names_as_the_target_is_not_isolated() {
         matches!(decide(&actor, &policy), Decision::AwaitApproval(_)),
         "{:?}",
         decide(&actor, &policy)
+    );
+}
+
+#[test]
+fn the_settings_override_modes_scope_and_pause_everything_automatic() {
+    let with = |f: &dyn Fn(&mut Policy)| {
+        let mut policy = Policy::default();
+        f(&mut policy);
+        decide(&s3_8(), &policy).name()
+    };
+    assert_eq!(with(&|_| {}), "remediate");
+    let set = |mode| move |p: &mut Policy| p.modes = [("public-bucket".to_owned(), mode)].into();
+    assert_eq!(with(&set(ModeSetting::Off)), "skip");
+    assert_eq!(with(&set(ModeSetting::Notify)), "notify-only");
+    assert_eq!(with(&set(ModeSetting::Approve)), "await-approval");
+    assert_eq!(with(&set(ModeSetting::Auto)), "remediate");
+    let account = s3_8().aws_account_id.to_string();
+    let excluded = account.clone();
+    assert_eq!(
+        with(&move |p| {
+            p.scope.exclude_accounts.insert(excluded.clone());
+        }),
+        "skip"
+    );
+    assert_eq!(
+        with(&|p| {
+            p.scope.include_accounts.insert("999999999999".into());
+        }),
+        "skip"
+    );
+    assert_eq!(
+        with(&move |p| {
+            p.scope.include_accounts.insert(account.clone());
+        }),
+        "remediate"
+    );
+    assert_eq!(
+        with(&|p| {
+            p.scope.regions.insert("eu-west-3".into());
+        }),
+        "skip"
+    );
+    let paused = Policy {
+        kill_switch: true,
+        ..Policy::default()
+    };
+    let decision = decide(&s3_8(), &paused);
+    assert_eq!(decision.name(), "notify-only");
+    assert!(decision.reason().contains("kill switch"), "{decision:?}");
+    // An analyst's explicit action still runs while automatic remediation is paused.
+    let action = Source::CustomAction {
+        action_name: "Riposte: remediate".into(),
+        action_target_arn: None,
+    };
+    assert_eq!(
+        assess(&s3_8(), &action, None, &paused).decision.name(),
+        "remediate"
     );
 }

@@ -15,7 +15,9 @@ pub const FIELD_STATUS: &str = "riposte:status";
 pub const FIELD_PLAYBOOK: &str = "riposte:playbook";
 pub const FIELD_RUN: &str = "riposte:run";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RiposteStatus {
     InProgress,
@@ -26,6 +28,10 @@ pub enum RiposteStatus {
     NotifyOnly,
     /// A person must act now (a protected principal's credentials may be compromised).
     NeedsHuman,
+    /// An analyst took the remediation back ("Riposte: undo", `riposte undo`): left NOTIFIED, not redone.
+    Undone,
+    /// An analyst chose "Riposte: ignore": SUPPRESSED, never acted on.
+    Ignored,
 }
 
 impl RiposteStatus {
@@ -38,12 +44,16 @@ impl RiposteStatus {
             Self::AwaitingApproval => "awaiting-approval",
             Self::NotifyOnly => "notify-only",
             Self::NeedsHuman => "needs-human",
+            Self::Undone => "undone",
+            Self::Ignored => "ignored",
         }
     }
-    /// RESOLVED only once remediated and verified; NOTIFIED while work runs, fails or waits.
+    /// RESOLVED only once remediated and verified; SUPPRESSED when an analyst ignores it; NOTIFIED while
+    /// work runs, fails or waits, and after an undo.
     pub fn workflow(self) -> &'static str {
         match self {
             Self::Remediated => "RESOLVED",
+            Self::Ignored => "SUPPRESSED",
             _ => "NOTIFIED",
         }
     }

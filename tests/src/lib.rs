@@ -169,28 +169,33 @@ impl Scenario {
     /// The configuration the hub runs with in these tests.
     pub fn hub_config(&self) -> riposte_hub::config::Config {
         let topic = self.str("/topic_arn");
-        // IAM.3 findings are MEDIUM, and moto cannot backdate an access key: a team that remediates
-        // MEDIUM controls, with keys "too old" from day 0 (the age rule is unit-tested on a fake clock).
-        riposte_hub::config::Config::from_lookup(|name| match name {
-            "RIPOSTE_SNS_TOPIC_ARN" => Some(topic.clone()),
-            "RIPOSTE_SEVERITY_THRESHOLD" => Some("MEDIUM".into()),
-            "RIPOSTE_MAX_KEY_AGE_DAYS" => Some("0".into()),
-            // CloudTrail.2 and SNS.1 encrypt with the team's key (moto does not check key policies).
-            "RIPOSTE_CLOUDTRAIL_KMS_KEY" => {
-                Some("arn:aws:kms:{region}:{account}:alias/riposte-logs".into())
-            }
-            "RIPOSTE_SNS_KMS_KEY" => {
-                Some("arn:aws:kms:{region}:{account}:alias/riposte-topics".into())
-            }
-            "RIPOSTE_ACCESS_LOG_BUCKET" => Some("riposte-access-logs-{account}-{region}".into()),
-            "RIPOSTE_FLOW_LOG_DESTINATION" => {
-                Some("arn:aws:s3:::riposte-flow-logs-{account}".into())
-            }
-            _ => None,
+        let wiring = riposte_hub::config::Config::from_lookup(|name| {
+            (name == "RIPOSTE_SNS_TOPIC_ARN").then(|| topic.clone())
         })
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let settings = riposte_hub::settings::Settings::parse(TEST_SETTINGS)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        wiring
+            .with_settings(&settings)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
+
+/// The settings document of these tests. IAM.3 findings are MEDIUM, and moto cannot backdate an access
+/// key: a team that remediates MEDIUM controls, with keys "too old" from day 0 (the age rule is
+/// unit-tested on a fake clock). CloudTrail.2 and SNS.1 encrypt with the team's key (moto does not check
+/// key policies).
+pub const TEST_SETTINGS: &str = r#"
+[remediation]
+severity_threshold = "MEDIUM"
+max_key_age_days = 0
+
+[destinations]
+cloudtrail_kms_key = "arn:aws:kms:{region}:{account}:alias/riposte-logs"
+sns_kms_key = "arn:aws:kms:{region}:{account}:alias/riposte-topics"
+access_log_bucket = "riposte-access-logs-{account}-{region}"
+flow_log_destination = "arn:aws:s3:::riposte-flow-logs-{account}"
+"#;
 
 /// Clients acting inside a member account (through OrganizationAccountAccessRole), for reading state back.
 pub struct MemberView {

@@ -59,12 +59,17 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         results
     }
 
-    pub(super) async fn notify(&self, report: &RunReport) -> Option<String> {
+    /// Tell the team about the outcomes the settings name.
+    pub(super) async fn notify(
+        &self,
+        report: &RunReport,
+        settings: &crate::settings::Settings,
+    ) -> Option<String> {
         let notices: Vec<Notice> = report
             .findings
             .iter()
             .filter_map(|f| {
-                let status = f.status?;
+                let status = f.status.filter(|s| settings.notifies(*s))?;
                 Some(Notice {
                     finding_id: f.finding_id.clone(),
                     title: f.resource.clone(),

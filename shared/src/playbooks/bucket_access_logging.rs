@@ -1,5 +1,5 @@
 //! A bucket has no server access logging (control S3.9): send its logs to the team's log bucket
-//! (`RIPOSTE_ACCESS_LOG_BUCKET`, in the bucket's own account and region), under a prefix named after the
+//! (`destinations.access_log_bucket`, in the bucket's own account and region), under a prefix named after the
 //! bucket. The log bucket itself is never pointed at itself (it would log its own logging); S3 refuses a
 //! log bucket that does not admit the logging service (`InvalidTargetBucketForLogging`: reported, final).
 
@@ -21,7 +21,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "skip the bucket when it carries the exclusion tag or is the log bucket itself",
-        "send its access logs to RIPOSTE_ACCESS_LOG_BUCKET under <bucket>/ (unset: nothing changes, the finding says so)",
+        "send its access logs to destinations.access_log_bucket under <bucket>/ (unset: nothing changes, the finding says so)",
         "verify with GetBucketLogging",
     ],
     grants: &[
@@ -45,7 +45,7 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let Some(logs) = TeamSettings::resolve(ctx.settings.access_log_bucket.as_deref(), ctx) else {
-        return not_configured("RIPOSTE_ACCESS_LOG_BUCKET", "the bucket server access logs go to");
+        return not_configured("destinations.access_log_bucket", "the bucket server access logs go to");
     };
     let (owner, label) = (ctx.account.as_str(), target.label());
     if *bucket == logs {

@@ -22,7 +22,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "skip when the user carries the exclusion tag",
-        "deactivate (never delete) each active access key older than RIPOSTE_MAX_KEY_AGE_DAYS (90 by default); younger keys stay",
+        "deactivate (never delete) each active access key older than remediation.max_key_age_days (90 by default); younger keys stay",
         "tell when each deactivated key was last used, so its owner can rotate it",
         "verify by listing the keys again",
     ],

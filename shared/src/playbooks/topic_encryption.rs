@@ -1,5 +1,5 @@
 //! An SNS topic is not encrypted at rest (control SNS.1): encrypt it with the key the team chose
-//! (`RIPOSTE_SNS_KMS_KEY`). There is no SNS-managed option, and with `alias/aws/sns` AWS services that
+//! (`destinations.sns_kms_key`). There is no SNS-managed option, and with `alias/aws/sns` AWS services that
 //! publish to the topic (CloudWatch alarms, EventBridge, S3) fail: the chosen key must admit them, and the
 //! note names it.
 
@@ -21,7 +21,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "skip the topic when it carries the exclusion tag",
-        "encrypt it with RIPOSTE_SNS_KMS_KEY (unset: nothing changes, the finding says so); record that it was not",
+        "encrypt it with destinations.sns_kms_key (unset: nothing changes, the finding says so); record that it was not",
         "verify with GetTopicAttributes",
     ],
     grants: &[
@@ -45,7 +45,7 @@ pub async fn run<P: SnsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let Some(key) = TeamSettings::resolve(ctx.settings.sns_kms_key.as_deref(), ctx) else {
-        return not_configured("RIPOSTE_SNS_KMS_KEY", "the KMS key ARN or alias topics are encrypted with");
+        return not_configured("destinations.sns_kms_key", "the KMS key ARN or alias topics are encrypted with");
     };
     let (topic, label) = (arn.to_string(), target.label());
     let (read, write) = ("sns:GetTopicAttributes", "sns:SetTopicAttributes");

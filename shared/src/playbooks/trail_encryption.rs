@@ -1,5 +1,5 @@
 //! A CloudTrail trail's log files are not encrypted with a KMS key (control CloudTrail.2): encrypt them
-//! with the key the team chose (`RIPOSTE_CLOUDTRAIL_KMS_KEY`). CloudTrail refuses a key whose policy does
+//! with the key the team chose (`destinations.cloudtrail_kms_key`). CloudTrail refuses a key whose policy does
 //! not let it encrypt (`InsufficientEncryptionPolicyException`: reported, final), and readers without
 //! `kms:Decrypt` lose the new logs: the note names the key. Called in the trail's home region;
 //! organization trails are the management account's.
@@ -22,7 +22,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "read the trail: it must be this region's own, not an organization trail; skip it when tagged",
-        "encrypt it with RIPOSTE_CLOUDTRAIL_KMS_KEY (unset: nothing changes, the finding says so); record the previous key",
+        "encrypt it with destinations.cloudtrail_kms_key (unset: nothing changes, the finding says so); record the previous key",
         "verify with GetTrail",
     ],
     grants: &[
@@ -46,7 +46,7 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let Some(key) = TeamSettings::resolve(ctx.settings.cloudtrail_kms_key.as_deref(), ctx) else {
-        return not_configured("RIPOSTE_CLOUDTRAIL_KMS_KEY", "the KMS key ARN or alias trails are encrypted with");
+        return not_configured("destinations.cloudtrail_kms_key", "the KMS key ARN or alias trails are encrypted with");
     };
     let (trail_arn, label) = (arn.to_string(), target.label());
     let write = "cloudtrail:UpdateTrail";
@@ -130,7 +130,7 @@ mod tests {
     fn without_a_configured_key_nothing_is_called_and_the_reason_names_the_setting() {
         let fake = account();
         let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &target()));
-        assert!(matches!(&report.outcome, PlaybookOutcome::Excluded { reason } if reason.contains("RIPOSTE_CLOUDTRAIL_KMS_KEY")));
+        assert!(matches!(&report.outcome, PlaybookOutcome::Excluded { reason } if reason.contains("destinations.cloudtrail_kms_key")));
         assert!(fake.calls().is_empty());
     }
 }

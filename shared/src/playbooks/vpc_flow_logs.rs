@@ -1,5 +1,5 @@
 //! A VPC has no flow log (control EC2.6, `trafficType` REJECT): log its rejected traffic to the team's S3
-//! destination (`RIPOSTE_FLOW_LOG_DESTINATION`, an S3 bucket ARN whose policy admits
+//! destination (`destinations.flow_log_destination`, an S3 bucket ARN whose policy admits
 //! `delivery.logs.amazonaws.com`). A VPC already logging rejected (or all) traffic passes. Delivery
 //! costs money: the note says where the logs go.
 
@@ -21,7 +21,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "read the VPC's flow logs: one logging REJECT or ALL traffic is enough",
-        "create a REJECT flow log to RIPOSTE_FLOW_LOG_DESTINATION (unset: nothing changes, the finding says so); record its id for undo",
+        "create a REJECT flow log to destinations.flow_log_destination (unset: nothing changes, the finding says so); record its id for undo",
         "verify with DescribeFlowLogs",
     ],
     grants: &[
@@ -50,7 +50,7 @@ pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let Some(destination) = TeamSettings::resolve(ctx.settings.flow_log_destination.as_deref(), ctx) else {
-        return not_configured("RIPOSTE_FLOW_LOG_DESTINATION", "the S3 bucket ARN flow logs go to");
+        return not_configured("destinations.flow_log_destination", "the S3 bucket ARN flow logs go to");
     };
     let (vpc, label) = (arn.name(), target.label());
     let (read, write) = ("ec2:DescribeFlowLogs", "ec2:CreateFlowLogs");

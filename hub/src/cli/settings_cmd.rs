@@ -1,0 +1,105 @@
+//! `riposte config check|show|example`.
+
+use super::ConfigAction;
+use crate::config::{Config, VARIABLES};
+use crate::settings::{Settings, EXAMPLE};
+use crate::HubError;
+
+pub async fn run(action: ConfigAction) -> Result<i32, HubError> {
+    match action {
+        ConfigAction::Example => {
+            print!("{EXAMPLE}");
+            Ok(0)
+        }
+        ConfigAction::Check { file } => Ok(check(&file)),
+        ConfigAction::Show => show().await,
+    }
+}
+
+/// Every error, `FILE:LINE:COLUMN: message`, on stderr; exit 2 when any.
+fn check(file: &std::path::Path) -> i32 {
+    let display = file.display();
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("riposte: cannot read {display}: {e}");
+            return 2;
+        }
+    };
+    match Settings::parse(&text) {
+        Ok(_) => {
+            println!("{display}: ok");
+            0
+        }
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{display}:{error}");
+            }
+            eprintln!("{display}: {} error(s)", errors.len());
+            2
+        }
+    }
+}
+
+async fn show() -> Result<i32, HubError> {
+    let base = Config::from_env()?;
+    let live = if base.config_parameter.is_some() || base.kill_switch_parameter.is_some() {
+        let sdk = crate::aws::load_sdk_config().await;
+        crate::settings::live::LiveSettings::new(
+            &sdk,
+            base.config_parameter.clone(),
+            base.kill_switch_parameter.clone(),
+        )
+    } else {
+        None
+    };
+    let (config, source) = match &live {
+        Some(live) => (
+            live.config(&base).await?,
+            format!(
+                "SSM parameter {}",
+                base.config_parameter
+                    .as_deref()
+                    .unwrap_or("(none: defaults)")
+            ),
+        ),
+        None => (
+            base.clone(),
+            std::env::var("RIPOSTE_CONFIG_FILE").unwrap_or_else(|_| "defaults".into()),
+        ),
+    };
+    println!("# Wiring (environment)");
+    for (name, _) in VARIABLES {
+        let value = std::env::var(name).unwrap_or_default();
+        println!(
+            "# {name:<32} {}",
+            if value.is_empty() { "-" } else { &value }
+        );
+    }
+    println!(
+        "# kill switch: {}",
+        if config.policy.kill_switch {
+            "ON - automatic remediation is paused"
+        } else {
+            "off"
+        }
+    );
+    if !config.policy.scope.include_accounts.is_empty()
+        || !config.document.scope.include_ous.is_empty()
+    {
+        let accounts: Vec<&str> = config
+            .policy
+            .scope
+            .include_accounts
+            .iter()
+            .map(String::as_str)
+            .collect();
+        println!(
+            "# accounts in scope (OUs expanded): {}",
+            accounts.join(", ")
+        );
+    }
+    println!("# Settings in force, from {source}\n");
+    print!("{}", config.document.to_toml());
+    Ok(0)
+}
