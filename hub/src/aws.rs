@@ -17,6 +17,14 @@ use std::time::Instant;
 /// with one HTTP client (one connection pool, one TLS set-up) that every client built from it shares:
 /// without it, each member account's IAM, S3 and Secrets Manager clients would build their own.
 pub async fn load_sdk_config() -> aws_config::SdkConfig {
+    load_sdk_config_for(None, None).await
+}
+
+/// The SDK configuration for an operator: a named profile and region override the standard chain.
+pub async fn load_sdk_config_for(
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> aws_config::SdkConfig {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
@@ -28,11 +36,16 @@ pub async fn load_sdk_config() -> aws_config::SdkConfig {
         .operation_attempt_timeout(std::time::Duration::from_secs(10))
         .operation_timeout(std::time::Duration::from_secs(25))
         .build();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http)
-        .timeout_config(timeouts)
-        .load()
-        .await
+        .timeout_config(timeouts);
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    loader.load().await
 }
 
 /// Map an SDK error to the domain's kinds: transport failures and timeouts are transient; service

@@ -10,7 +10,9 @@ use crate::aws::sns::{Notifier, Sns};
 use crate::config::{Config, VARIABLES};
 use crate::engine::{Engine, Mode};
 use crate::HubError;
+use riposte_shared::event::AnalystAction;
 
+pub mod operator;
 mod settings_cmd;
 
 pub type HubEngine = Engine<SessionCache, SecurityHub, Notifier>;
@@ -48,13 +50,53 @@ pub enum Output {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Remediate the findings in an event: assume the spoke role, fix, verify, write back, notify.
+    /// Remediate the findings in an event (or the findings named by --finding, whatever their
+    /// playbook's mode): assume the spoke role, fix, verify, write back, notify.
     Remediate {
         /// Event file, or - for standard input.
-        #[arg(long)]
-        event: String,
+        #[arg(long, required_unless_present = "finding", conflicts_with = "finding")]
+        event: Option<String>,
+        /// Finding ids to remediate now, as the "Riposte: remediate" custom action does.
+        #[arg(long, num_args = 1..)]
+        finding: Vec<String>,
+        #[command(flatten)]
+        access: operator::Access,
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
+    },
+    /// Approve findings awaiting approval: their playbooks run now. Refused (exit 1, with the reason)
+    /// when the request expired, the finding changed since, or it is no longer awaiting approval.
+    Approve {
+        /// Finding ids (Security Hub's `Id`).
+        #[arg(required = true)]
+        finding_ids: Vec<String>,
+        #[command(flatten)]
+        access: operator::Access,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Suppress findings with a note: Riposte never acts on them.
+    Ignore {
+        #[arg(required = true)]
+        finding_ids: Vec<String>,
+        #[command(flatten)]
+        access: operator::Access,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Restore what Riposte changed for these findings (refused when the resource changed since).
+    Undo {
+        #[arg(required = true)]
+        finding_ids: Vec<String>,
+        #[command(flatten)]
+        access: operator::Access,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Security Hub custom actions.
+    Actions {
+        #[command(subcommand)]
+        action: ActionsCommand,
     },
     /// Show what `remediate` would do for each finding, without any AWS call.
     Plan {
@@ -88,6 +130,16 @@ pub enum Command {
     Docs {
         #[command(subcommand)]
         action: Render,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActionsCommand {
+    /// Create the four Riposte custom actions (approve, remediate, ignore, undo) in this account and
+    /// region, as the hub stack does; existing ones are kept.
+    Create {
+        #[command(flatten)]
+        access: operator::Access,
     },
 }
 
@@ -254,7 +306,12 @@ fn print_json(value: &impl serde::Serialize) {
     );
 }
 
-async fn run_event(path: &str, output: Output, mode: Mode) -> Result<i32, HubError> {
+async fn run_event(
+    path: &str,
+    output: Output,
+    mode: Mode,
+    access: &operator::Access,
+) -> Result<i32, HubError> {
     let messages = riposte_shared::event::decode(&read_event(path)?)?;
     let report = match mode {
         // A plan needs no AWS configuration at all.
@@ -266,7 +323,14 @@ async fn run_event(path: &str, output: Output, mode: Mode) -> Result<i32, HubErr
             engine_from(&sdk, config, false).run(messages, mode).await
         }
         Mode::Remediate => {
-            let engine = build_engine(false).await?;
+            let engine = match (&access.hub_role_arn, &access.profile, &access.region) {
+                (None, None, None) => build_engine(false).await?,
+                _ => engine_from(
+                    &operator::connect(access).await?.0,
+                    Config::from_env()?,
+                    false,
+                ),
+            };
             let mut report = engine.run(messages, mode).await;
             report.assume_role_calls = engine.spokes.assume_role_calls();
             report
@@ -322,8 +386,39 @@ fn playbooks(output: Output) {
 
 async fn dispatch(cli: Cli) -> Result<i32, HubError> {
     match cli.command {
-        Command::Remediate { event, output } => run_event(&event, output, Mode::Remediate).await,
-        Command::Plan { event, output } => run_event(&event, output, Mode::Plan).await,
+        Command::Remediate {
+            event: Some(event),
+            access,
+            output,
+            ..
+        } => run_event(&event, output, Mode::Remediate, &access).await,
+        Command::Remediate {
+            finding,
+            access,
+            output,
+            ..
+        } => operator::run(AnalystAction::Remediate, &finding, &access, output).await,
+        Command::Approve {
+            finding_ids,
+            access,
+            output,
+        } => operator::run(AnalystAction::Approve, &finding_ids, &access, output).await,
+        Command::Ignore {
+            finding_ids,
+            access,
+            output,
+        } => operator::run(AnalystAction::Ignore, &finding_ids, &access, output).await,
+        Command::Undo {
+            finding_ids,
+            access,
+            output,
+        } => operator::run(AnalystAction::Undo, &finding_ids, &access, output).await,
+        Command::Actions {
+            action: ActionsCommand::Create { access },
+        } => operator::create_actions(&access).await,
+        Command::Plan { event, output } => {
+            run_event(&event, output, Mode::Plan, &operator::Access::default()).await
+        }
         Command::Playbooks { output } => {
             playbooks(output);
             Ok(0)

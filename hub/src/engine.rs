@@ -4,6 +4,7 @@
 //! identical payload, notify, and log one audit line and one EMF line per finding.
 
 use futures::future::join_all;
+use riposte_shared::approval;
 use riposte_shared::audit::{PlaybookOutcome, PlaybookReport};
 use riposte_shared::catalogue;
 use riposte_shared::event::Message;
@@ -244,12 +245,24 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 }
                 continue;
             };
-            let payload = WriteBack::new(
+            if status == RiposteStatus::AwaitingApproval {
+                let hours = config.document.approval.expiry_hours.get();
+                let expires = approval::expiry(OffsetDateTime::now_utc(), hours);
+                w.result
+                    .fields
+                    .insert(approval::FIELD_EXPIRES.into(), expires);
+                w.result.fields.insert(
+                    approval::FIELD_FINGERPRINT.into(),
+                    approval::fingerprint(&w.finding),
+                );
+            }
+            let mut payload = WriteBack::new(
                 status,
                 w.result.playbook.as_deref(),
                 run,
                 &summary(&w.result),
             );
+            payload.fields.extend(w.result.fields.clone());
             if payload.already_carried_by(&w.finding) {
                 w.result.write_back = WriteBackState::Unchanged;
             } else {

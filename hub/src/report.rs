@@ -82,6 +82,13 @@ pub struct FindingResult {
     /// The spoke role session (RoleSessionName, also the SourceIdentity) its member-account calls were
     /// made under: sessions are cached per container, so this joins the record with CloudTrail.
     pub spoke_session: Option<String>,
+    /// The finding's own title.
+    pub title: Option<String>,
+    /// Who asked for this run, when an analyst did (custom action or the CLI caller's identity).
+    pub requested_by: Option<String>,
+    /// Fields written back besides status, playbook and run (approval expiry and fingerprint, approver).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 impl FindingResult {

@@ -61,13 +61,14 @@ fn plan_names_playbook_target_account_and_region_of_the_seed_samples() {
             "111111111111",
             "remediate",
         ),
-        // Only `UserName`, no key id: a user or a role? Nothing is changed on a guess.
+        // Another tool's custom action ("Ec2 aws"): not Riposte's to act on (the policy tests cover
+        // this finding's UserName-only principal, which would be notify-only).
         (
             "sh-custom-action-guardduty-iam-consolelogin.json",
             "credential-compromise",
-            "principal/kapil",
+            "",
             "644160558196",
-            "notify-only",
+            "skip",
         ),
         (
             "api-getfindings-guardduty-iam-accesskeys-placebo.json",

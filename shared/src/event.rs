@@ -19,9 +19,119 @@ pub enum Source {
     CustomAction {
         action_name: String,
         action_target_arn: Option<String>,
+        /// The event's `time`: when the analyst chose the action.
+        time: Option<String>,
+        /// The event's `id`, recorded as who approved (the event names no user).
+        event_id: Option<String>,
+    },
+    /// An operator's command (`riposte approve|remediate|ignore|undo FINDING_ID`).
+    Operator {
+        action: AnalystAction,
+        /// The caller's identity (STS GetCallerIdentity ARN).
+        who: String,
+        time: String,
     },
     /// A bare finding, list of findings or GetFindings response (CLI input).
     Direct,
+}
+
+/// What an analyst asked for, through a custom action or the CLI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalystAction {
+    /// Run a playbook awaiting approval (refused when expired, changed or already handled).
+    Approve,
+    /// Run now, whatever the mode (unless the playbook is off or the target protected).
+    Remediate,
+    /// Suppress the finding with a note; never acted on.
+    Ignore,
+    /// Restore what a run changed.
+    Undo,
+}
+
+impl AnalystAction {
+    /// The action target ids and names the hub stack creates (`cloudformation/hub.yaml`).
+    pub const ALL: [(Self, &'static str, &'static str); 4] = [
+        (Self::Approve, "RiposteApprove", "Riposte: approve"),
+        (Self::Remediate, "RiposteRemediate", "Riposte: remediate"),
+        (Self::Ignore, "RiposteIgnore", "Riposte: ignore"),
+        (Self::Undo, "RiposteUndo", "Riposte: undo"),
+    ];
+
+    /// A custom action's meaning, from its action target ARN (`…:action/custom/RiposteApprove`), else
+    /// its name; `None` for another tool's action.
+    pub fn of_custom_action(target_arn: Option<&str>, name: &str) -> Option<Self> {
+        let id = target_arn.and_then(|arn| arn.rsplit('/').next());
+        Self::ALL
+            .iter()
+            .find(|(_, action_id, action_name)| {
+                id == Some(*action_id) || (id.is_none() && name == *action_name)
+            })
+            .map(|(action, _, _)| *action)
+    }
+
+    /// What the custom action does, as the console shows it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Approve => {
+                "Run the Riposte playbook awaiting approval for the selected findings."
+            }
+            Self::Remediate => "Run the matching Riposte playbook on the selected findings now.",
+            Self::Ignore => {
+                "Suppress the selected findings with a note: Riposte never acts on them."
+            }
+            Self::Undo => "Restore what Riposte changed for the selected findings.",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Remediate => "remediate",
+            Self::Ignore => "ignore",
+            Self::Undo => "undo",
+        }
+    }
+}
+
+impl Source {
+    /// The analyst's action, when this is one of Riposte's.
+    pub fn analyst_action(&self) -> Option<AnalystAction> {
+        match self {
+            Source::CustomAction {
+                action_name,
+                action_target_arn,
+                ..
+            } => AnalystAction::of_custom_action(action_target_arn.as_deref(), action_name),
+            Source::Operator { action, .. } => Some(*action),
+            _ => None,
+        }
+    }
+
+    /// When the analyst acted (RFC 3339).
+    pub fn time(&self) -> Option<&str> {
+        match self {
+            Source::CustomAction { time, .. } => time.as_deref(),
+            Source::Operator { time, .. } => Some(time),
+            _ => None,
+        }
+    }
+
+    /// What the event or the caller tells about who acted.
+    pub fn who(&self) -> Option<String> {
+        match self {
+            Source::CustomAction {
+                action_name,
+                event_id,
+                ..
+            } => Some(format!(
+                "Security Hub custom action \"{action_name}\" (event {})",
+                event_id.as_deref().unwrap_or("-")
+            )),
+            Source::Operator { who, .. } => Some(who.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// One delivery unit: an SQS message, or the whole input when it is not an SQS event.
@@ -130,6 +240,8 @@ fn decode_envelope(detail_type: &str, value: &Value) -> Result<Content, Error> {
                 .and_then(|r| r.first())
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            time: value.get("time").and_then(Value::as_str).map(str::to_owned),
+            event_id: value.get("id").and_then(Value::as_str).map(str::to_owned),
         },
         "Findings Imported V2" => {
             return Err(Error::UnknownInput {

@@ -1,6 +1,7 @@
 //! Riposte's pure domain: what a finding says, which playbook answers it, whether to act, how to act
 //! (against port traits), and what to write back and tell the team. No I/O, no AWS SDK, no async runtime.
 
+pub mod approval;
 pub mod arn;
 pub mod asff;
 pub mod audit;

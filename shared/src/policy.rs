@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::arn::{Arn, ResourceId};
 use crate::asff::{Finding, SeverityLabel};
 use crate::catalogue;
-use crate::event::Source;
+use crate::event::{AnalystAction, Source};
 use crate::ids::{AccountId, Region};
 use crate::routing::{route, Route, RouteKey};
 use crate::spec::{Mode, PlaybookSpec};
@@ -105,6 +105,10 @@ pub enum Decision {
     Refused(String),
     /// Not Riposte's to handle (archived, already in work, no playbook): nothing is written back.
     Skip(String),
+    /// An analyst chose "Riposte: ignore": SUPPRESSED with a note, never acted on.
+    Ignore(String),
+    /// An analyst asked to restore what a run changed.
+    Undo(String),
 }
 
 /// A decision's name, as reports, logs and metrics show it.
@@ -120,6 +124,8 @@ pub enum DecisionKind {
     Skip,
     /// Security Hub could not be read: nothing was decided, the message is redelivered.
     Deferred,
+    Ignore,
+    Undo,
 }
 
 impl DecisionKind {
@@ -133,6 +139,8 @@ impl DecisionKind {
             Self::Refused => "refused",
             Self::Skip => "skip",
             Self::Deferred => "deferred",
+            Self::Ignore => "ignore",
+            Self::Undo => "undo",
         }
     }
 }
@@ -147,6 +155,8 @@ impl Decision {
             Decision::Escalate(_) => DecisionKind::Escalate,
             Decision::Refused(_) => DecisionKind::Refused,
             Decision::Skip(_) => DecisionKind::Skip,
+            Decision::Ignore(_) => DecisionKind::Ignore,
+            Decision::Undo(_) => DecisionKind::Undo,
         }
     }
     pub fn reason(&self) -> &str {
@@ -157,7 +167,9 @@ impl Decision {
             | Decision::Excluded(r)
             | Decision::Escalate(r)
             | Decision::Refused(r)
-            | Decision::Skip(r) => r,
+            | Decision::Skip(r)
+            | Decision::Ignore(r)
+            | Decision::Undo(r) => r,
         }
     }
     pub fn name(&self) -> &'static str {
@@ -198,7 +210,6 @@ pub fn assess(
 }
 
 fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessment) -> Decision {
-    let analyst = matches!(source, Source::CustomAction { .. });
     // Route first so that even a skipped finding shows which playbook would answer it.
     let routed = match route(finding) {
         Route::Playbook { spec, key } => {
@@ -217,15 +228,25 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
             "record state is {record_state}; only ACTIVE findings are acted on"
         ));
     }
+    let action = source.analyst_action();
+    if let (Source::CustomAction { action_name, .. }, None) = (source, action) {
+        return Decision::Skip(format!(
+            "custom action \"{action_name}\" is not one of Riposte's"
+        ));
+    }
+    let analyst = action.is_some();
     let workflow = finding.workflow_status().unwrap_or("NEW");
     // A run that crashed after its claim, or failed transiently, left the finding NOTIFIED and
-    // in progress: its redelivery resumes it. An analyst's action may act on a NOTIFIED finding.
+    // in progress: its redelivery resumes it. An analyst's action may act on a NOTIFIED finding, and
+    // undo a RESOLVED one.
     let in_progress = finding
         .user_defined_fields
         .get(FIELD_STATUS)
         .map(String::as_str)
         == Some(RiposteStatus::InProgress.as_str());
-    let workflow_ok = workflow == "NEW" || (workflow == "NOTIFIED" && (analyst || in_progress));
+    let workflow_ok = workflow == "NEW"
+        || (workflow == "NOTIFIED" && (analyst || in_progress))
+        || (workflow == "RESOLVED" && action == Some(AnalystAction::Undo));
     if !workflow_ok {
         let by_riposte = finding
             .user_defined_fields
@@ -238,6 +259,12 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     }
     if finding.sample == Some(true) || (finding.is_guardduty() && finding.is_guardduty_sample()) {
         return Decision::Skip("a GuardDuty sample finding: never acted on".into());
+    }
+    if action == Some(AnalystAction::Ignore) {
+        return Decision::Ignore(format!(
+            "ignored at an analyst's request ({})",
+            source.who().unwrap_or_default()
+        ));
     }
     let spec = match routed {
         Ok(spec) => spec,
@@ -271,6 +298,9 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     out.target = Some(target.clone());
     if let Some(reason) = account_mismatch(finding, &target) {
         return Decision::Refused(reason);
+    }
+    if action == Some(AnalystAction::Undo) {
+        return undo(finding, source);
     }
     if let Some(reason) = protected(finding, &target, policy) {
         // The suspect of a threat finding is protected: contain it by hand, now.
@@ -318,6 +348,11 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         return Decision::NotifyOnly(reason.to_owned());
     }
     if analyst {
+        if action == Some(AnalystAction::Approve) {
+            if let Some(reason) = crate::approval::refused(finding, source) {
+                return Decision::Skip(reason);
+            }
+        }
         return Decision::Remediate;
     }
     if setting == Some(ModeSetting::Notify) {
@@ -346,6 +381,25 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         );
     }
     Decision::Remediate
+}
+
+/// An undo applies to a finding a run changed: remediated, or failed part-way.
+fn undo(finding: &Finding, source: &Source) -> Decision {
+    let status = finding
+        .user_defined_fields
+        .get(FIELD_STATUS)
+        .map(String::as_str)
+        .unwrap_or("none");
+    if status == RiposteStatus::Remediated.as_str() || status == RiposteStatus::Failed.as_str() {
+        Decision::Undo(format!(
+            "undo requested ({})",
+            source.who().unwrap_or_default()
+        ))
+    } else {
+        Decision::Skip(format!(
+            "nothing to undo: riposte:status is {status}, Riposte changed nothing"
+        ))
+    }
 }
 
 fn below_threshold(finding: &Finding, spec: &PlaybookSpec, policy: &Policy) -> Option<String> {

@@ -282,8 +282,10 @@ fn an_analyst_action_bypasses_threshold_and_approval_but_not_safety() {
         status: Some("NOTIFIED".into()),
     });
     let action = Source::CustomAction {
-        action_name: "Riposte: approve".into(),
+        action_name: "Riposte: remediate".into(),
         action_target_arn: None,
+        time: None,
+        event_id: None,
     };
     let policy = Policy {
         modes: [("public-bucket".to_owned(), ModeSetting::Approve)].into(),
@@ -395,6 +397,8 @@ fn the_settings_override_modes_scope_and_pause_everything_automatic() {
     let action = Source::CustomAction {
         action_name: "Riposte: remediate".into(),
         action_target_arn: None,
+        time: None,
+        event_id: None,
     };
     assert_eq!(
         assess(&s3_8(), &action, None, &paused).decision.name(),

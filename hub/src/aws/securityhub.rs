@@ -34,16 +34,63 @@ impl SecurityHub {
     }
 }
 
+fn equals(value: &str) -> StringFilter {
+    StringFilter::builder()
+        .value(value)
+        .comparison(StringFilterComparison::Equals)
+        .build()
+}
+
+impl SecurityHub {
+    /// Every finding matching `filters`, all pages.
+    async fn query(
+        &self,
+        filters: AwsSecurityFindingFilters,
+        what: &str,
+    ) -> PortResult<Vec<aws_sdk_securityhub::types::AwsSecurityFinding>> {
+        let started = Instant::now();
+        let mut pages = self
+            .client
+            .get_findings()
+            .filters(filters)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        let mut copies = Vec::new();
+        let mut result = Ok(());
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => copies.extend(page.findings().iter().cloned()),
+                Err(e) => {
+                    result = Err(port_error("securityhub:GetFindings", e));
+                    break;
+                }
+            }
+        }
+        log_call("securityhub:GetFindings", what, started, &result);
+        result.map(|()| copies)
+    }
+
+    /// The findings with these ids (any product): what an operator names on the command line.
+    pub async fn find_by_ids(&self, ids: &[String]) -> PortResult<Vec<Finding>> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IDS_PER_CALL) {
+            let filters = AwsSecurityFindingFilters::builder()
+                .set_id(Some(chunk.iter().map(|id| equals(id)).collect()))
+                .build();
+            let copies = self
+                .query(filters, &format!("{} finding id(s)", chunk.len()))
+                .await?;
+            found.extend(copies.iter().filter_map(|f| asff_json::to_finding(f).ok()));
+        }
+        Ok(found)
+    }
+}
+
 impl FindingsPort for SecurityHub {
     async fn get_findings(&self, findings: &[FindingRef]) -> PortResult<Vec<Finding>> {
         let mut copies = Vec::new();
         for chunk in findings.chunks(IDS_PER_CALL) {
-            let equals = |value: &str| {
-                StringFilter::builder()
-                    .value(value)
-                    .comparison(StringFilterComparison::Equals)
-                    .build()
-            };
             let mut products: Vec<&str> = chunk.iter().map(|f| f.product_arn.as_str()).collect();
             products.sort_unstable();
             products.dedup();
@@ -51,31 +98,10 @@ impl FindingsPort for SecurityHub {
                 .set_id(Some(chunk.iter().map(|f| equals(&f.id)).collect()))
                 .set_product_arn(Some(products.into_iter().map(equals).collect()))
                 .build();
-            let started = Instant::now();
-            let mut pages = self
-                .client
-                .get_findings()
-                .filters(filters)
-                .max_results(100)
-                .into_paginator()
-                .send();
-            let mut result = Ok(());
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(page) => copies.extend(page.findings().iter().cloned()),
-                    Err(e) => {
-                        result = Err(port_error("securityhub:GetFindings", e));
-                        break;
-                    }
-                }
-            }
-            log_call(
-                "securityhub:GetFindings",
-                &format!("{} finding(s)", chunk.len()),
-                started,
-                &result,
+            copies.extend(
+                self.query(filters, &format!("{} finding(s)", chunk.len()))
+                    .await?,
             );
-            result?;
         }
         // Only exact (Id, ProductArn) pairs asked for: the filters match the cross product.
         copies

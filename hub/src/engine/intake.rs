@@ -206,7 +206,8 @@ fn decided_with(delivery: Delivery, finding: Finding, mut assessment: Assessment
 
 fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> FindingResult {
     let status = match &a.decision {
-        Decision::Remediate | Decision::Skip(_) => None,
+        Decision::Remediate | Decision::Skip(_) | Decision::Undo(_) => None,
+        Decision::Ignore(_) => Some(RiposteStatus::Ignored),
         Decision::NotifyOnly(_) => Some(RiposteStatus::NotifyOnly),
         Decision::AwaitApproval(_) => Some(RiposteStatus::AwaitingApproval),
         Decision::Excluded(_) => Some(RiposteStatus::Excluded),
@@ -219,12 +220,20 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         .map(|t| t.label())
         .or_else(|| finding.resources.first().map(|r| r.id.clone()))
         .unwrap_or_default();
-    let reason = match &delivery.source {
-        Source::CustomAction { action_name, .. } if a.decision == Decision::Remediate => {
-            format!("analyst action \"{action_name}\"")
+    let requested_by = delivery.source.who();
+    let reason = match (&delivery.source.analyst_action(), &requested_by) {
+        (Some(action), Some(who)) if a.decision == Decision::Remediate => {
+            format!("{} by {who}", action.as_str())
         }
         _ => a.decision.reason().to_owned(),
     };
+    let mut fields = std::collections::BTreeMap::new();
+    if let (Decision::Remediate, Some(who)) = (&a.decision, &requested_by) {
+        fields.insert(
+            riposte_shared::approval::FIELD_APPROVED_BY.to_owned(),
+            who.chars().take(256).collect(),
+        );
+    }
     FindingResult {
         message_id: delivery.message_id.clone(),
         receive_count: delivery.receive_count,
@@ -248,5 +257,8 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         hub_ms: 0.0,
         failure: (status == Some(RiposteStatus::Failed)).then_some(Failure::Final),
         spoke_session: None,
+        title: finding.title.clone(),
+        requested_by,
+        fields,
     }
 }

@@ -1,0 +1,158 @@
+//! The operator's commands on named findings — `approve`, `ignore`, `undo`, `remediate --finding` — run
+//! from a workstation through the same engine as the Lambda, as the caller or as the hub role.
+
+use clap::Args;
+use riposte_shared::event::{AnalystAction, Content, Message, Source};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::{engine_from, print_json, Output};
+use crate::aws::securityhub::SecurityHub;
+use crate::config::Config;
+use crate::engine::Mode;
+use crate::HubError;
+
+/// How the CLI reaches AWS from a workstation.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Access {
+    /// Assume this role first (the hub stack's HubRoleArn output; its OperatorPrincipalArn parameter
+    /// names who may). Without it the caller's own credentials are used.
+    #[arg(long)]
+    pub hub_role_arn: Option<String>,
+    /// A named profile of the AWS CLI configuration.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The aggregation region (where Security Hub holds the findings); default AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+/// The SDK configuration and the caller's identity, or a message saying what is missing.
+pub async fn connect(access: &Access) -> Result<(aws_config::SdkConfig, String), HubError> {
+    let mut sdk =
+        crate::aws::load_sdk_config_for(access.profile.as_deref(), access.region.as_deref()).await;
+    if sdk.region().is_none() {
+        return Err(HubError::Usage(
+            "no region: give --region (the aggregation region, where Security Hub holds the findings) or set AWS_REGION".into(),
+        ));
+    }
+    if let Some(role) = &access.hub_role_arn {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("riposte-operator")
+            .configure(&sdk)
+            .build()
+            .await;
+        sdk = sdk
+            .into_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+    }
+    let who = aws_sdk_sts::Client::new(&sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            let cause = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
+            HubError::Usage(match &access.hub_role_arn {
+                Some(role) => format!(
+                    "cannot act as {role}: {cause}. Check that your credentials (--profile, or AWS_PROFILE / keys) belong to the hub stack's OperatorPrincipalArn"
+                ),
+                None => format!(
+                    "no usable AWS credentials: {cause}. Give --profile PROFILE, or --hub-role-arn ARN (the hub stack's HubRoleArn) with credentials allowed to assume it"
+                ),
+            })
+        })?
+        .arn
+        .unwrap_or_else(|| "unknown caller".into());
+    Ok((sdk, who))
+}
+
+/// Run `action` on the named findings: Security Hub's copies, decided and acted on by the engine.
+pub async fn run(
+    action: AnalystAction,
+    finding_ids: &[String],
+    access: &Access,
+    output: Output,
+) -> Result<i32, HubError> {
+    let config = Config::from_env()?;
+    let (sdk, who) = connect(access).await?;
+    let found = SecurityHub::new(&sdk)
+        .find_by_ids(finding_ids)
+        .await
+        .map_err(|e| HubError::Usage(format!("cannot read the findings from Security Hub: {e}")))?;
+    let missing: Vec<&String> = finding_ids
+        .iter()
+        .filter(|id| !found.iter().any(|f| &f.id == *id))
+        .collect();
+    for id in &missing {
+        eprintln!("riposte: Security Hub holds no finding {id} in this region");
+    }
+    if found.is_empty() {
+        return Ok(2);
+    }
+    let time = OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let message = Message {
+        id: None,
+        receive_count: None,
+        content: Ok(Content {
+            source: Source::Operator { action, who, time },
+            region: sdk
+                .region()
+                .and_then(|r| riposte_shared::ids::Region::parse(r.as_ref()).ok()),
+            findings: found.into_iter().map(Ok).collect(),
+        }),
+    };
+    let engine = engine_from(&sdk, config, false);
+    let report = engine.run(vec![message], Mode::Remediate).await;
+    match output {
+        Output::Table => print!("{}", report.table()),
+        Output::Json => print_json(&report),
+    }
+    // Refused (expired, changed, already handled) or failed: the operator must look.
+    let refused = report.findings.iter().any(|f| {
+        f.failed()
+            || f.status.is_none() && f.decision != riposte_shared::policy::DecisionKind::Remediate
+    });
+    Ok(if !missing.is_empty() {
+        2
+    } else if refused {
+        1
+    } else {
+        0
+    })
+}
+
+/// Create Riposte's custom actions (the hub stack's ActionTargets), keeping existing ones.
+pub async fn create_actions(access: &Access) -> Result<i32, HubError> {
+    let (sdk, _) = connect(access).await?;
+    let client = aws_sdk_securityhub::Client::new(&sdk);
+    for (action, id, name) in AnalystAction::ALL {
+        let created = client
+            .create_action_target()
+            .id(id)
+            .name(name)
+            .description(action.description())
+            .send()
+            .await;
+        match created {
+            Ok(out) => println!("created {}", out.action_target_arn().unwrap_or(id)),
+            Err(e)
+                if aws_sdk_securityhub::error::ProvideErrorMetadata::code(&e)
+                    == Some("ResourceConflictException") =>
+            {
+                println!("exists  {id} ({name})")
+            }
+            Err(e) => {
+                return Err(HubError::Usage(format!(
+                    "cannot create the custom action {name}: {}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                )))
+            }
+        }
+    }
+    Ok(0)
+}
