@@ -2,6 +2,7 @@
 //! client) from the standard AWS chain, and the mapping of SDK errors to the domain's.
 
 pub mod audit;
+pub mod limits;
 pub mod member;
 pub mod securityhub;
 pub mod sessions;

@@ -271,6 +271,10 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
             .audit_bucket
             .as_ref()
             .map(|(bucket, owner)| AuditArchive::new(sdk, bucket, owner)),
+        limits: config
+            .limits_table
+            .as_deref()
+            .map(|table| crate::aws::limits::Limiter::new(sdk, table)),
         live: crate::settings::live::LiveSettings::new(
             sdk,
             config.config_parameter.clone(),

@@ -62,6 +62,8 @@ pub struct Engine<S, F, N> {
     pub audit: Option<crate::aws::audit::AuditArchive>,
     /// Settings re-read without a deploy (SSM parameters); `None`: `config` as it is.
     pub live: Option<crate::settings::live::LiveSettings>,
+    /// The shared hourly counts of automatic remediations (blast-radius limits); `None`: no limits.
+    pub limits: Option<crate::aws::limits::Limiter>,
 }
 
 fn new_run_id() -> String {
@@ -169,6 +171,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         deadline: Option<Instant>,
         config: &Config,
     ) {
+        self.within_limits(work, config).await;
         // Claim what we are about to act on, so analysts see it in progress.
         let claims: Vec<(FindingRef, WriteBack)> = work
             .iter()
@@ -285,6 +288,47 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                             w.result.status = None;
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Count every automatic remediation against the hourly limits; beyond them a finding waits for
+    /// approval (the team is told once per limit and hour). An analyst's action is not counted. When
+    /// the counts cannot be read, nothing automatic runs and the message is retried.
+    async fn within_limits(&self, work: &mut [Work], config: &Config) {
+        let Some(limiter) = &self.limits else {
+            return;
+        };
+        let limits = &config.document.limits;
+        let caps = (
+            limits.per_account_per_hour.get(),
+            limits.per_playbook_per_hour.get(),
+        );
+        let now = OffsetDateTime::now_utc();
+        let automatic: Vec<&mut Work> = work
+            .iter_mut()
+            .filter(|w| {
+                w.assessment.decision == Decision::Remediate && w.result.requested_by.is_none()
+            })
+            .collect();
+        let taken = join_all(automatic.iter().map(|w| {
+            let account = w.assessment.account.as_str();
+            let playbook = w.result.playbook.as_deref().unwrap_or("-");
+            limiter.take(account, playbook, caps, now)
+        }))
+        .await;
+        for (w, taken) in automatic.into_iter().zip(taken) {
+            match taken {
+                Ok(crate::aws::limits::Taken::Granted) => {}
+                Ok(crate::aws::limits::Taken::Refused { reason, tell }) => {
+                    intake::hold(w, Decision::AwaitApproval(reason));
+                    w.result.quiet = !tell;
+                }
+                Err(e) => {
+                    let reason = format!("the blast-radius counts cannot be read ({e}): nothing automatic ran; the message is retried");
+                    intake::hold(w, Decision::Skip(reason));
+                    w.result.failure = Some(Failure::Transient);
                 }
             }
         }

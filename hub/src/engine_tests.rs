@@ -257,6 +257,7 @@ fn engine(spokes: FakeSpokes, config: Config) -> Engine<FakeSpokes, FakeFindings
         emit_metrics: false,
         audit: None,
         live: None,
+        limits: None,
     }
 }
 

@@ -89,6 +89,9 @@ pub struct FindingResult {
     /// Fields written back besides status, playbook and run (approval expiry and fingerprint, approver).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub fields: std::collections::BTreeMap<String, String>,
+    /// Not notified on its own (a limit reached: the team is told once, by another finding).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub quiet: bool,
 }
 
 impl FindingResult {

@@ -204,8 +204,17 @@ fn decided_with(delivery: Delivery, finding: Finding, mut assessment: Assessment
     }
 }
 
-fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> FindingResult {
-    let status = match &a.decision {
+/// Replace a decision taken before acting (a limit reached, the counts unreadable).
+pub fn hold(work: &mut Work, decision: Decision) {
+    work.result.status = status_of(&decision);
+    work.result.decision = decision.kind();
+    work.result.reason = decision.reason().to_owned();
+    work.result.planned_steps.clear();
+    work.assessment.decision = decision;
+}
+
+fn status_of(decision: &Decision) -> Option<RiposteStatus> {
+    match decision {
         Decision::Remediate | Decision::Skip(_) | Decision::Undo(_) => None,
         Decision::Ignore(_) => Some(RiposteStatus::Ignored),
         Decision::NotifyOnly(_) => Some(RiposteStatus::NotifyOnly),
@@ -213,7 +222,11 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         Decision::Excluded(_) => Some(RiposteStatus::Excluded),
         Decision::Escalate(_) => Some(RiposteStatus::NeedsHuman),
         Decision::Refused(_) => Some(RiposteStatus::Failed),
-    };
+    }
+}
+
+fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> FindingResult {
+    let status = status_of(&a.decision);
     let resource = a
         .target
         .as_ref()
@@ -260,5 +273,6 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         title: finding.title.clone(),
         requested_by,
         fields,
+        quiet: false,
     }
 }

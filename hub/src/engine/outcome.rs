@@ -68,6 +68,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let notices: Vec<Notice> = report
             .findings
             .iter()
+            .filter(|f| !f.quiet)
             .filter_map(|f| {
                 let status = f.status.filter(|s| settings.notifies(*s))?;
                 Some(Notice {
