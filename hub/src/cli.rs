@@ -279,6 +279,7 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
             sdk,
             config.config_parameter.clone(),
             config.kill_switch_parameter.clone(),
+            config.settings_ttl,
         ),
         config,
         emit_metrics,

@@ -22,6 +22,8 @@ pub struct Config {
     /// SSM parameters holding the settings document and the kill switch, re-read without a deploy.
     pub config_parameter: Option<String>,
     pub kill_switch_parameter: Option<String>,
+    /// How long a container keeps the settings it read (default 30 s).
+    pub settings_ttl: std::time::Duration,
     /// DynamoDB table counting automatic remediations per hour (blast-radius limits).
     pub limits_table: Option<String>,
     /// The settings document in force (defaults filled in); the fields below derive from it.
@@ -54,6 +56,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "RIPOSTE_KILL_SWITCH_PARAMETER",
         "SSM parameter that, set to `on`, turns every automatic action into notify-only within a minute",
+    ),
+    (
+        "RIPOSTE_SETTINGS_TTL_SECONDS",
+        "how long a container keeps the settings and kill switch it read, 0-300 (default 30)",
     ),
     (
         "RIPOSTE_LIMITS_TABLE",
@@ -147,6 +153,12 @@ impl Config {
             max_receive_count,
             config_parameter: get("RIPOSTE_CONFIG_PARAMETER"),
             kill_switch_parameter: get("RIPOSTE_KILL_SWITCH_PARAMETER"),
+            settings_ttl: std::time::Duration::from_secs(u64::from(bounded(
+                get("RIPOSTE_SETTINGS_TTL_SECONDS"),
+                "RIPOSTE_SETTINGS_TTL_SECONDS",
+                30,
+                (0, 300),
+            )?)),
             limits_table: get("RIPOSTE_LIMITS_TABLE"),
             audit_bucket: match (
                 get("RIPOSTE_AUDIT_BUCKET"),

@@ -27,6 +27,7 @@ use crate::report::{Failure, FindingResult, RunReport, WriteBackState};
 
 mod intake;
 mod outcome;
+mod undo;
 use intake::{Delivery, Work};
 
 /// Attempts for findings Security Hub leaves unprocessed (throttling is retried by the SDK itself).
@@ -66,9 +67,17 @@ pub struct Engine<S, F, N> {
     pub limits: Option<crate::aws::limits::Limiter>,
 }
 
+/// A run id names its day (`r-20261130-1a2b3c4d5e6f`): the audit record's key follows from it.
 fn new_run_id() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("r-{}", &id[..12])
+    let today = OffsetDateTime::now_utc().date();
+    format!(
+        "r-{:04}{:02}{:02}-{}",
+        today.year(),
+        u8::from(today.month()),
+        today.day(),
+        &id[..12]
+    )
 }
 
 impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
@@ -364,10 +373,12 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let mut work: Vec<Work> = Vec::new();
         for d in deliveries {
             let on_message = assess(&d.finding, &d.source, d.region.as_ref(), policy);
-            if !d.duplicate
-                && !intake::riposte_s_own_event(&d)
-                && !matches!(on_message.decision, Decision::Skip(_))
-            {
+            // An analyst's action is always decided on Security Hub's copy: the approval, undo and
+            // ignore rules read the finding's current state, which an event may show stale.
+            let fetch = d.analyst()
+                || (!intake::riposte_s_own_event(&d)
+                    && !matches!(on_message.decision, Decision::Skip(_)));
+            if !d.duplicate && fetch {
                 to_fetch.push(d);
             } else {
                 work.push(intake::without_security_hub(d, on_message));
@@ -403,7 +414,8 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         deadline: Option<Instant>,
         config: &Config,
     ) {
-        if w.assessment.decision != Decision::Remediate {
+        let undo = matches!(w.assessment.decision, Decision::Undo(_));
+        if w.assessment.decision != Decision::Remediate && !undo {
             return;
         }
         // The resource first: waiting for it holds none of the account's slots.
@@ -426,7 +438,11 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         );
         // A playbook still running at half the margin before the deadline is abandoned (transient):
         // the invocation must end in time to report its batch.
-        let bounded = self.run_playbook(w, config).instrument(span);
+        let bounded: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> = if undo {
+            Box::pin(self.run_undo(w, config).instrument(span))
+        } else {
+            Box::pin(self.run_playbook(w, config).instrument(span))
+        };
         let report = match deadline {
             Some(d) => tokio::time::timeout_at(
                 tokio::time::Instant::from_std(d.checked_sub(TIME_MARGIN / 2).unwrap_or(d)),
@@ -442,6 +458,9 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             None => bounded.await,
         };
         apply_report(&mut w.result, report);
+        if undo {
+            undo::conclude(&mut w.result);
+        }
         w.result.spoke_session = self.spokes.session_name();
         w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
     }
@@ -467,7 +486,20 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             .member(account, region)
             .await
             .map_err(|e| spoke_unreachable(&e, account, &self.config.policy.spoke_role_name))?;
-        let ctx = RunContext {
+        let ctx = self.context(w, region, config);
+        // Boxed: SDK futures are large, and a batch holds many of them at once.
+        let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;
+        for step in &report.steps {
+            // `resource`, not `target`: the JSON formatter writes the event's module as `target`.
+            tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), resource = step.target, outcome = ?step.outcome, detail = step.detail, "step");
+        }
+        Ok(report)
+    }
+
+    /// What a playbook sees of the run: account, region, clock and the team's settings.
+    fn context(&self, w: &Work, region: &Region, config: &Config) -> RunContext {
+        let account = &w.assessment.account;
+        RunContext {
             account: account.clone(),
             region: region.clone(),
             now: OffsetDateTime::now_utc(),
@@ -483,14 +515,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
             control: w.finding.control_id(),
             settings: config.settings.clone(),
-        };
-        // Boxed: SDK futures are large, and a batch holds many of them at once.
-        let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;
-        for step in &report.steps {
-            // `resource`, not `target`: the JSON formatter writes the event's module as `target`.
-            tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), resource = step.target, outcome = ?step.outcome, detail = step.detail, "step");
         }
-        Ok(report)
     }
 }
 

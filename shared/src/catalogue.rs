@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 pub use crate::spec::{Condition, Grant, PlaybookSpec, Risk, Scope, Trigger};
 
 /// The catalogue, declared once by the playbook registry (`playbooks::registry!`).
-pub use crate::playbooks::{run, target, CATALOGUE};
+pub use crate::playbooks::{run, target, undo, CATALOGUE, UNDOABLE};
 
 pub fn find(id: &str) -> Option<&'static PlaybookSpec> {
     CATALOGUE.iter().copied().find(|spec| spec.id == id)

@@ -110,6 +110,7 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("ecr:ListTagsForResource", Scope::EcrRepository),
     ("ecr:PutImageScanningConfiguration", Scope::EcrRepository),
     ("iam:AttachUserPolicy", Scope::IamUser),
+    ("iam:DetachUserPolicy", Scope::IamUser),
     ("iam:GetAccessKeyLastUsed", Scope::IamUser),
     ("iam:GetAccountPasswordPolicy", Scope::AnyResource),
     ("iam:DeleteLoginProfile", Scope::IamUser),

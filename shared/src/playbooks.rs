@@ -9,8 +9,33 @@
 /// Declares the playbook modules and derives from the one list: `CATALOGUE` (which the spoke policy,
 /// the event pattern, the CLI listing and the docs table are generated from), `target` and `run`.
 macro_rules! registry {
-    ($($playbook:ident),+ $(,)?) => {
+    (@id $playbook:ident $undo:ident) => {
+        $playbook::SPEC.id
+    };
+    ($($playbook:ident $(+ $undo:ident)?),+ $(,)?) => {
         $(pub mod $playbook;)+
+
+        /// The playbooks whose `undo` the registry dispatches to (`+ undo` in the list); a test checks
+        /// that they are exactly the ones declaring `Inverse::Restores`.
+        pub const UNDOABLE: &[&str] = &[$($(registry!(@id $playbook $undo),)?)+];
+
+        /// Restore what a run of the playbook changed, from the steps its audit record holds.
+        pub async fn undo<P: crate::ports::MemberPorts>(
+            spec: &crate::spec::PlaybookSpec,
+            ports: &P,
+            ctx: &RunContext,
+            target: &crate::target::Target,
+            steps: &[crate::audit::StepRecord],
+        ) -> PlaybookReport {
+            $($(if spec.id == $playbook::SPEC.id {
+                return $playbook::$undo(ports, ctx, target, steps).await;
+            })?)+
+            let _ = (ports, ctx, target, steps);
+            PlaybookReport::conclude(
+                Vec::new(),
+                Err(format!("playbook {} has no undo", spec.id).into()),
+            )
+        }
 
         /// Every playbook's declaration, in registry order.
         pub const CATALOGUE: &[&crate::spec::PlaybookSpec] = &[$(&$playbook::SPEC),+];
@@ -45,8 +70,8 @@ macro_rules! registry {
 }
 
 registry![
-    credential_compromise,
-    public_bucket,
+    credential_compromise + undo,
+    public_bucket + undo,
     old_access_keys,
     world_open_ports,
     default_security_group,

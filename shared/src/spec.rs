@@ -80,4 +80,16 @@ pub struct PlaybookSpec {
     pub mode: Mode,
     /// Threat findings (GuardDuty) versus posture findings (controls).
     pub threat: bool,
+    /// What `riposte undo` does for this playbook's runs.
+    pub undo: Inverse,
+}
+
+/// What undoing a playbook's run means: every playbook declares its inverse or says it has none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
+pub enum Inverse {
+    /// The playbook's `undo` restores the recorded prior state: what it restores.
+    Restores(&'static str),
+    /// No automatic inverse: why, and what a person can do instead.
+    None(&'static str),
 }

@@ -4,7 +4,9 @@ moto's CloudFormation skips resource types it does not model and then fails the 
 reference to one of them (GetAtt in an output or a rule pattern). The test therefore deploys a copy of hub.yaml
 with the unsupported resources removed and every reference to them replaced by a stand-in (the ARN the real
 resource would have, where it is computable). `UNSUPPORTED_BY_MOTO` is what cloudformation/README.md documents;
-a test fails when moto or hub.yaml changes that list.
+a test fails when moto or hub.yaml changes that list. The copy also lifts optional list items
+(`!If [Cond, item, !Ref AWS::NoValue]`, as in the hub role's trust policy) into an `!If` over the whole list: moto
+keeps AWS::NoValue in a list as a `null` item, where CloudFormation drops the item.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import json
 import re
 import time
+import tomllib
 import uuid
 import zipfile
 from pathlib import Path
@@ -41,6 +44,8 @@ UNSUPPORTED_BY_MOTO = {
 }
 
 PLACEHOLDER_PATTERN = {"source": ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"]}
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
 # ----------------------------------------------------------------------------------------------- template helpers
@@ -123,6 +128,7 @@ def trim_for_moto(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
         return node
 
     for lid, resource in list(resources.items()):
+        resource = _lift_optional_items(resource)
         depends = resource.get("DependsOn")
         if depends:
             depends = [d for d in ([depends] if isinstance(depends, str) else depends) if d not in removed]
@@ -144,6 +150,26 @@ def trim_for_moto(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
         if "AllowedValues" in parameter:
             parameter["AllowedValues"] = [str(v) for v in parameter["AllowedValues"]]
     return trimmed, removed
+
+
+def _is_optional_item(node: Any) -> bool:
+    return isinstance(node, dict) and set(node) == {"Fn::If"} and NO_VALUE in node["Fn::If"][1:]
+
+
+def _lift_optional_items(node: Any) -> Any:
+    """`[a, !If [C, b, !Ref AWS::NoValue]]` -> `!If [C, [a, b], [a]]`: the same list for CloudFormation, and one
+    moto builds without a `null` item."""
+    if isinstance(node, dict):
+        return {k: _lift_optional_items(v) for k, v in node.items()}
+    if not isinstance(node, list):
+        return node
+    items = [_lift_optional_items(v) for v in node]
+    for i, item in enumerate(items):
+        if _is_optional_item(item):
+            condition, then, otherwise = item["Fn::If"]
+            branches = [items[:i] + ([] if b == NO_VALUE else [b]) + items[i + 1:] for b in (then, otherwise)]
+            return {"Fn::If": [condition, *(_lift_optional_items(b) for b in branches)]}
+    return items
 
 
 def _find_in_map_keys(node: Any) -> set[str]:
@@ -193,7 +219,10 @@ def deploy_hub(aws, **overrides: str) -> dict[str, Any]:
         "HubRoleName": f"riposte-hub-{suffix}",
         **overrides,
     }
-    trimmed, removed = trim_for_moto(load_template())
+    template = load_template()
+    # moto accepts parameters the template does not declare; CloudFormation refuses the stack.
+    assert set(parameters) <= set(template["Parameters"]), set(parameters) - set(template["Parameters"])
+    trimmed, removed = trim_for_moto(template)
     stack_name = f"riposte-hub-{suffix}"
     cfn = aws("cloudformation")
     cfn.create_stack(
@@ -221,16 +250,36 @@ def deploy_hub(aws, **overrides: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def hub_all_options(aws) -> dict[str, Any]:
+def operator_arn(aws) -> str:
+    """An operator's role to pass as OperatorPrincipalArn (IAM refuses a trust policy naming a missing principal)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = aws("iam").create_role(
+        RoleName=f"riposte-operator-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    return role["Role"]["Arn"]
+
+
+@pytest.fixture(scope="module")
+def hub_all_options(aws, operator_arn) -> dict[str, Any]:
     return deploy_hub(
         aws,
         Architecture="x86_64",
         EnableAuditArchive="true",
         NotificationEmail="secops@example.com",
-        ProtectedPrincipals="arn:aws:iam::111111111111:role/break-glass",
+        OperatorPrincipalArn=operator_arn,
         FunctionTimeout="300",
         MaxReceiveCount="3",
     )
+
+
+@pytest.fixture(scope="module")
+def hub_defaults(aws) -> dict[str, Any]:
+    return deploy_hub(aws)
 
 
 def _queue_attributes(aws, url: str) -> dict[str, str]:
@@ -259,9 +308,16 @@ def test_with_every_option_on_the_stack_creates_every_supported_resource(hub_all
     expected = {lid for lid, r in template["Resources"].items() if r["Type"] not in UNSUPPORTED_BY_MOTO}
     assert set(hub_all_options["physical"]) == expected
     assert set(hub_all_options["removed"].values()) == UNSUPPORTED_BY_MOTO
-    assert {"FunctionArn", "HubRoleArn", "FindingsQueueUrl", "NotificationTopicArn", "AuditBucketName"} <= set(
-        hub_all_options["outputs"]
-    )
+    assert {
+        "FunctionArn",
+        "HubRoleArn",
+        "FindingsQueueUrl",
+        "NotificationTopicArn",
+        "AuditBucketName",
+        "SettingsParameterName",
+        "KillSwitchParameterName",
+        "LimitsTableName",
+    } <= set(hub_all_options["outputs"])
 
 
 def test_the_function_runs_bootstrap_on_al2023_with_the_configuration_the_hub_reads(aws, hub_all_options):
@@ -275,26 +331,17 @@ def test_the_function_runs_bootstrap_on_al2023_with_the_configuration_the_hub_re
     assert aws("lambda").get_function_concurrency(FunctionName=p["FunctionName"])["ReservedConcurrentExecutions"] == 5
     # moto passes Number parameters on as numbers (real CloudFormation: strings), hence str().
     variables = {k: str(v) for k, v in fn["Environment"]["Variables"].items()}
+    # Only the wiring: the team's choices live in the settings document (SettingsParameter).
     assert variables == {
         "RIPOSTE_SPOKE_ROLE_NAME": "SecurityAutomationRemediationRole",
         "RIPOSTE_HUB_ROLE_NAME": p["HubRoleName"],
-        "RIPOSTE_SEVERITY_THRESHOLD": "HIGH",
-        "RIPOSTE_GUARDDUTY_THRESHOLD": "7.0",
-        "RIPOSTE_EXCLUSION_TAG": "AutoRemediate=false",
-        "RIPOSTE_THREAT_HONOURS_EXCLUSION": "false",
-        "RIPOSTE_REQUIRE_APPROVAL": "",
-        "RIPOSTE_LINKED_SECRET_TAG": "riposte:linked-iam-user",
         "RIPOSTE_SNS_TOPIC_ARN": hub_all_options["outputs"]["NotificationTopicArn"],
-        "RIPOSTE_PROTECTED_PRINCIPALS": "arn:aws:iam::111111111111:role/break-glass",
         "RIPOSTE_AUDIT_BUCKET": hub_all_options["outputs"]["AuditBucketName"],
         "RIPOSTE_AUDIT_BUCKET_OWNER": ACCOUNT,
-        "RIPOSTE_MAX_PER_ACCOUNT": "4",
         "RIPOSTE_MAX_RECEIVE_COUNT": "3",
-        "RIPOSTE_REGIONS": "",
-        "RIPOSTE_CLOUDTRAIL_KMS_KEY": "",
-        "RIPOSTE_SNS_KMS_KEY": "",
-        "RIPOSTE_ACCESS_LOG_BUCKET": "",
-        "RIPOSTE_FLOW_LOG_DESTINATION": "",
+        "RIPOSTE_CONFIG_PARAMETER": f"/{p['FunctionName']}/settings",
+        "RIPOSTE_KILL_SWITCH_PARAMETER": f"/{p['FunctionName']}/kill-switch",
+        "RIPOSTE_LIMITS_TABLE": f"{p['FunctionName']}-limits",
     }
 
 
@@ -320,7 +367,7 @@ def test_the_hub_role_may_assume_only_the_spoke_role_inside_the_organization(aws
     p = hub_all_options["parameters"]
     iam = aws("iam")
     role = iam.get_role(RoleName=p["HubRoleName"])["Role"]
-    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    (trust,) = [s for s in role["AssumeRolePolicyDocument"]["Statement"] if "Service" in s["Principal"]]
     assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
     policy = iam.get_role_policy(RoleName=p["HubRoleName"], PolicyName="riposte-hub")["PolicyDocument"]
     statements = _statements(policy)
@@ -392,6 +439,8 @@ def test_the_rules_send_security_hub_events_to_the_queue(aws, hub_all_options):
         "resources": [
             f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/RiposteApprove",
             f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/RiposteRemediate",
+            f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/RiposteIgnore",
+            f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/RiposteUndo",
         ],
     }
     queue_arn = _queue_attributes(aws, hub_all_options["physical"]["FindingsQueue"])["QueueArn"]
@@ -403,13 +452,40 @@ def test_the_rules_send_security_hub_events_to_the_queue(aws, hub_all_options):
 
 
 def test_a_riposte_custom_action_reaches_the_queue_and_another_tools_action_does_not(aws, hub_all_options):
+    riposte = ["RiposteApprove", "RiposteRemediate", "RiposteIgnore", "RiposteUndo"]
     received = _deliver(aws, hub_all_options, [
-        _custom_action_event("RiposteRemediate"),
+        *(_custom_action_event(action) for action in riposte),
         _custom_action_event("SomeOtherToolsAction"),
     ])
-    assert [e["resources"] for e in received] == [
-        [f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/RiposteRemediate"]
-    ]
+    assert sorted(r for e in received for r in e["resources"]) == sorted(
+        f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/{action}" for action in riposte
+    )
+
+
+def test_every_action_target_is_in_the_custom_action_rule_and_has_an_output():
+    """The template side of the four custom actions: moto cannot create action targets (see UNSUPPORTED_BY_MOTO)."""
+    template = load_template()
+    targets = {lid: r["Properties"] for lid, r in template["Resources"].items()
+               if r["Type"] == "AWS::SecurityHub::ActionTarget"}
+    assert {lid: t["Name"] for lid, t in targets.items()} == {
+        "RiposteApprove": "Riposte: approve",
+        "RiposteRemediate": "Riposte: remediate",
+        "RiposteIgnore": "Riposte: ignore",
+        "RiposteUndo": "Riposte: undo",
+    }
+    for lid, target in targets.items():
+        # The hub recognises an action by the id at the end of its ARN; Security Hub caps names at 20 characters.
+        assert target["Id"] == lid and len(target["Name"]) <= 20 and target["Description"], lid
+    pattern = template["Resources"]["CustomActionRule"]["Properties"]["EventPattern"]
+    assert pattern["resources"] == [_getatt(lid, "ActionTargetArn") for lid in targets]
+    outputs = {o["Value"]["Fn::GetAtt"][0]: name for name, o in template["Outputs"].items()
+               if o["Value"] in [_getatt(lid, "ActionTargetArn") for lid in targets]}
+    assert outputs == {
+        "RiposteApprove": "ApproveActionTargetArn",
+        "RiposteRemediate": "RemediateActionTargetArn",
+        "RiposteIgnore": "IgnoreActionTargetArn",
+        "RiposteUndo": "UndoActionTargetArn",
+    }
 
 
 def test_a_new_failed_s3_8_finding_reaches_the_queue(aws, hub_all_options, eventbridge_matches_inside_arrays):
@@ -426,16 +502,177 @@ def test_a_finding_riposte_already_updated_does_not_come_back(aws, hub_all_optio
     assert _deliver(aws, hub_all_options, [_imported_event(workflow="NOTIFIED")]) == []
 
 
-def test_with_defaults_there_is_no_audit_archive(aws):
-    hub = deploy_hub(aws)
+def test_with_defaults_there_is_no_audit_archive(aws, hub_defaults):
+    hub = hub_defaults
     assert "AuditBucket" not in hub["physical"] and "HubAuditArchivePolicy" not in hub["physical"]
     assert "AuditBucketName" not in hub["outputs"]
     fn = aws("lambda").get_function_configuration(FunctionName=hub["parameters"]["FunctionName"])
     assert fn["Environment"]["Variables"]["RIPOSTE_AUDIT_BUCKET"] == ""
-    assert fn["Environment"]["Variables"]["RIPOSTE_PROTECTED_PRINCIPALS"] == ""
     queue = _queue_attributes(aws, hub["physical"]["FindingsQueue"])
     assert int(queue["VisibilityTimeout"]) == 1020  # 6 x 120 + 300
     assert json.loads(queue["RedrivePolicy"])["maxReceiveCount"] == 5
+
+
+# ----------------------------------------------------------------------------------------------- settings, operator
+def _hub_policies(aws, hub: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every statement of every inline policy of the hub role (riposte-hub and the optional audit-archive policy)."""
+    iam, role = aws("iam"), hub["parameters"]["HubRoleName"]
+    return [
+        s
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        for s in _statements(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]).values()
+    ]
+
+
+def test_the_settings_document_and_kill_switch_start_as_defaults_and_off_and_the_function_reads_them(
+    aws, hub_all_options
+):
+    p, outputs = hub_all_options["parameters"], hub_all_options["outputs"]
+    settings, kill_switch = f"/{p['FunctionName']}/settings", f"/{p['FunctionName']}/kill-switch"
+    assert (outputs["SettingsParameterName"], outputs["KillSwitchParameterName"]) == (settings, kill_switch)
+    # What the hub asks for: one GetParameters call for both, with decryption.
+    read = aws("ssm").get_parameters(Names=[settings, kill_switch], WithDecryption=True)
+    assert read["InvalidParameters"] == []
+    values = {r["Name"]: r for r in read["Parameters"]}
+    assert {name: (r["Type"], r["Value"]) for name, r in values.items()} == {
+        settings: ("String", "# Riposte settings (TOML): see config/riposte.example.toml; empty means the defaults."),
+        kill_switch: ("String", "off"),
+    }
+    # A TOML comment only: an empty document, i.e. every default (SSM refuses an empty value).
+    assert tomllib.loads(values[settings]["Value"]) == {}
+
+    described = aws("ssm").describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [settings, kill_switch]}])
+    # A settings document over 4 KB moves to the advanced tier by itself.
+    assert {d["Name"]: d["Tier"] for d in described["Parameters"]}[settings] == "Intelligent-Tiering"
+    descriptions = {d["Name"]: d["Description"] for d in described["Parameters"]}
+    assert "aws ssm put-parameter --overwrite" in descriptions[settings]
+    assert "riposte config check FILE" in descriptions[settings] and "within a minute" in descriptions[settings]
+    assert "`on`" in descriptions[kill_switch] and "notify-only within a minute" in descriptions[kill_switch]
+
+    variables = aws("lambda").get_function_configuration(FunctionName=p["FunctionName"])["Environment"]["Variables"]
+    assert variables["RIPOSTE_CONFIG_PARAMETER"] == settings
+    assert variables["RIPOSTE_KILL_SWITCH_PARAMETER"] == kill_switch
+
+
+def test_the_limits_table_counts_per_key_and_expires_its_counters(aws, hub_all_options):
+    p = hub_all_options["parameters"]
+    name = hub_all_options["outputs"]["LimitsTableName"]
+    ddb = aws("dynamodb")
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "counter", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "counter", "AttributeType": "S"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    variables = aws("lambda").get_function_configuration(FunctionName=p["FunctionName"])["Environment"]["Variables"]
+    assert variables["RIPOSTE_LIMITS_TABLE"] == name
+
+    # The hub's access pattern fits the key schema: a conditional ADD on `count` refuses the increment past a limit.
+    def count(limit: int) -> int:
+        out = ddb.update_item(
+            TableName=name,
+            Key={"counter": {"S": "111111111111#s3-public-access#2026-11-25T12"}},
+            UpdateExpression="ADD #count :one SET expires_at = if_not_exists(expires_at, :expires)",
+            ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"}, ":limit": {"N": str(limit)}, ":expires": {"N": "1795608000"}
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(out["Attributes"]["count"]["N"])
+
+    assert [count(2), count(2)] == [1, 2]
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        count(2)
+
+    # moto's AWS::DynamoDB::Table ignores TimeToLiveSpecification and PointInTimeRecoverySpecification and reads
+    # SSESpecification as the API's (Enabled, not SSEEnabled): checked on the template (and by the linters).
+    properties = load_template()["Resources"]["LimitsTable"]["Properties"]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": _getatt("HubKey")}
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_hub_role_reads_only_its_two_parameters_and_counts_only_in_its_table(aws, hub_all_options):
+    p = hub_all_options["parameters"]
+    statements = _hub_policies(aws, hub_all_options)
+    by_sid = {s.get("Sid"): s for s in statements}
+
+    read = by_sid["ReadSettingsAndKillSwitch"]
+    assert read["Effect"] == "Allow" and _as_list(read["Action"]) == ["ssm:GetParameters"]
+    # The ARNs SSM itself reports for the two parameters (a parameter /a/b is ...:parameter/a/b).
+    names = [f"/{p['FunctionName']}/settings", f"/{p['FunctionName']}/kill-switch"]
+    arns = [r["ARN"] for r in aws("ssm").get_parameters(Names=names)["Parameters"]]
+    assert sorted(_as_list(read["Resource"])) == sorted(arns) == sorted(
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{n}" for n in names
+    )
+
+    count = by_sid["CountRemediationsPerHour"]
+    assert count["Effect"] == "Allow"
+    assert sorted(_as_list(count["Action"])) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    table_arn = aws("dynamodb").describe_table(TableName=hub_all_options["outputs"]["LimitsTableName"])["Table"]
+    assert _as_list(count["Resource"]) == [table_arn["TableArn"]]
+
+    # No other statement grants anything in SSM or DynamoDB.
+    for s in statements:
+        services = {a.split(":", 1)[0] for a in _as_list(s["Action"])}
+        if s is not read:
+            assert "ssm" not in services, s
+        if s is not count:
+            assert "dynamodb" not in services, s
+
+    # OU scoping: read-only Organizations calls, which only work for a delegated administrator (the resources are
+    # the management account's, hence "*").
+    organizations = by_sid["ResolveScopedOrganizationalUnits"]
+    assert sorted(_as_list(organizations["Action"])) == [
+        "organizations:DescribeAccount",
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+    ]
+    assert organizations["Resource"] == "*" and "Condition" not in organizations
+
+
+def test_dynamodb_may_use_the_hub_key_through_the_hub_role():
+    """Template only: moto cannot read back the key policy of a CloudFormation-created key (README)."""
+    template = load_template()
+    key_statements = {s["Sid"]: s for s in template["Resources"]["HubKey"]["Properties"]["KeyPolicy"]["Statement"]}
+    # The key policy delegates to IAM without conditions (no kms:ViaService that would leave DynamoDB out) ...
+    account = key_statements["AccountAdministersKeyThroughIam"]
+    assert account["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    assert account["Action"] == "kms:*" and "Condition" not in account
+    assert all(s["Effect"] == "Allow" for s in key_statements.values())
+    # ... and the role's policy lets it decrypt (DynamoDB's table key) with the key the table is encrypted with.
+    (policy,) = template["Resources"]["HubRole"]["Properties"]["Policies"]
+    use = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}["UseHubKey"]
+    assert "kms:Decrypt" in use["Action"] and use["Resource"] == _getatt("HubKey") and "Condition" not in use
+    table = template["Resources"]["LimitsTable"]["Properties"]
+    assert table["SSESpecification"]["KMSMasterKeyId"] == _getatt("HubKey")
+
+
+def test_the_hub_role_trusts_the_operator_only_when_one_is_given(aws, hub_all_options, hub_defaults, operator_arn):
+    iam = aws("iam")
+
+    def trust(hub: dict[str, Any]) -> list[dict[str, Any]]:
+        return iam.get_role(RoleName=hub["parameters"]["HubRoleName"])["Role"]["AssumeRolePolicyDocument"]["Statement"]
+
+    lambda_service = {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+    assert trust(hub_all_options) == [
+        lambda_service,
+        {
+            "Sid": "OperatorWorkstation",
+            "Effect": "Allow",
+            "Principal": {"AWS": operator_arn},
+            "Action": "sts:AssumeRole",
+        },
+    ]
+    assert trust(hub_defaults) == [lambda_service]
+    assert hub_defaults["parameters"].get("OperatorPrincipalArn", "") == ""
+    assert load_template()["Parameters"]["OperatorPrincipalArn"]["Default"] == ""
 
 
 # ----------------------------------------------------------------------------------------------- who may send, invoke

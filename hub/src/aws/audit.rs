@@ -28,14 +28,65 @@ impl AuditArchive {
         }
     }
 
-    /// The object key of a run's record.
+    /// The object key of a run's record: its day comes from the run id (`r-YYYYMMDD-…`), else `at`.
     pub fn key(run: &str, at: OffsetDateTime) -> String {
-        format!(
-            "riposte/runs/{:04}/{:02}/{:02}/{run}.json",
-            at.year(),
-            u8::from(at.month()),
-            at.day()
-        )
+        let day = run
+            .strip_prefix("r-")
+            .and_then(|rest| rest.get(..8))
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+        match day {
+            Some(d) => format!(
+                "riposte/runs/{}/{}/{}/{run}.json",
+                &d[..4],
+                &d[4..6],
+                &d[6..8]
+            ),
+            None => format!(
+                "riposte/runs/{:04}/{:02}/{:02}/{run}.json",
+                at.year(),
+                u8::from(at.month()),
+                at.day()
+            ),
+        }
+    }
+
+    /// A run's record, as archived.
+    pub async fn get(&self, run: &str) -> PortResult<serde_json::Value> {
+        let key = Self::key(run, OffsetDateTime::now_utc());
+        let started = Instant::now();
+        let result = match self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .expected_bucket_owner(&self.owner)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .body
+                .collect()
+                .await
+                .map_err(|e| riposte_shared::ports::PortError {
+                    kind: riposte_shared::ports::PortErrorKind::Transient,
+                    api: "s3:GetObject".into(),
+                    code: None,
+                    message: e.to_string(),
+                })
+                .and_then(|body| {
+                    serde_json::from_slice(&body.into_bytes()).map_err(|e| {
+                        riposte_shared::ports::PortError {
+                            kind: riposte_shared::ports::PortErrorKind::Other,
+                            api: "s3:GetObject".into(),
+                            code: None,
+                            message: format!("the record is not JSON: {e}"),
+                        }
+                    })
+                }),
+            Err(e) => Err(port_error("s3:GetObject", e)),
+        };
+        log_call("s3:GetObject", &key, started, &result);
+        result
     }
 
     pub async fn put(&self, report: &RunReport) -> PortResult<String> {

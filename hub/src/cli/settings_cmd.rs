@@ -49,6 +49,7 @@ async fn show() -> Result<i32, HubError> {
             &sdk,
             base.config_parameter.clone(),
             base.kill_switch_parameter.clone(),
+            base.settings_ttl,
         )
     } else {
         None

@@ -23,8 +23,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// An analyst's action (custom action or operator command), Riposte's or not.
     pub fn analyst(&self) -> bool {
-        matches!(self.source, Source::CustomAction { .. })
+        matches!(
+            self.source,
+            Source::CustomAction { .. } | Source::Operator { .. }
+        )
     }
 }
 

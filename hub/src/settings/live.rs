@@ -1,8 +1,8 @@
 //! Settings that change without a deploy: the document in an SSM parameter and the kill switch in
-//! another, read together (one GetParameters call) at most every `TTL` per container; the accounts of
+//! another, read together (one GetParameters call) at most every `ttl` (30 s by default) per container; the accounts of
 //! scoped OUs from Organizations, cached for `OU_TTL`. A failed or invalid read keeps the last good
-//! settings; with none yet, the kill switch counts as on and an unreadable document fails the run (its
-//! messages are redelivered), so nothing runs on settings nobody chose.
+//! settings; with none yet the run fails (its messages are redelivered), so nothing runs on settings
+//! nobody chose. Any kill-switch value but off/false/0/no pauses: a typo fails safe.
 
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use std::collections::BTreeSet;
@@ -13,11 +13,11 @@ use super::Settings;
 use crate::config::Config;
 use crate::HubError;
 
-pub const TTL: Duration = Duration::from_secs(30);
 pub const OU_TTL: Duration = Duration::from_secs(600);
 
-/// The values of the kill-switch parameter that pause automatic remediation (any case).
-const ENGAGED: &[&str] = &["on", "true", "engaged", "paused", "1"];
+/// The values of the kill-switch parameter that leave automatic remediation running (any case); any
+/// other value pauses it, so a typo fails safe.
+const OFF: &[&str] = &["off", "false", "0", "no", ""];
 
 /// What one read produced.
 #[derive(Clone, Debug)]
@@ -42,6 +42,7 @@ impl LiveSettings {
         sdk: &aws_config::SdkConfig,
         document: Option<String>,
         kill_switch: Option<String>,
+        ttl: Duration,
     ) -> Option<Self> {
         (document.is_some() || kill_switch.is_some()).then(|| Self {
             ssm: aws_sdk_ssm::Client::new(sdk),
@@ -50,7 +51,7 @@ impl LiveSettings {
             kill_switch,
             snapshot: moka::future::Cache::builder()
                 .max_capacity(1)
-                .time_to_live(TTL)
+                .time_to_live(ttl)
                 .build(),
             ous: moka::future::Cache::builder()
                 .max_capacity(256)
@@ -139,7 +140,7 @@ impl LiveSettings {
         };
         // A missing switch parameter is off: creating it is how the switch is thrown.
         let kill_switch = value(&self.kill_switch)
-            .is_some_and(|v| ENGAGED.contains(&v.trim().to_ascii_lowercase().as_str()));
+            .is_some_and(|v| !OFF.contains(&v.trim().to_ascii_lowercase().as_str()));
         Ok(Snapshot {
             settings,
             kill_switch,

@@ -64,6 +64,21 @@ impl IamPort for FakeAccount {
             Ok(())
         })
     }
+    async fn activate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
+        self.user("iam:UpdateAccessKey", user, |u| {
+            u.keys
+                .iter_mut()
+                .filter(|k| k.id == key_id)
+                .for_each(|k| k.active = true);
+            Ok(())
+        })
+    }
+    async fn detach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
+        self.user("iam:DetachUserPolicy", user, |u| {
+            u.attached.retain(|p| p != policy_arn);
+            Ok(())
+        })
+    }
     async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
         self.user("iam:AttachUserPolicy", user, |u| {
             if !u.attached.iter().any(|p| p == policy_arn) {

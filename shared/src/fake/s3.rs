@@ -60,6 +60,12 @@ impl S3Port for FakeAccount {
             Ok(())
         })
     }
+    async fn delete_public_access_block(&self, bucket: &str, owner: &str) -> PortResult<()> {
+        self.bucket("s3:PutBucketPublicAccessBlock", bucket, owner, |b| {
+            b.public_access_block = None;
+            Ok(())
+        })
+    }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
         // Like S3: with IgnorePublicAcls on, GetBucketAcl answers the effective ACL (no public grants).
         self.bucket("s3:GetBucketAcl", bucket, owner, |b| {

@@ -9,7 +9,7 @@ use super::{excluded_by_live_tag, failed, not_configured, RunContext, TeamSettin
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::S3Port;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -32,6 +32,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the previous logging setting is in the audit record; set it back by hand"),
 };
 
 /// The bucket named by the finding's `AwsS3Bucket` resource.

@@ -12,7 +12,7 @@ use crate::arn::Arn;
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::S3Port;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SID: &str = "RiposteDenyCrossAccountSensitiveActions";
@@ -46,6 +46,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Approve,
     threat: false,
+    undo: Inverse::None("the previous policy is in the audit record (step prior); restore it by hand"),
 };
 
 /// The bucket named by the finding's `AwsS3Bucket` resource.

@@ -9,7 +9,7 @@ use super::{excluded_by_live_tag, failed, parse_document, statements, RunContext
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{PortError, PortErrorKind, S3Port};
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SID: &str = "RiposteDenyInsecureTransport";
@@ -37,6 +37,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the added statement has a fixed Sid; remove it from the bucket policy by hand"),
 };
 
 /// The bucket named by the finding's `AwsS3Bucket` resource.

@@ -10,13 +10,15 @@ use time::OffsetDateTime;
 
 use super::{excluded_by_live_tag, failed, parse_document, statements, RunContext};
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Mode, Condition, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Condition, Grant, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::ports::{IamPort, LinkedSecret, SecretsPort};
 use crate::target::{PrincipalKind, Target};
 
 pub const ID: &str = "credential-compromise";
 mod principal;
+mod undo;
 pub use principal::target;
+pub use undo::undo;
 
 pub const REVOKE_SESSIONS_POLICY: &str = "RiposteRevokeOlderSessions";
 
@@ -43,6 +45,8 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("iam:ListAccessKeys"),
         Grant::on("iam:UpdateAccessKey"),
         Grant::when("iam:AttachUserPolicy", DENY_ALL_ONLY),
+        // `riposte undo` detaches what it attached, and nothing else.
+        Grant::when("iam:DetachUserPolicy", DENY_ALL_ONLY),
         Grant::on("iam:ListAttachedUserPolicies"),
         Grant::on("iam:ListUserTags"),
         Grant::on("iam:PutRolePolicy"),
@@ -55,6 +59,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: true,
+    undo: Inverse::Restores("IAM user: the access keys it deactivated are set Active again and AWSDenyAll is detached; rotated secrets stay rotated. A role's session revocation is not undone (sessions issued since work; delete the inline policy RiposteRevokeOlderSessions by hand)"),
 };
 
 /// The AWS-managed deny-all policy in the run's partition.

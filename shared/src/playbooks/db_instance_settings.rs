@@ -9,7 +9,7 @@ use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{DbInstance, DbInstanceChange, RdsPort};
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 /// RDS.11's default `backupRetentionMinimum`.
@@ -36,6 +36,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the previous settings are in the audit record; set them back by hand"),
 };
 
 /// The instance named by the finding's `AwsRdsDbInstance` resource (`…:db:<identifier>`).

@@ -8,7 +8,7 @@ use super::{excluded_by_tag, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::{DbInstance, DbInstanceChange, RdsPort};
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -30,6 +30,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Approve,
     threat: false,
+    undo: Inverse::None("the previous setting is in the audit record; make the instance public again by hand"),
 };
 
 /// The instance named by the finding's `AwsRdsDbInstance` resource (`…:db:<identifier>`).

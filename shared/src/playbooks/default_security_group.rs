@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::ports::{Ec2Port, SecurityGroupRule};
 use crate::target::{security_group_id, PortPolicy, Target};
 
@@ -32,6 +32,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the removed rules are in the audit record (step prior); re-add them by hand if a workload used the default group"),
 };
 
 pub fn target(finding: &Finding) -> Result<Target, String> {

@@ -8,7 +8,7 @@ use super::{failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::Ec2Port;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -30,6 +30,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("turning EBS encryption by default off again is done by hand (`aws ec2 disable-ebs-encryption-by-default`)"),
 };
 
 /// The account named by the finding's `AwsAccount` resource; the setting is the finding's region's.

@@ -11,7 +11,7 @@ use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::LambdaPort;
 use crate::s3_public::is_public_statement;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -34,6 +34,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the removed statements are in the audit record (step prior); add them back by hand"),
 };
 
 /// The function named by the finding's `AwsLambdaFunction` resource (`…:function:<name>[:qualifier]`).

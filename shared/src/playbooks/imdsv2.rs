@@ -9,7 +9,7 @@ use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::Ec2Port;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -31,6 +31,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Approve,
     threat: false,
+    undo: Inverse::None("the previous HttpTokens setting is in the audit record; set it back by hand with `aws ec2 modify-instance-metadata-options`"),
 };
 
 /// The instance named by the finding's `AwsEc2Instance` resource (`…:instance/i-…`).

@@ -14,7 +14,7 @@ use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{Ec2Port, IamPort, Instance};
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 mod isolate;
@@ -57,6 +57,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Approve,
     threat: true,
+    undo: Inverse::None("the previous security groups and instance profile are in the audit record and on the instance's tags; restore them by hand after the investigation (snapshots are kept)"),
 };
 
 /// The instance named by the finding's `AwsEc2Instance` resource.

@@ -9,7 +9,7 @@ use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::KmsPort;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -34,6 +34,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("turning key rotation off is done by hand (`aws kms disable-key-rotation`)"),
 };
 
 /// The key named by the finding's `AwsKmsKey` resource (`…:key/<id>`).

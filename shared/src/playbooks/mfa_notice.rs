@@ -6,7 +6,7 @@ use super::RunContext;
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::IamPort;
-use crate::spec::{Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -30,6 +30,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
          the user (or, for root, the account owner) must enroll an MFA device",
     ),
     threat: false,
+    undo: Inverse::None("changes nothing"),
 };
 
 /// The user of an `AwsIamUser` resource (IAM.5, IAM.19), else the account (IAM.6, IAM.9: root).

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::ports::{AccessKey, IamPort};
 use crate::target::{PrincipalKind, Target};
 
@@ -35,6 +35,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the deactivated keys are listed in the audit record (step prior); re-activate one with `aws iam update-access-key --status Active` if it must live on"),
 };
 
 /// The user named by the finding's `AwsIamUser` resource.

@@ -8,10 +8,13 @@ use serde_json::json;
 use super::{excluded_by_live_tag, failed, parse_document, RunContext};
 use crate::asff::Finding;
 use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::ports::{BucketAcl, PortResult, PublicAccessBlock, S3Port};
 use crate::target::Target;
 use crate::s3_public::{public_sids, without_public_statements};
+
+mod undo;
+pub use undo::undo;
 
 pub const ID: &str = "public-bucket";
 
@@ -47,6 +50,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::Restores("Block Public Access, the ACL and the policy as they were before the run"),
 };
 
 /// The bucket named by the finding's `AwsS3Bucket` resource.
@@ -240,7 +244,9 @@ async fn remove_public_statements<P: S3Port>(
         );
     }
     let sids = sids.join(", ");
-    let result = match without_public_statements(&policy) {
+    let reduced = without_public_statements(&policy);
+    let written = reduced.as_ref().map(ToString::to_string);
+    let result = match reduced {
         Some(reduced) => ports
             .put_bucket_policy(bucket, owner, &reduced.to_string())
             .await
@@ -261,7 +267,7 @@ async fn remove_public_statements<P: S3Port>(
         Ok((api, detail)) => {
             changed.policy = true;
             StepRecord::new(STEP, Some(api), label, StepOutcome::Done, detail)
-                .with_prior(json!({ "policy": document }))
+                .with_prior(json!({ "policy": document, "written": written }))
         }
         Err(e) => {
             let api = e.api.clone();

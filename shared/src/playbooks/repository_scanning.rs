@@ -9,7 +9,7 @@ use super::{excluded_by_live_tag, RunContext};
 use crate::asff::Finding;
 use crate::audit::PlaybookReport;
 use crate::ports::EcrPort;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -32,6 +32,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("turning scan on push off is done by hand"),
 };
 
 /// The repository named by the finding's `AwsEcrRepository` resource (`…:repository/<name>`; the name

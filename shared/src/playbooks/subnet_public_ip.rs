@@ -9,7 +9,7 @@ use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::Ec2Port;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -31,6 +31,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the previous setting is in the audit record; turn MapPublicIpOnLaunch back on by hand"),
 };
 
 /// The subnet named by the finding's `AwsEc2Subnet` resource (`…:subnet/subnet-…`).

@@ -9,7 +9,7 @@ use super::{excluded_by_live_tag, failed, not_configured, TeamSettings, RunConte
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::SnsPort;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -32,6 +32,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the previous key is in the audit record; set it back by hand"),
 };
 
 /// The topic named by the finding's `AwsSnsTopic` resource (`arn:aws:sns:<region>:<acct>:<name>`).

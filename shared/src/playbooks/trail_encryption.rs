@@ -10,7 +10,7 @@ use super::{failed, not_configured, RunContext, TeamSettings};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::CloudTrailPort;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -33,6 +33,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the previous key is in the audit record; set it back by hand"),
 };
 
 /// The trail named by the finding's `AwsCloudTrailTrail` resource (`…:trail/<name>`).

@@ -11,7 +11,7 @@ use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{IamPort, PortErrorKind};
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -40,6 +40,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("a deleted console password cannot be restored (a new one must be set); deactivated keys are in the audit record and can be re-activated by hand"),
 };
 
 /// The user named by the finding's `AwsIamUser` resource (by name, or by unique id in findings without

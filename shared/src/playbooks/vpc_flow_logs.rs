@@ -9,7 +9,7 @@ use super::{failed, not_configured, RunContext, TeamSettings};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::Ec2Port;
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
 
 pub const SPEC: PlaybookSpec = PlaybookSpec {
@@ -33,6 +33,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Low,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the created flow log id is in the audit record; delete it by hand"),
 };
 
 /// The VPC named by the finding's `AwsEc2Vpc` resource (`…:vpc/vpc-…`).

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{excluded_by_live_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger};
+use crate::spec::{Mode, Grant, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::ports::{Ec2Port, SecurityGroupRule};
 use crate::target::{security_group_id, PortPolicy, Target};
 
@@ -46,6 +46,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     risk: Risk::Disruptive,
     mode: Mode::Auto,
     threat: false,
+    undo: Inverse::None("the removed rules are in the audit record (step prior); re-adding a world-open rule is a deliberate act, done by hand"),
 };
 
 /// The group, and the ports its control forbids to the whole internet.

@@ -75,6 +75,18 @@ pub trait IamPort: Send + Sync {
         user: &str,
         key_id: &str,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Set a key Active again (`riposte undo`).
+    fn activate_access_key(
+        &self,
+        user: &str,
+        key_id: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Detach a managed policy (`riposte undo` detaches only `AWSDenyAll`).
+    fn detach_user_policy(
+        &self,
+        user: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
     /// Attach a managed policy (Riposte only ever attaches `AWSDenyAll`).
     fn attach_user_policy(
         &self,

@@ -86,6 +86,12 @@ pub trait S3Port: Send + Sync {
         owner: &str,
         settings: PublicAccessBlock,
     ) -> impl Future<Output = PortResult<()>> + Send;
+    /// Remove the bucket's Block Public Access configuration (IAM action s3:PutBucketPublicAccessBlock).
+    fn delete_public_access_block(
+        &self,
+        bucket: &str,
+        owner: &str,
+    ) -> impl Future<Output = PortResult<()>> + Send;
     fn get_bucket_acl(
         &self,
         bucket: &str,

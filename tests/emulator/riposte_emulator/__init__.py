@@ -1,4 +1,4 @@
-"""Riposte's local AWS emulator: moto 5.2.5 plus the Security Hub, STS, Secrets Manager, S3 and EC2 behaviour it lacks."""
+"""Riposte's local AWS emulator: moto 5.2.5 plus the Security Hub, STS, Secrets Manager, S3, EC2, IAM and DynamoDB behaviour it lacks."""
 
 _installed = False
 
@@ -8,7 +8,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import ec2, iam, iam_ages, s3, secretsmanager, securityhub, sts
+    from . import dynamodb, ec2, iam, iam_ages, s3, secretsmanager, securityhub, sts
 
     securityhub.install()
     iam.install()
@@ -17,4 +17,5 @@ def install() -> None:
     s3.install()
     ec2.install()
     iam_ages.install()
+    dynamodb.install()
     _installed = True

@@ -57,6 +57,7 @@ apis! {
     EcrPutImageScanningConfiguration => "ecr:PutImageScanningConfiguration",
     IamAttachUserPolicy => "iam:AttachUserPolicy",
     IamDeleteLoginProfile => "iam:DeleteLoginProfile",
+    IamDetachUserPolicy => "iam:DetachUserPolicy",
     IamGetAccessKeyLastUsed => "iam:GetAccessKeyLastUsed",
     IamGetAccountPasswordPolicy => "iam:GetAccountPasswordPolicy",
     IamGetInstanceProfile => "iam:GetInstanceProfile",

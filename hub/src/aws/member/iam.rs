@@ -53,6 +53,23 @@ impl IamPort for MemberClients {
             .status(StatusType::Inactive);
         call!(Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
     }
+    async fn activate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
+        let request = self
+            .iam
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(key_id)
+            .status(StatusType::Active);
+        call!(Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
+    }
+    async fn detach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
+        let request = self
+            .iam
+            .detach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn);
+        call!(Api::IamDetachUserPolicy, user, request.send()).map(|_| ())
+    }
     async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
         let request = self
             .iam

@@ -79,6 +79,14 @@ impl S3Port for MemberClients {
             .public_access_block_configuration(configuration);
         call!(Api::S3PutBucketPublicAccessBlock, bucket, request.send()).map(|_| ())
     }
+    async fn delete_public_access_block(&self, bucket: &str, owner: &str) -> PortResult<()> {
+        let request = self
+            .s3
+            .delete_public_access_block()
+            .bucket(bucket)
+            .expected_bucket_owner(owner);
+        call!(Api::S3PutBucketPublicAccessBlock, bucket, request.send()).map(|_| ())
+    }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
         let out = call!(
             Api::S3GetBucketAcl,

@@ -1,0 +1,217 @@
+//! Operator control end to end on the emulator, one organization for the whole story: settings read from
+//! an SSM parameter and changed without a redeploy, the approval round trip (custom action and CLI, an
+//! expired approval refused), blast-radius limits under concurrent hub instances, the kill switch, undo of
+//! a bucket and of a user (and its refusal after a manual change), and "ignore". Every assertion reads
+//! state back from the emulator.
+
+use riposte_tests::{Emulator, MemberView, TEST_SETTINGS};
+use serde_json::json;
+
+#[path = "operator/support.rs"]
+mod support;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
+    let emulator = Emulator::start();
+    let scenario = emulator.scenario();
+    let hub = Hub::set_up(&emulator, &scenario).await;
+    let b = scenario.member("workload-b");
+    let view_b = MemberView::new(&emulator, &scenario, &b).await;
+    let a = scenario.str("/incidents/user_compromise/account_id");
+    let view_a = MemberView::new(&emulator, &scenario, &a).await;
+    let public = scenario.str("/incidents/public_bucket/bucket");
+    let mixed = scenario.str("/incidents/mixed_bucket/bucket");
+    let user = scenario.str("/incidents/user_compromise/user_name");
+    let public_before = BucketState::read(&view_b, &public).await;
+    let keys_before = view_a.keys(&user).await;
+    assert!(
+        keys_before.iter().any(|(_, active)| *active),
+        "{keys_before:?}"
+    );
+
+    // 1. The settings parameter makes both playbooks wait for approval.
+    hub.put_settings(&format!(
+        "{TEST_SETTINGS}\n[limits]\nper_account_per_hour = 1\n[playbooks]\npublic-bucket = \"approve\"\ncredential-compromise = \"approve\"\n"
+    ))
+    .await;
+    let engine = hub.engine(&emulator, &scenario);
+    let ids = ["public-bucket", "mixed-bucket", "user-compromise"].map(|k| scenario.finding_id(k));
+    hub.lambda(
+        &engine,
+        &ids.iter().map(|id| hub.imported(id)).collect::<Vec<_>>(),
+    )
+    .await;
+    for id in &ids {
+        let f = hub.finding(id).await;
+        assert_eq!(
+            (f.workflow.as_str(), f.field("riposte:status")),
+            ("NOTIFIED", "awaiting-approval"),
+            "{id}"
+        );
+        assert!(
+            f.field("riposte:expires").ends_with('Z') && f.field("riposte:fingerprint").len() == 16,
+            "{f:?}"
+        );
+    }
+    assert_eq!(
+        BucketState::read(&view_b, &public).await,
+        public_before,
+        "nothing changes while it waits"
+    );
+    assert_eq!(view_a.keys(&user).await, keys_before);
+
+    // 2. "Riposte: approve" on the public bucket runs its playbook; who approved is on the finding.
+    let approve = hub.custom_action(&ids[0], "RiposteApprove", "Riposte: approve", 0);
+    let report = hub.lambda(&engine, &[approve]).await;
+    let f = hub.finding(&ids[0]).await;
+    assert_eq!(
+        (f.workflow.as_str(), f.field("riposte:status")),
+        ("RESOLVED", "remediated"),
+        "{report:#}"
+    );
+    assert!(
+        f.field("riposte:approved-by").contains("Riposte: approve"),
+        "{f:?}"
+    );
+    assert_eq!(view_b.public_access_block(&public).await, Some([true; 4]));
+
+    // 3. An approval after the expiry is refused: the user keeps its keys.
+    let late = hub.custom_action(&ids[2], "RiposteApprove", "Riposte: approve", 25 * 3600);
+    let report = hub.lambda(&engine, &[late]).await;
+    assert!(report.to_string().contains("expired"), "{report}");
+    assert_eq!(
+        hub.finding(&ids[2]).await.field("riposte:status"),
+        "awaiting-approval"
+    );
+    assert_eq!(view_a.keys(&user).await, keys_before);
+
+    // 4. `riposte approve` from a workstation: the user is contained, the mixed bucket closed.
+    let (code, out, err) = hub.cli(
+        &emulator,
+        &scenario,
+        &["approve", &ids[2], &ids[1], "--output", "json"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(view_a.keys(&user).await.iter().all(|(_, active)| !active));
+    assert_eq!(view_b.policy_is_public(&mixed).await, Some(false));
+    let f = hub.finding(&ids[2]).await;
+    assert!(
+        f.field("riposte:approved-by").starts_with("arn:aws:sts::"),
+        "{f:?}"
+    );
+
+    // 5. Two hub instances at once, three automatic findings in one account, at most one per hour.
+    let second = hub.engine(&emulator, &scenario);
+    let capped =
+        ["world-open-ssh", "hidden-acl-bucket", "default-group"].map(|k| scenario.finding_id(k));
+    let drained_before = hub.notices().await;
+    let first_batch = [hub.imported(&capped[0]), hub.imported(&capped[1])];
+    let second_batch = [hub.imported(&capped[2])];
+    let reports = tokio::join!(
+        hub.lambda(&engine, &first_batch),
+        hub.lambda(&second, &second_batch),
+    );
+    let mut statuses = Vec::new();
+    for id in &capped {
+        statuses.push(hub.finding(id).await.field("riposte:status").to_owned());
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        ["awaiting-approval", "awaiting-approval", "remediated"],
+        "{reports:#?}"
+    );
+    let notices = hub.notices().await;
+    let limit_notices = notices
+        .iter()
+        .filter(|n| n.contains("blast-radius limit"))
+        .count();
+    assert_eq!(
+        limit_notices, 1,
+        "told once: {notices:#?} (before: {drained_before:?})"
+    );
+    hub.limiter_holds_under_concurrency(&emulator, &scenario)
+        .await;
+
+    // 6. A settings change applies to the running hub within its TTL, without a redeploy.
+    hub.put_settings(&format!(
+        "{TEST_SETTINGS}\n[playbooks]\ncredential-compromise = \"notify\"\n"
+    ))
+    .await;
+    hub.wait_ttl().await;
+    let role = scenario.finding_id("role-compromise");
+    hub.lambda(&engine, &[hub.imported(&role)]).await;
+    let f = hub.finding(&role).await;
+    assert_eq!(f.field("riposte:status"), "notify-only");
+    assert!(f.note.contains("set to notify in the settings"), "{f:?}");
+
+    // 7. The kill switch: an automatic fix becomes notify-only.
+    hub.put_kill_switch("on").await;
+    hub.wait_ttl().await;
+    let old_keys = scenario.finding_id("old-keys");
+    let laggard = scenario.str("/incidents/old_keys/user_name");
+    let old_account = scenario.str("/incidents/old_keys/account_id");
+    let view_old = MemberView::new(&emulator, &scenario, &old_account).await;
+    let laggard_keys = view_old.keys(&laggard).await;
+    hub.lambda(&engine, &[hub.imported(&old_keys)]).await;
+    let f = hub.finding(&old_keys).await;
+    assert_eq!(f.field("riposte:status"), "notify-only");
+    assert!(f.note.contains("kill switch"), "{f:?}");
+    assert_eq!(view_old.keys(&laggard).await, laggard_keys);
+    hub.put_kill_switch("off").await;
+
+    // 8. "Riposte: undo" puts the bucket back exactly; the next Imported event does not redo it.
+    let undo = hub.custom_action(&ids[0], "RiposteUndo", "Riposte: undo", 0);
+    hub.lambda(&engine, &[undo]).await;
+    assert_eq!(BucketState::read(&view_b, &public).await, public_before);
+    let f = hub.finding(&ids[0]).await;
+    assert_eq!(
+        (f.workflow.as_str(), f.field("riposte:status")),
+        ("NOTIFIED", "undone")
+    );
+    hub.lambda(&engine, &[hub.imported(&ids[0])]).await;
+    assert_eq!(BucketState::read(&view_b, &public).await, public_before);
+
+    // 9. `riposte undo` gives the user its keys back and detaches AWSDenyAll.
+    let (code, out, err) = hub.cli(&emulator, &scenario, &["undo", &ids[2]]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(view_a.keys(&user).await, keys_before);
+    assert!(!view_a
+        .attached(&user)
+        .await
+        .iter()
+        .any(|p| p.ends_with("/AWSDenyAll")));
+
+    // 10. After a manual change the undo is refused, saying what changed, and changes nothing.
+    let manual = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Manual", "Effect": "Deny",
+        "Principal": "*", "Action": "s3:DeleteBucket", "Resource": format!("arn:aws:s3:::{mixed}")}]});
+    view_b
+        .s3
+        .put_bucket_policy()
+        .bucket(&mixed)
+        .policy(manual.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let (code, out, _) = hub.cli(&emulator, &scenario, &["undo", &ids[1]]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("bucket policy differs"), "{out}");
+    assert_eq!(
+        view_b.policy_sids(&mixed).await,
+        Some(vec!["Manual".to_owned()])
+    );
+
+    // 11. "Riposte: ignore" suppresses a finding with a note.
+    let excluded = scenario.finding_id("excluded-bucket");
+    hub.lambda(
+        &engine,
+        &[hub.custom_action(&excluded, "RiposteIgnore", "Riposte: ignore", 0)],
+    )
+    .await;
+    let f = hub.finding(&excluded).await;
+    assert_eq!(
+        (f.workflow.as_str(), f.field("riposte:status")),
+        ("SUPPRESSED", "ignored")
+    );
+}

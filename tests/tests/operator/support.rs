@@ -1,0 +1,353 @@
+//! The hub of the operator story: its settings and kill-switch parameters, limits table and audit
+//! bucket in the hub account, engines built like Lambda containers, the `riposte` binary, and readers
+//! of Security Hub's findings, the team's notifications and a bucket's whole public-access state.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use riposte_hub::cli::HubEngine;
+use riposte_tests::{sqs_event, Emulator, MemberView, Scenario};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use time::format_description::well_known::Rfc3339;
+
+pub const SETTINGS: &str = "/riposte/settings";
+pub const KILL_SWITCH: &str = "/riposte/kill-switch";
+pub const TABLE: &str = "riposte-limits";
+/// The containers keep what they read this long (RIPOSTE_SETTINGS_TTL_SECONDS).
+const TTL_SECONDS: u64 = 1;
+
+pub struct Hub {
+    ssm: aws_sdk_ssm::Client,
+    securityhub: aws_sdk_securityhub::Client,
+    sqs: aws_sdk_sqs::Client,
+    notice_queue: String,
+    events: Vec<Value>,
+    region: String,
+    hub_account: String,
+}
+
+/// Security Hub's copy of a finding, as far as the story reads it.
+#[derive(Debug)]
+pub struct Finding {
+    pub workflow: String,
+    pub note: String,
+    fields: BTreeMap<String, String>,
+}
+
+impl Finding {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// Everything that makes a bucket public or not, as stored.
+#[derive(Debug, PartialEq)]
+pub struct BucketState {
+    block_public_access: Option<[bool; 4]>,
+    acl_public: bool,
+    policy: Option<Value>,
+}
+
+impl BucketState {
+    pub async fn read(view: &MemberView, bucket: &str) -> Self {
+        let policy = view
+            .s3
+            .get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+            .ok()
+            .and_then(|p| serde_json::from_str(p.policy()?).ok());
+        Self {
+            block_public_access: view.public_access_block(bucket).await,
+            acl_public: view.stored_acl_is_public(bucket).await,
+            policy,
+        }
+    }
+}
+
+fn audit_bucket(scenario: &Scenario) -> String {
+    format!("riposte-audit-{}", scenario.str("/hub_account"))
+}
+
+impl Hub {
+    /// The parameters (settings empty, switch off), the limits table and the audit bucket.
+    pub async fn set_up(emulator: &Emulator, scenario: &Scenario) -> Self {
+        let sdk = emulator.sdk(scenario.hub_credentials());
+        let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+        ddb.create_table()
+            .table_name(TABLE)
+            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("counter")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("counter")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket(audit_bucket(scenario))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let hub = Self {
+            ssm: aws_sdk_ssm::Client::new(&sdk),
+            securityhub: aws_sdk_securityhub::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            notice_queue: scenario.str("/notification_queue_url"),
+            events: emulator.events(),
+            region: scenario.str("/region"),
+            hub_account: scenario.str("/hub_account"),
+        };
+        hub.put_settings("").await;
+        hub.put_kill_switch("off").await;
+        hub
+    }
+
+    async fn put(&self, name: &str, value: &str) {
+        self.ssm
+            .put_parameter()
+            .name(name)
+            .value(if value.is_empty() {
+                "# defaults"
+            } else {
+                value
+            })
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .overwrite(true)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    }
+    pub async fn put_settings(&self, toml: &str) {
+        self.put(SETTINGS, toml).await;
+    }
+    pub async fn put_kill_switch(&self, value: &str) {
+        self.put(KILL_SWITCH, value).await;
+    }
+    pub async fn wait_ttl(&self) {
+        tokio::time::sleep(std::time::Duration::from_millis(TTL_SECONDS * 1000 + 200)).await;
+    }
+
+    /// The wiring the hub stack gives a container (environment variables).
+    fn wiring(&self, scenario: &Scenario) -> Vec<(&'static str, String)> {
+        vec![
+            ("RIPOSTE_SNS_TOPIC_ARN", scenario.str("/topic_arn")),
+            ("RIPOSTE_CONFIG_PARAMETER", SETTINGS.into()),
+            ("RIPOSTE_KILL_SWITCH_PARAMETER", KILL_SWITCH.into()),
+            ("RIPOSTE_SETTINGS_TTL_SECONDS", TTL_SECONDS.to_string()),
+            ("RIPOSTE_LIMITS_TABLE", TABLE.into()),
+            ("RIPOSTE_AUDIT_BUCKET", audit_bucket(scenario)),
+            ("RIPOSTE_AUDIT_BUCKET_OWNER", self.hub_account.clone()),
+        ]
+    }
+
+    /// A hub container: the engine the Lambda builds from its environment.
+    pub fn engine(&self, emulator: &Emulator, scenario: &Scenario) -> HubEngine {
+        let wiring = self.wiring(scenario);
+        let config = riposte_hub::config::Config::from_lookup(|name| {
+            wiring
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        riposte_hub::cli::engine_from(&emulator.sdk(scenario.hub_credentials()), config, false)
+    }
+
+    /// One Lambda invocation with these EventBridge events in an SQS batch; the run's report as JSON.
+    pub async fn lambda(&self, engine: &HubEngine, events: &[Value]) -> Value {
+        let (_, report) = riposte_hub::lambda::run(engine, sqs_event(events), None)
+            .await
+            .unwrap_or_else(|e| panic!("handler: {e}"));
+        serde_json::to_value(&report).unwrap_or_default()
+    }
+
+    /// The scenario's Imported event of this finding.
+    pub fn imported(&self, id: &str) -> Value {
+        self.events
+            .iter()
+            .find(|e| e["detail"]["findings"][0]["Id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no Imported event for {id}"))
+    }
+
+    /// The custom action `action_id` chosen on this finding, `later` seconds from now.
+    pub fn custom_action(&self, id: &str, action_id: &str, name: &str, later: i64) -> Value {
+        let mut event = self.imported(id);
+        let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(later);
+        event["id"] = format!("action-{action_id}-{later}").into();
+        event["detail-type"] = "Security Hub Findings - Custom Action".into();
+        event["time"] = at.format(&Rfc3339).unwrap_or_default().into();
+        event["resources"] = json!([format!(
+            "arn:aws:securityhub:{}:{}:action/custom/{action_id}",
+            self.region, self.hub_account
+        )]);
+        event["detail"]["actionName"] = name.into();
+        event["detail"]["actionDescription"] = "chosen in the console".into();
+        event
+    }
+
+    pub async fn finding(&self, id: &str) -> Finding {
+        let filters = aws_sdk_securityhub::types::AwsSecurityFindingFilters::builder()
+            .id(aws_sdk_securityhub::types::StringFilter::builder()
+                .value(id)
+                .comparison(aws_sdk_securityhub::types::StringFilterComparison::Equals)
+                .build())
+            .build();
+        let out = self
+            .securityhub
+            .get_findings()
+            .filters(filters)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let f = out
+            .findings()
+            .first()
+            .unwrap_or_else(|| panic!("no finding {id}"));
+        Finding {
+            workflow: f
+                .workflow()
+                .and_then(|w| w.status())
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            note: f
+                .note()
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .to_owned(),
+            fields: f
+                .user_defined_fields()
+                .map(|u| u.clone().into_iter().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The notifications the team received since the last call (their headlines and descriptions).
+    pub async fn notices(&self) -> Vec<String> {
+        let mut all = Vec::new();
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.notice_queue)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            if out.messages().is_empty() {
+                return all;
+            }
+            for m in out.messages() {
+                let document = m
+                    .body()
+                    .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                    .and_then(|e| serde_json::from_str::<Value>(e["Message"].as_str()?).ok())
+                    .unwrap_or_default();
+                all.push(document["content"].to_string());
+                if let Some(handle) = m.receipt_handle() {
+                    let _ = self
+                        .sqs
+                        .delete_message()
+                        .queue_url(&self.notice_queue)
+                        .receipt_handle(handle)
+                        .send()
+                        .await;
+                }
+            }
+        }
+    }
+
+    /// Twenty counts taken at once by four hub instances against a limit of five: exactly five granted.
+    pub async fn limiter_holds_under_concurrency(&self, emulator: &Emulator, scenario: &Scenario) {
+        let sdk = emulator.sdk(scenario.hub_credentials());
+        let limiters: Vec<_> = (0..4)
+            .map(|_| riposte_hub::aws::limits::Limiter::new(&sdk, TABLE))
+            .collect();
+        let now = time::OffsetDateTime::now_utc();
+        let takes = (0..20).map(|i| {
+            let limiter = limiters[i % 4].clone();
+            tokio::spawn(
+                async move { limiter.take("999900000001", "load-test", (5, 0), now).await },
+            )
+        });
+        let mut granted = 0;
+        for take in futures_join(takes).await {
+            if matches!(take, Ok(riposte_hub::aws::limits::Taken::Granted)) {
+                granted += 1;
+            }
+        }
+        assert_eq!(
+            granted, 5,
+            "the per-account cap holds under concurrent takes"
+        );
+    }
+
+    /// Run `riposte ARGS` as an operator would from a workstation (the hub's credentials).
+    pub fn cli(
+        &self,
+        emulator: &Emulator,
+        scenario: &Scenario,
+        args: &[&str],
+    ) -> (i32, String, String) {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| Some(p.parent()?.parent()?.join("riposte")))
+            .unwrap_or_default();
+        let out = std::process::Command::new(exe)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &emulator.url)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                scenario.str("/hub_credentials/access_key_id"),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                scenario.str("/hub_credentials/secret_access_key"),
+            )
+            .env(
+                "AWS_SESSION_TOKEN",
+                scenario.str("/hub_credentials/session_token"),
+            )
+            .env("AWS_REGION", &self.region)
+            .envs(self.wiring(scenario))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await.unwrap_or_else(|e| panic!("{e}")));
+    }
+    out
+}
