@@ -14,6 +14,8 @@ use riposte_shared::event::AnalystAction;
 
 pub mod operator;
 mod settings_cmd;
+mod spokes;
+mod sweep;
 
 pub type HubEngine = Engine<SessionCache, SecurityHub, Notifier>;
 
@@ -93,6 +95,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Remediate the active NEW findings that existed before Riposte (filters: control, account,
+    /// region, age); --dry-run lists what would happen.
+    Sweep(sweep::SweepArgs),
+    /// Member accounts' spoke roles.
+    Spokes {
+        #[command(subcommand)]
+        action: SpokesCommand,
+    },
     /// Security Hub custom actions.
     Actions {
         #[command(subcommand)]
@@ -130,6 +140,19 @@ pub enum Command {
     Docs {
         #[command(subcommand)]
         action: Render,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SpokesCommand {
+    /// Try the spoke role in every active account of the organization (and each covered region); print
+    /// ok / role missing / access denied / suspended / out of scope; exit 1 when an in-scope account is
+    /// not ok.
+    Verify {
+        #[command(flatten)]
+        access: operator::Access,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
     },
 }
 
@@ -418,6 +441,10 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
             access,
             output,
         } => operator::run(AnalystAction::Undo, &finding_ids, &access, output).await,
+        Command::Sweep(args) => sweep::run(args).await,
+        Command::Spokes {
+            action: SpokesCommand::Verify { access, output },
+        } => spokes::verify(&access, output).await,
         Command::Actions {
             action: ActionsCommand::Create { access },
         } => operator::create_actions(&access).await,

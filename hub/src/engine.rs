@@ -372,6 +372,12 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         let mut to_fetch: Vec<Delivery> = Vec::new();
         let mut work: Vec<Work> = Vec::new();
         for d in deliveries {
+            if d.source == riposte_shared::event::Source::Sweep {
+                // The sweep read these from Security Hub a moment ago: they are its copies.
+                let copy = [d.finding.clone()];
+                work.push(intake::on_security_hub_copy(d, &copy, policy));
+                continue;
+            }
             let on_message = assess(&d.finding, &d.source, d.region.as_ref(), policy);
             // An analyst's action is always decided on Security Hub's copy: the approval, undo and
             // ignore rules read the finding's current state, which an event may show stale.

@@ -33,6 +33,8 @@ pub enum Source {
     },
     /// A bare finding, list of findings or GetFindings response (CLI input).
     Direct,
+    /// Security Hub's own copies, just read by `riposte sweep` (never decoded from input).
+    Sweep,
 }
 
 /// What an analyst asked for, through a custom action or the CLI.

@@ -34,7 +34,7 @@ impl SecurityHub {
     }
 }
 
-fn equals(value: &str) -> StringFilter {
+pub fn equals(value: &str) -> StringFilter {
     StringFilter::builder()
         .value(value)
         .comparison(StringFilterComparison::Equals)
@@ -69,6 +69,49 @@ impl SecurityHub {
         }
         log_call("securityhub:GetFindings", what, started, &result);
         result.map(|()| copies)
+    }
+
+    /// Active NEW findings matching the sweep's filters, one page at a time at most every 350 ms
+    /// (GetFindings allows 3 requests a second), at most `limit` of them.
+    pub async fn active_new(
+        &self,
+        base: AwsSecurityFindingFilters,
+        limit: usize,
+    ) -> PortResult<Vec<Finding>> {
+        let mut filters = base;
+        filters.workflow_status = Some(vec![equals("NEW")]);
+        filters.record_state = Some(vec![equals("ACTIVE")]);
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        let mut pace = tokio::time::interval(std::time::Duration::from_millis(350));
+        loop {
+            pace.tick().await;
+            let started = Instant::now();
+            let page = self
+                .client
+                .get_findings()
+                .filters(filters.clone())
+                .max_results(100)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| port_error("securityhub:GetFindings", e));
+            log_call("securityhub:GetFindings", "sweep page", started, &page);
+            let page = page?;
+            found.extend(
+                page.findings()
+                    .iter()
+                    .filter_map(|f| asff_json::to_finding(f).ok()),
+            );
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() || found.len() >= limit {
+                found.truncate(limit);
+                return Ok(found);
+            }
+        }
     }
 
     /// The findings with these ids (any product): what an operator names on the command line.

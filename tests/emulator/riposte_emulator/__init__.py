@@ -8,7 +8,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import dynamodb, ec2, iam, iam_ages, s3, secretsmanager, securityhub, sts
+    from . import dynamodb, ec2, iam, iam_ages, organizations, s3, secretsmanager, securityhub, sts
 
     securityhub.install()
     iam.install()
@@ -18,4 +18,5 @@ def install() -> None:
     ec2.install()
     iam_ages.install()
     dynamodb.install()
+    organizations.install()
     _installed = True

@@ -352,6 +352,10 @@ def build(endpoint: str, region: str, template_path: Path, which: str = "core") 
     requests.post(f"{world.endpoint}/moto-api/reset", timeout=30).raise_for_status()
     org_id, management, accounts = create_org(world)
     hub = accounts["security"]
+    # The security account administers Security Hub for the organization, which lets it read the
+    # organization's accounts and OUs (Organizations' delegated administrators have read-only access).
+    world.client("organizations").register_delegated_administrator(
+        AccountId=hub, ServicePrincipal="securityhub.amazonaws.com")
     manifest: dict[str, Any] = {"endpoint": world.endpoint, "region": region, "org_id": org_id,
                                 "management_account": management, "hub_account": hub, "set": which}
     manifest.update(setup_hub(world, hub))
