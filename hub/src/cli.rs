@@ -496,6 +496,7 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
             action: Render::Print,
         } => {
             println!("{}", riposte_spoke_role::render_docs_block());
+            println!("{}", crate::settings::docs::render_block());
             Ok(0)
         }
         Command::Docs {
@@ -505,7 +506,10 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
             riposte_spoke_role::README_PATH,
             check,
             "riposte docs render",
-            |readme| riposte_spoke_role::with_docs(readme?),
+            |readme| {
+                let readme = riposte_spoke_role::with_docs(readme?)?;
+                crate::settings::docs::with_block(&readme)
+            },
         ),
         Command::Config { action } => settings_cmd::run(action).await,
     }

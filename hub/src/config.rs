@@ -14,6 +14,8 @@ pub const DEFAULT_LINKED_SECRET_TAG: &str = "riposte:linked-iam-user";
 pub struct Config {
     pub policy: Policy,
     pub sns_topic_arn: Option<String>,
+    /// The aggregation region (`AWS_REGION`): the console links of notifications point there.
+    pub hub_region: Option<String>,
     /// (bucket, owner account) of the audit archive.
     pub audit_bucket: Option<(String, String)>,
     /// The queue's maxReceiveCount: on the last delivery a transient failure is final (written back,
@@ -150,6 +152,7 @@ impl Config {
         let config = Self {
             policy,
             sns_topic_arn,
+            hub_region: get("AWS_REGION"),
             max_receive_count,
             config_parameter: get("RIPOSTE_CONFIG_PARAMETER"),
             kill_switch_parameter: get("RIPOSTE_KILL_SWITCH_PARAMETER"),

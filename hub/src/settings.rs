@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod check;
+pub mod docs;
 pub mod live;
 pub mod values;
 

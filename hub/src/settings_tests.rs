@@ -93,3 +93,41 @@ fn values_are_checked_where_they_stand() {
         );
     }
 }
+
+fn repo_file(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn the_readme_settings_block_is_current() {
+    let readme = repo_file("README.md");
+    assert_eq!(
+        docs::with_block(&readme).as_deref(),
+        Some(readme.as_str()),
+        "README.md's settings block is stale: run `riposte docs render`"
+    );
+}
+
+#[test]
+fn the_hub_stack_wires_exactly_the_variables_the_hub_reads() {
+    let template = repo_file("cloudformation/hub.yaml");
+    let start = template
+        .find("        Variables:\n          RIPOSTE_")
+        .unwrap_or_else(|| panic!("no function environment in hub.yaml"));
+    let mut wired: Vec<&str> = template[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("          ") || l.trim_start().starts_with('#'))
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.trim().split(':').next())
+        .collect();
+    wired.sort_unstable();
+    let mut read: Vec<&str> = crate::config::VARIABLES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !docs::NOT_WIRED.contains(name))
+        .collect();
+    read.sort_unstable();
+    assert_eq!(wired, read);
+}

@@ -22,6 +22,35 @@ pub struct Notice {
     /// What a human still has to do.
     pub next_steps: Vec<String>,
     pub run: String,
+    /// The finding in the Security Hub console (the aggregation region).
+    pub console_url: Option<String>,
+    /// Where the run's audit record is (`s3://bucket/key`), when archived.
+    pub audit_record: Option<String>,
+}
+
+/// The Security Hub console page showing exactly this finding.
+pub fn console_url(region: &str, finding_id: &str) -> String {
+    // The console's search syntax, URL-encoded twice: Id=\operator\:EQUALS\:<id>.
+    let twice = url_encode(&url_encode(&format!("\\operator\\:EQUALS\\:{finding_id}")));
+    format!("https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search=Id%3D{twice}")
+}
+
+/// Everything but RFC 3986's unreserved characters encoded.
+fn url_encode(text: &str) -> String {
+    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, RESERVED).to_string()
+}
+
+/// What a person does next about an awaiting finding: the console action and the exact command.
+fn approval_steps(notice: &Notice) -> Vec<String> {
+    vec![
+        "Approve in Security Hub: select the finding, Actions → \"Riposte: approve\"".into(),
+        format!("or run: riposte approve '{}'", notice.finding_id),
+    ]
 }
 
 fn headline(notice: &Notice) -> String {
@@ -50,9 +79,14 @@ pub fn chatbot(notice: &Notice) -> Value {
     }
     let mut next_steps = notice.next_steps.clone();
     if notice.status == RiposteStatus::AwaitingApproval {
-        next_steps.push(
-            "Approve in Security Hub: select the finding, Actions → \"Riposte: approve\"".into(),
-        );
+        next_steps.extend(approval_steps(notice));
+    }
+    if let Some(url) = &notice.console_url {
+        description.push_str(&format!("\n<{url}|Open the finding in Security Hub>"));
+    }
+    description.push_str(&format!("\nRun {}", notice.run));
+    if let Some(record) = &notice.audit_record {
+        description.push_str(&format!(", audit record {record}"));
     }
     json!({
         "version": "1.0",
@@ -97,15 +131,23 @@ pub fn email(notice: &Notice) -> String {
             body.push_str(&format!("  - {action}\n"));
         }
     }
-    if !notice.next_steps.is_empty() {
+    let mut next_steps = notice.next_steps.clone();
+    if notice.status == RiposteStatus::AwaitingApproval {
+        next_steps.extend(approval_steps(notice));
+    }
+    if !next_steps.is_empty() {
         body.push_str("\nWhat is left for you:\n");
-        for step in &notice.next_steps {
+        for step in &next_steps {
             body.push_str(&format!("  - {step}\n"));
         }
     }
+    if let Some(url) = &notice.console_url {
+        body.push_str(&format!("\nThe finding: {url}\n"));
+    }
     body.push_str(&format!(
-        "\nRun {} — the full audit record is in the hub's log.\n",
-        notice.run
+        "\nRun {} — the audit record: {}.\n",
+        notice.run,
+        notice.audit_record.as_deref().unwrap_or("the hub's log")
     ));
     body
 }
@@ -142,6 +184,11 @@ mod tests {
             actions: vec!["access key AKIA1 set Inactive".into()],
             next_steps: vec!["secret legacy has no rotation configured: rotate it by hand".into()],
             run: "run-1".into(),
+            console_url: Some(console_url(
+                "us-east-1",
+                "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f",
+            )),
+            audit_record: Some("s3://audit/riposte/runs/2026/11/30/run-1.json".into()),
         }
     }
 
@@ -166,9 +213,25 @@ mod tests {
     #[test]
     fn awaiting_approval_tells_how_to_approve() {
         let doc = chatbot(&notice(RiposteStatus::AwaitingApproval));
-        assert!(doc["content"]["nextSteps"]
-            .to_string()
-            .contains("Riposte: approve"));
+        let steps = doc["content"]["nextSteps"].to_string();
+        assert!(steps.contains("Riposte: approve"), "{steps}");
+        assert!(
+            steps.contains(
+                "riposte approve 'arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f'"
+            ),
+            "{steps}"
+        );
+        let mail = email(&notice(RiposteStatus::AwaitingApproval));
+        assert!(
+            mail.contains("riposte approve") && mail.contains("s3://audit/"),
+            "{mail}"
+        );
+        let description = doc["content"]["description"].to_string();
+        assert!(
+            description.contains("Credentials used from a Tor exit node"),
+            "{description}"
+        );
+        assert!(description.contains("https://us-east-1.console.aws.amazon.com/securityhub/home?region=us-east-1#/findings?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253Aarn%253Aaws%253Aguardduty"), "{description}");
         assert!(subject(&notice(RiposteStatus::Failed)).len() < 100);
     }
 }

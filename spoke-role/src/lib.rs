@@ -330,9 +330,9 @@ fn trigger_text(trigger: &Trigger) -> String {
 /// The README's playbook table, from the catalogue.
 pub fn render_docs_block() -> String {
     let mut rows = vec![
-        "| playbook | answers | default mode | steps | IAM actions in member accounts | risk |"
+        "| playbook | answers | default mode | steps | IAM actions in member accounts | risk | undo |"
             .to_string(),
-        "|---|---|---|---|---|---|".to_string(),
+        "|---|---|---|---|---|---|---|".to_string(),
     ];
     for spec in CATALOGUE {
         let triggers: Vec<String> = spec.triggers.iter().map(trigger_text).collect();
@@ -342,7 +342,7 @@ pub fn render_docs_block() -> String {
             .map(|g| format!("`{}`", g.action))
             .collect();
         rows.push(format!(
-            "| `{}`: {} | {} | {} | {} | {} | {:?} |",
+            "| `{}`: {} | {} | {} | {} | {} | {:?} | {} |",
             spec.id,
             spec.title,
             triggers.join(", "),
@@ -353,7 +353,11 @@ pub fn render_docs_block() -> String {
             } else {
                 actions.join(" ")
             },
-            spec.risk
+            spec.risk,
+            match spec.undo {
+                riposte_shared::spec::Inverse::Restores(what) => format!("restores: {what}"),
+                riposte_shared::spec::Inverse::None(why) => format!("by hand: {why}"),
+            }
         ));
     }
     format!("{DOCS_BEGIN}\n{}\n{DOCS_END}", rows.join("\n"))

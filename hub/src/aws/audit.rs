@@ -50,6 +50,15 @@ impl AuditArchive {
         }
     }
 
+    /// Where a run's record is (or will be) archived: `s3://bucket/key`.
+    pub fn location(&self, run: &str) -> String {
+        format!(
+            "s3://{}/{}",
+            self.bucket,
+            Self::key(run, OffsetDateTime::now_utc())
+        )
+    }
+
     /// A run's record, as archived.
     pub async fn get(&self, run: &str) -> PortResult<serde_json::Value> {
         let key = Self::key(run, OffsetDateTime::now_utc());

@@ -65,27 +65,32 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         report: &RunReport,
         settings: &crate::settings::Settings,
     ) -> Option<String> {
-        let notices: Vec<Notice> = report
-            .findings
-            .iter()
-            .filter(|f| !f.quiet)
-            .filter_map(|f| {
-                let status = f.status.filter(|s| settings.notifies(*s))?;
-                Some(Notice {
-                    finding_id: f.finding_id.clone(),
-                    title: f.resource.clone(),
-                    account: f.account.clone(),
-                    region: f.region.clone(),
-                    resource: f.resource.clone(),
-                    playbook: f.playbook.clone(),
-                    status,
-                    reason: f.reason.clone(),
-                    actions: f.steps.iter().map(|s| s.detail.clone()).collect(),
-                    next_steps: f.manual.clone(),
-                    run: report.run.clone(),
+        let notices: Vec<Notice> =
+            report
+                .findings
+                .iter()
+                .filter(|f| !f.quiet)
+                .filter_map(|f| {
+                    let status = f.status.filter(|s| settings.notifies(*s))?;
+                    Some(Notice {
+                        finding_id: f.finding_id.clone(),
+                        title: f.title.clone().unwrap_or_else(|| f.resource.clone()),
+                        account: f.account.clone(),
+                        region: f.region.clone(),
+                        resource: f.resource.clone(),
+                        playbook: f.playbook.clone(),
+                        status,
+                        reason: f.reason.clone(),
+                        actions: f.steps.iter().map(|s| s.detail.clone()).collect(),
+                        next_steps: f.manual.clone(),
+                        run: report.run.clone(),
+                        console_url: self.config.hub_region.as_deref().map(|region| {
+                            riposte_shared::notify::console_url(region, &f.finding_id)
+                        }),
+                        audit_record: self.audit.as_ref().map(|a| a.location(&report.run)),
+                    })
                 })
-            })
-            .collect();
+                .collect();
         if notices.is_empty() {
             return None;
         }
