@@ -298,12 +298,7 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
             .limits_table
             .as_deref()
             .map(|table| crate::aws::limits::Limiter::new(sdk, table)),
-        live: crate::settings::live::LiveSettings::new(
-            sdk,
-            config.config_parameter.clone(),
-            config.kill_switch_parameter.clone(),
-            config.settings_ttl,
-        ),
+        live: crate::settings::live::LiveSettings::new(sdk, &config),
         config,
         emit_metrics,
     }

@@ -204,3 +204,35 @@ fn config_check_reports_every_error_with_its_position_and_exits_2() {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+#[test]
+fn operator_commands_say_what_they_need_instead_of_failing_on_aws() {
+    let run = |env: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_riposte"))
+            .args([
+                "approve",
+                "arn:aws:securityhub:us-east-1:111111111111:finding/x",
+            ])
+            .env_clear()
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            // Nothing may leave the machine: a closed port on loopback.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("HOME", "/nonexistent")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--region"), "{stderr}");
+    let (code, stderr) = run(&[("AWS_REGION", "us-east-1")]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--profile") && stderr.contains("--hub-role-arn"),
+        "{stderr}"
+    );
+}

@@ -381,9 +381,13 @@ def test_the_hub_role_may_assume_only_the_spoke_role_inside_the_organization(aws
     assert no_wildcard_actions == []
 
     archive = iam.get_role_policy(RoleName=p["HubRoleName"], PolicyName="riposte-hub-audit-archive")
-    (put,) = _statements(archive["PolicyDocument"]).values()
-    assert put["Action"] == "s3:PutObject"
-    assert put["Resource"] == f"arn:aws:s3:::{hub_all_options['outputs']['AuditBucketName']}/*"
+    archived = _statements(archive["PolicyDocument"])
+    assert sorted(archived) == ["ArchiveAuditRecords", "ReadAuditRecordsForUndo"]
+    bucket = hub_all_options['outputs']['AuditBucketName']
+    put, read = archived["ArchiveAuditRecords"], archived["ReadAuditRecordsForUndo"]
+    assert (put["Action"], put["Resource"]) == ("s3:PutObject", f"arn:aws:s3:::{bucket}/*")
+    # `undo` reads the prior state a run recorded, and only the run records.
+    assert (read["Action"], read["Resource"]) == ("s3:GetObject", f"arn:aws:s3:::{bucket}/riposte/runs/*")
 
 
 def test_the_audit_archive_is_encrypted_with_the_hub_key(aws, hub_all_options):

@@ -260,12 +260,18 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
         ("SUPPRESSED", "ignored")
     );
 
-    // 12. `riposte spokes verify`: the sandbox has no spoke role, the workloads answer; exit 1.
-    let (code, out, err) = hub.cli(
-        &emulator,
-        &scenario,
-        &["spokes", "verify", "--output", "json"],
-    );
+    // 12. `riposte spokes verify`, as the hub role (--hub-role-arn): the sandbox has no spoke role, the
+    // workloads answer; exit 1.
+    let hub_role = scenario.str("/hub_role_arn");
+    let verify = [
+        "spokes",
+        "verify",
+        "--output",
+        "json",
+        "--hub-role-arn",
+        hub_role.as_str(),
+    ];
+    let (code, out, err) = hub.cli(&emulator, &scenario, &verify);
     assert_eq!(code, 1, "{out}\n{err}");
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap_or_default();
     let health = |account: &str| {
@@ -278,4 +284,27 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     for name in ["workload-a", "workload-b", "workload-c"] {
         assert_eq!(health(&scenario.member(name)), "ok", "{name}: {out}");
     }
+    // 13. Scope by OU and account: with the sandbox's OU excluded, it is out of scope and every in-scope
+    // account is ok.
+    let sandboxes = hub
+        .move_to_new_ou(&emulator, &scenario, &scenario.member("sandbox"))
+        .await;
+    // The management and security accounts get no spoke role from the StackSet: out of scope by id.
+    let (management, security) = (
+        scenario.str("/management_account"),
+        scenario.str("/hub_account"),
+    );
+    hub.put_settings(&format!(
+        "{TEST_SETTINGS}\n[scope]\nexclude_ous = [\"{sandboxes}\"]\nexclude_accounts = [\"{management}\", \"{security}\"]\n"
+    ))
+    .await;
+    let (code, out, err) = hub.cli(&emulator, &scenario, &verify);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("out-of-scope"), "{out}");
+
+    // 14. `riposte actions create` makes the four custom actions once.
+    let (code, out, _) = hub.cli(&emulator, &scenario, &["actions", "create"]);
+    assert_eq!((code, out.matches("created").count()), (0, 4), "{out}");
+    let (code, out, _) = hub.cli(&emulator, &scenario, &["actions", "create"]);
+    assert_eq!((code, out.matches("exists").count()), (0, 4), "{out}");
 }

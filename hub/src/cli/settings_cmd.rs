@@ -43,31 +43,24 @@ fn check(file: &std::path::Path) -> i32 {
 
 async fn show() -> Result<i32, HubError> {
     let base = Config::from_env()?;
-    let live = if base.config_parameter.is_some() || base.kill_switch_parameter.is_some() {
+    let scope = &base.document.scope;
+    let needs_aws = base.config_parameter.is_some()
+        || base.kill_switch_parameter.is_some()
+        || !scope.include_ous.is_empty()
+        || !scope.exclude_ous.is_empty();
+    let live = if needs_aws {
         let sdk = crate::aws::load_sdk_config().await;
-        crate::settings::live::LiveSettings::new(
-            &sdk,
-            base.config_parameter.clone(),
-            base.kill_switch_parameter.clone(),
-            base.settings_ttl,
-        )
+        crate::settings::live::LiveSettings::new(&sdk, &base)
     } else {
         None
     };
-    let (config, source) = match &live {
-        Some(live) => (
-            live.config(&base).await?,
-            format!(
-                "SSM parameter {}",
-                base.config_parameter
-                    .as_deref()
-                    .unwrap_or("(none: defaults)")
-            ),
-        ),
-        None => (
-            base.clone(),
-            std::env::var("RIPOSTE_CONFIG_FILE").unwrap_or_else(|_| "defaults".into()),
-        ),
+    let source = match &base.config_parameter {
+        Some(name) => format!("SSM parameter {name}"),
+        None => std::env::var("RIPOSTE_CONFIG_FILE").unwrap_or_else(|_| "defaults".into()),
+    };
+    let config = match &live {
+        Some(live) => live.config(&base).await?,
+        None => base.clone(),
     };
     println!("# Wiring (environment)");
     for (name, _) in VARIABLES {

@@ -49,8 +49,13 @@ pub struct Row {
 }
 
 pub async fn verify(access: &Access, output: Output) -> Result<i32, HubError> {
-    let config = Config::from_env()?;
+    let base = Config::from_env()?;
     let (sdk, _) = connect(access).await?;
+    // The scope in force: the settings parameter when there is one, OUs expanded.
+    let config = match crate::settings::live::LiveSettings::new(&sdk, &base) {
+        Some(live) => live.config(&base).await?,
+        None => base,
+    };
     let organizations = aws_sdk_organizations::Client::new(&sdk);
     let mut accounts = Vec::new();
     let mut pages = organizations.list_accounts().into_paginator().send();

@@ -37,21 +37,22 @@ pub struct LiveSettings {
 }
 
 impl LiveSettings {
-    /// `None` when neither parameter is named: the settings are fixed at start.
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        document: Option<String>,
-        kill_switch: Option<String>,
-        ttl: Duration,
-    ) -> Option<Self> {
-        (document.is_some() || kill_switch.is_some()).then(|| Self {
+    /// `None` when neither parameter is named and the settings scope no OU: `config` is final as read.
+    pub fn new(sdk: &aws_config::SdkConfig, config: &Config) -> Option<Self> {
+        let scope = &config.document.scope;
+        let ous = !scope.include_ous.is_empty() || !scope.exclude_ous.is_empty();
+        let (document, kill_switch) = (
+            config.config_parameter.clone(),
+            config.kill_switch_parameter.clone(),
+        );
+        (document.is_some() || kill_switch.is_some() || ous).then(|| Self {
             ssm: aws_sdk_ssm::Client::new(sdk),
             organizations: aws_sdk_organizations::Client::new(sdk),
             document,
             kill_switch,
             snapshot: moka::future::Cache::builder()
                 .max_capacity(1)
-                .time_to_live(ttl)
+                .time_to_live(config.settings_ttl)
                 .build(),
             ous: moka::future::Cache::builder()
                 .max_capacity(256)
@@ -104,6 +105,13 @@ impl LiveSettings {
             .chain(&self.kill_switch)
             .cloned()
             .collect();
+        if names.is_empty() {
+            // Only OUs to resolve: the document is the file's (or the defaults).
+            return Ok(Snapshot {
+                settings: base.document.clone(),
+                kill_switch: false,
+            });
+        }
         let out = self
             .ssm
             .get_parameters()

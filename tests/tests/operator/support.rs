@@ -303,6 +303,48 @@ impl Hub {
         );
     }
 
+    /// A new OU under the root holding `account` (moved by the management account); its id.
+    pub async fn move_to_new_ou(
+        &self,
+        emulator: &Emulator,
+        scenario: &Scenario,
+        account: &str,
+    ) -> String {
+        let orgs =
+            aws_sdk_organizations::Client::new(&emulator.sdk(scenario.management_credentials()));
+        let root = orgs
+            .list_roots()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let root = root
+            .roots()
+            .first()
+            .and_then(|r| r.id())
+            .unwrap_or_default()
+            .to_owned();
+        let ou = orgs
+            .create_organizational_unit()
+            .parent_id(&root)
+            .name("sandboxes")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let ou = ou
+            .organizational_unit()
+            .and_then(|o| o.id())
+            .unwrap_or_default()
+            .to_owned();
+        orgs.move_account()
+            .account_id(account)
+            .source_parent_id(&root)
+            .destination_parent_id(&ou)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        ou
+    }
+
     /// Run `riposte ARGS` as an operator would from a workstation (the hub's credentials).
     pub fn cli(
         &self,
