@@ -12,10 +12,17 @@ use crate::engine::{Engine, Mode};
 use crate::HubError;
 use riposte_shared::event::AnalystAction;
 
+mod args;
+mod generated;
 pub mod operator;
+mod process;
 mod settings_cmd;
 mod spokes;
 mod sweep;
+
+pub use args::{ActionsCommand, ConfigAction, Render, SpokesCommand};
+use generated::{playbooks, render_file};
+pub use process::{init_logging, json_subscriber, runtime};
 
 pub type HubEngine = Engine<SessionCache, SecurityHub, Notifier>;
 
@@ -143,127 +150,6 @@ pub enum Command {
     },
 }
 
-#[derive(Subcommand, Debug)]
-pub enum SpokesCommand {
-    /// Try the spoke role in every active account of the organization (and each covered region); print
-    /// ok / role missing / access denied / suspended / out of scope; exit 1 when an in-scope account is
-    /// not ok.
-    Verify {
-        #[command(flatten)]
-        access: operator::Access,
-        #[arg(long, value_enum, default_value_t = Output::Table)]
-        output: Output,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ActionsCommand {
-    /// Create the four Riposte custom actions (approve, remediate, ignore, undo) in this account and
-    /// region, as the hub stack does; existing ones are kept.
-    Create {
-        #[command(flatten)]
-        access: operator::Access,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ConfigAction {
-    /// Check a settings document: every error with line and column; exit 2 when any.
-    Check {
-        /// The TOML document (see `riposte config example`).
-        file: std::path::PathBuf,
-    },
-    /// Print the effective settings: the wiring from the environment and the document in force
-    /// (RIPOSTE_CONFIG_PARAMETER read from SSM, else RIPOSTE_CONFIG_FILE, else the defaults).
-    Show,
-    /// Print the commented example document (the defaults).
-    Example,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Render {
-    /// Write the generated file (or, with --check, fail when the committed one is stale).
-    Render {
-        /// Repository root.
-        #[arg(long, default_value = ".")]
-        repo: std::path::PathBuf,
-        /// Do not write; exit 2 when the committed file differs from what would be generated.
-        #[arg(long)]
-        check: bool,
-    },
-    /// Print the generated content to stdout.
-    Print,
-}
-
-/// Regenerate `repo/relative` from its current content (`None` when it does not exist) and write it,
-/// or with `check` fail when the committed file differs from what would be written.
-fn render_file(
-    repo: &std::path::Path,
-    relative: &str,
-    check: bool,
-    command: &str,
-    render: impl FnOnce(Option<&str>) -> Option<String>,
-) -> Result<i32, HubError> {
-    let path = repo.join(relative);
-    let display = path.display().to_string();
-    let current = std::fs::read_to_string(&path).ok();
-    let content = render(current.as_deref()).ok_or_else(|| {
-        HubError::Usage(format!(
-            "{display} is missing or has no generated-block markers"
-        ))
-    })?;
-    if check {
-        if current.as_deref() != Some(content.as_str()) {
-            return Err(HubError::Stale {
-                path: display,
-                command: command.into(),
-            });
-        }
-        println!("{display} is current");
-    } else {
-        std::fs::write(&path, content).map_err(|source| HubError::Write {
-            path: display.clone(),
-            source,
-        })?;
-        println!("wrote {display}");
-    }
-    Ok(0)
-}
-
-pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if json { "info" } else { "warn" }));
-    let _ = if json {
-        tracing::subscriber::set_global_default(json_subscriber(std::io::stderr, filter))
-            .map_err(|e| e.to_string())
-    } else {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .try_init()
-            .map_err(|e| e.to_string())
-    };
-}
-
-/// The Lambda's log format: one JSON object per line, the event's fields at the top level, the
-/// finding's span under `span` (the dashboard's queries read this shape).
-pub fn json_subscriber<W>(
-    writer: W,
-    filter: tracing_subscriber::EnvFilter,
-) -> impl tracing::Subscriber + Send + Sync
-where
-    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
-{
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .finish()
-}
-
 /// Build the engine from the environment: one SdkConfig (one HTTP client) shared by everything.
 pub async fn build_engine(emit_metrics: bool) -> Result<HubEngine, HubError> {
     let config = Config::from_env()?;
@@ -370,41 +256,6 @@ async fn run_event(
     } else {
         0
     })
-}
-
-fn playbooks(output: Output) {
-    use riposte_shared::catalogue::CATALOGUE;
-    match output {
-        Output::Json => print_json(&CATALOGUE),
-        Output::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(160)
-                .set_header(vec![
-                    "id",
-                    "triggers",
-                    "mode",
-                    "steps",
-                    "IAM actions",
-                    "risk",
-                ]);
-            for spec in CATALOGUE {
-                let triggers: Vec<String> = spec.triggers.iter().map(ToString::to_string).collect();
-                let actions: Vec<&str> = spec.grants.iter().map(|g| g.action).collect();
-                table.add_row(vec![
-                    spec.id.to_owned(),
-                    triggers.join("\n"),
-                    spec.mode.to_string(),
-                    spec.steps.join("\n"),
-                    actions.join("\n"),
-                    format!("{:?}", spec.risk),
-                ]);
-            }
-            println!("{table}");
-        }
-    }
 }
 
 async fn dispatch(cli: Cli) -> Result<i32, HubError> {
@@ -533,13 +384,4 @@ pub fn main() -> i32 {
             e.exit_code()
         }
     }
-}
-
-/// The runtime of both entry points. Debug builds of the AWS SDK poll deep, large futures: give every
-/// worker 16 MiB of stack (release builds need a fraction of it).
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(16 << 20)
-        .build()
 }

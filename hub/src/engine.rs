@@ -5,19 +5,15 @@
 
 use futures::future::join_all;
 use riposte_shared::approval;
-use riposte_shared::audit::{PlaybookOutcome, PlaybookReport};
-use riposte_shared::catalogue;
 use riposte_shared::event::Message;
 use riposte_shared::ids::{AccountId, FindingRef, Region};
 use riposte_shared::notify::Notice;
-use riposte_shared::playbooks::RunContext;
 use riposte_shared::policy::{assess, Decision};
-use riposte_shared::ports::{FindingsPort, NotifyPort, PortError, SpokesPort};
+use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use riposte_shared::writeback::{RiposteStatus, WriteBack};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -26,9 +22,12 @@ use crate::config::Config;
 use crate::report::{Failure, FindingResult, RunReport, WriteBackState};
 
 mod intake;
+mod limits;
 mod outcome;
+mod playbook;
 mod undo;
 use intake::{Delivery, Work};
+use playbook::{apply_report, summary};
 
 /// Attempts for findings Security Hub leaves unprocessed (throttling is retried by the SDK itself).
 const WRITE_BACK_ATTEMPTS: u32 = 3;
@@ -302,47 +301,6 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         }
     }
 
-    /// Count every automatic remediation against the hourly limits; beyond them a finding waits for
-    /// approval (the team is told once per limit and hour). An analyst's action is not counted. When
-    /// the counts cannot be read, nothing automatic runs and the message is retried.
-    async fn within_limits(&self, work: &mut [Work], config: &Config) {
-        let Some(limiter) = &self.limits else {
-            return;
-        };
-        let limits = &config.document.limits;
-        let caps = (
-            limits.per_account_per_hour.get(),
-            limits.per_playbook_per_hour.get(),
-        );
-        let now = OffsetDateTime::now_utc();
-        let automatic: Vec<&mut Work> = work
-            .iter_mut()
-            .filter(|w| {
-                w.assessment.decision == Decision::Remediate && w.result.requested_by.is_none()
-            })
-            .collect();
-        let taken = join_all(automatic.iter().map(|w| {
-            let account = w.assessment.account.as_str();
-            let playbook = w.result.playbook.as_deref().unwrap_or("-");
-            limiter.take(account, playbook, caps, now)
-        }))
-        .await;
-        for (w, taken) in automatic.into_iter().zip(taken) {
-            match taken {
-                Ok(crate::aws::limits::Taken::Granted) => {}
-                Ok(crate::aws::limits::Taken::Refused { reason, tell }) => {
-                    intake::hold(w, Decision::AwaitApproval(reason));
-                    w.result.quiet = !tell;
-                }
-                Err(e) => {
-                    let reason = format!("the blast-radius counts cannot be read ({e}): nothing automatic ran; the message is retried");
-                    intake::hold(w, Decision::Skip(reason));
-                    w.result.failure = Some(Failure::Transient);
-                }
-            }
-        }
-    }
-
     /// SQS delivers a message at most `max_receive_count` times; the CLI and direct invocations once.
     fn last_delivery(&self, result: &FindingResult) -> bool {
         result
@@ -470,124 +428,6 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         w.result.spoke_session = self.spokes.session_name();
         w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
     }
-
-    async fn run_playbook(
-        &self,
-        w: &Work,
-        config: &Config,
-    ) -> Result<PlaybookReport, (String, Failure)> {
-        let (Some(spec), Some(target), Some(region)) = (
-            w.assessment.playbook,
-            w.assessment.target.as_ref(),
-            w.assessment.region.as_ref(),
-        ) else {
-            return Err((
-                "internal: a remediate decision without playbook, target or region".into(),
-                Failure::Final,
-            ));
-        };
-        let account = &w.assessment.account;
-        let ports = self
-            .spokes
-            .member(account, region)
-            .await
-            .map_err(|e| spoke_unreachable(&e, account, &self.config.policy.spoke_role_name))?;
-        let ctx = self.context(w, region, config);
-        // Boxed: SDK futures are large, and a batch holds many of them at once.
-        let report = Box::pin(catalogue::run(spec, &*ports, &ctx, target)).await;
-        for step in &report.steps {
-            // `resource`, not `target`: the JSON formatter writes the event's module as `target`.
-            tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), resource = step.target, outcome = ?step.outcome, detail = step.detail, "step");
-        }
-        Ok(report)
-    }
-
-    /// What a playbook sees of the run: account, region, clock and the team's settings.
-    fn context(&self, w: &Work, region: &Region, config: &Config) -> RunContext {
-        let account = &w.assessment.account;
-        RunContext {
-            account: account.clone(),
-            region: region.clone(),
-            now: OffsetDateTime::now_utc(),
-            observed_at: w
-                .finding
-                .observed_at()
-                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
-            linked_secret_tag: config.linked_secret_tag.clone(),
-            max_key_age_days: config.max_key_age_days,
-            secret_regions: std::iter::once(region.clone())
-                .chain(config.regions.iter().filter(|r| *r != region).cloned())
-                .collect(),
-            exclusion_tag: w.assessment.live_exclusion_tag.clone(),
-            control: w.finding.control_id(),
-            settings: config.settings.clone(),
-        }
-    }
-}
-
-/// The spoke role could not be assumed: a missing role or a refused trust is final, with the fix.
-fn spoke_unreachable(error: &PortError, account: &AccountId, role: &str) -> (String, Failure) {
-    if error.kind.retryable() {
-        return (
-            format!("cannot reach account {account} through the spoke role: {error}"),
-            Failure::Transient,
-        );
-    }
-    (
-        format!(
-            "cannot assume {role} in account {account} ({}): deploy the Riposte spoke StackSet to account {account}, or check the role's trust policy",
-            error.code.as_deref().unwrap_or("refused")
-        ),
-        Failure::Final,
-    )
-}
-
-fn apply_report(result: &mut FindingResult, report: Result<PlaybookReport, (String, Failure)>) {
-    match report {
-        Err((reason, failure)) => {
-            result.status = Some(RiposteStatus::Failed);
-            result.reason = reason;
-            result.failure = Some(failure);
-        }
-        Ok(report) => {
-            result.status = Some(match &report.outcome {
-                PlaybookOutcome::Remediated => RiposteStatus::Remediated,
-                PlaybookOutcome::Excluded { .. } => RiposteStatus::Excluded,
-                PlaybookOutcome::Failed { .. } => RiposteStatus::Failed,
-            });
-            result.failure = match &report.outcome {
-                PlaybookOutcome::Failed {
-                    retryable: true, ..
-                } => Some(Failure::Transient),
-                PlaybookOutcome::Failed { .. } => Some(Failure::Final),
-                _ => None,
-            };
-            match &report.outcome {
-                PlaybookOutcome::Excluded { reason } | PlaybookOutcome::Failed { reason, .. } => {
-                    result.reason = reason.clone()
-                }
-                PlaybookOutcome::Remediated => {}
-            }
-            result.steps = report.steps;
-            result.manual = report.manual;
-        }
-    }
-}
-
-/// The note's summary: the outcome and its reason, plus follow-ups a human must do.
-fn summary(result: &FindingResult) -> String {
-    let mut text = match result.status {
-        Some(RiposteStatus::Remediated) => format!(
-            "remediated and verified by playbook {}",
-            result.playbook.as_deref().unwrap_or("-")
-        ),
-        _ => result.reason.clone(),
-    };
-    if !result.manual.is_empty() {
-        text.push_str("; left for you: ");
-        text.push_str(&result.manual.join("; "));
-    }
-    text
 }
 
 #[cfg(test)]

@@ -663,3 +663,6 @@ mod safety;
 
 #[path = "engine_resource_tests.rs"]
 mod resources;
+
+#[path = "engine_operator_tests.rs"]
+mod operator;

@@ -168,6 +168,38 @@ pub(crate) fn not_configured(setting: &str, what: &str) -> PlaybookReport {
     }
 }
 
+/// An undo that does not run, and why.
+pub(crate) fn undo_refused(reason: String) -> PlaybookReport {
+    PlaybookReport {
+        steps: Vec::new(),
+        outcome: PlaybookOutcome::Excluded { reason },
+        manual: Vec::new(),
+    }
+}
+
+/// Refuse an undo when `what` changed since the run (`changed` says how), or report the read that
+/// failed; `None` when it is as the run left it.
+pub(crate) fn unless_changed(
+    what: &str,
+    label: &str,
+    changed: crate::ports::PortResult<Vec<String>>,
+) -> Option<PlaybookReport> {
+    match changed {
+        Ok(changed) if changed.is_empty() => None,
+        Ok(changed) => Some(undo_refused(format!(
+            "undo refused: {what} changed since the run ({}); restore it by hand from the audit record",
+            changed.join("; ")
+        ))),
+        Err(e) => {
+            let api = e.api.clone();
+            Some(PlaybookReport::conclude(
+                vec![failed("read-current-state", &api, label, e)],
+                Ok(()),
+            ))
+        }
+    }
+}
+
 /// A run context for the playbooks' tests: `account` in us-east-1, the hub's clock fixed at
 /// 2026-11-25 12:00 UTC, the default settings and no exclusion tag; tests override what they exercise.
 #[cfg(test)]

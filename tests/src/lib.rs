@@ -477,3 +477,45 @@ pub fn sqs_event(events: &[Value]) -> Value {
         .collect();
     serde_json::json!({ "Records": records })
 }
+
+/// Run the `riposte` binary (built by `cargo test --workspace`) as an operator would from a workstation:
+/// the hub's credentials, the emulator's endpoint, nothing else from this process's environment but
+/// `PATH`, plus `env`.
+pub fn riposte(
+    emulator: &Emulator,
+    scenario: &Scenario,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> std::process::Output {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| Some(p.parent()?.parent()?.join("riposte")))
+        .unwrap_or_default();
+    assert!(
+        exe.exists(),
+        "{} missing: run `cargo test --workspace` (it builds the hub's binaries)",
+        exe.display()
+    );
+    Command::new(exe)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_REGION", scenario.str("/region"))
+        .env(
+            "AWS_ACCESS_KEY_ID",
+            scenario.str("/hub_credentials/access_key_id"),
+        )
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            scenario.str("/hub_credentials/secret_access_key"),
+        )
+        .env(
+            "AWS_SESSION_TOKEN",
+            scenario.str("/hub_credentials/session_token"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}

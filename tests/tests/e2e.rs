@@ -475,39 +475,8 @@ async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreach
     let _ = std::fs::create_dir_all(&dir);
     let event_file = dir.join("events.json");
     let _ = std::fs::write(&event_file, sqs_event(&imported).to_string());
-    let riposte = |args: &[&str]| {
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| Some(p.parent()?.parent()?.join("riposte")))
-            .unwrap_or_default();
-        assert!(
-            exe.exists(),
-            "{} missing: run `cargo test --workspace` (it builds the hub's binaries)",
-            exe.display()
-        );
-        std::process::Command::new(exe)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &emulator.url)
-            .env("AWS_REGION", "us-east-1")
-            .env(
-                "AWS_ACCESS_KEY_ID",
-                scenario.str("/hub_credentials/access_key_id"),
-            )
-            .env(
-                "AWS_SECRET_ACCESS_KEY",
-                scenario.str("/hub_credentials/secret_access_key"),
-            )
-            .env(
-                "AWS_SESSION_TOKEN",
-                scenario.str("/hub_credentials/session_token"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RIPOSTE_SNS_TOPIC_ARN", scenario.str("/topic_arn"))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
+    let topic = [("RIPOSTE_SNS_TOPIC_ARN", scenario.str("/topic_arn"))];
+    let riposte = |args: &[&str]| riposte_tests::riposte(&emulator, &scenario, args, &topic);
     let file = event_file.to_string_lossy().into_owned();
 
     let plan = riposte(&["plan", "--event", &file, "--output", "json"]);

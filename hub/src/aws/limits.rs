@@ -5,7 +5,7 @@
 //! so the team is told once per account (or playbook) and hour.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use riposte_shared::ports::{PortError, PortResult};
+use riposte_shared::ports::PortResult;
 use std::time::Instant;
 use time::OffsetDateTime;
 
@@ -98,16 +98,7 @@ impl Limiter {
                 .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()));
         }
         let result = update.send().await;
-        let outcome = match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(port_error("dynamodb:UpdateItem", e)),
-        };
+        let outcome = passed(result);
         log_call("dynamodb:UpdateItem", counter, started, &outcome);
         outcome
     }
@@ -144,18 +135,31 @@ impl Limiter {
             .expression_attribute_values(":expires", AttributeValue::N(expires.to_string()))
             .send()
             .await;
-        let outcome: Result<bool, PortError> = match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(port_error("dynamodb:UpdateItem", e)),
-        };
+        let outcome = passed(result);
         log_call("dynamodb:UpdateItem", counter, started, &outcome);
         outcome
+    }
+}
+
+/// A conditional update's answer: true when it was written, false when its condition refused it.
+fn passed<T>(
+    result: Result<
+        T,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    >,
+) -> PortResult<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(port_error("dynamodb:UpdateItem", e)),
     }
 }
 

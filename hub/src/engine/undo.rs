@@ -8,7 +8,7 @@ use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use riposte_shared::writeback::{RiposteStatus, FIELD_RUN};
 
 use super::intake::Work;
-use super::{spoke_unreachable, Engine};
+use super::Engine;
 use crate::config::Config;
 use crate::report::{Failure, FindingResult};
 
@@ -18,15 +18,8 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         w: &Work,
         config: &Config,
     ) -> Result<PlaybookReport, (String, Failure)> {
-        let (Some(spec), Some(target), Some(region)) = (
-            w.assessment.playbook,
-            w.assessment.target.as_ref(),
-            w.assessment.region.as_ref(),
-        ) else {
-            return Err((
-                "internal: an undo without playbook, target or region".into(),
-                Failure::Final,
-            ));
+        let Some(spec) = w.assessment.playbook else {
+            return Err(("internal: an undo without playbook".into(), Failure::Final));
         };
         if let riposte_shared::spec::Inverse::None(why) = spec.undo {
             return Err((
@@ -35,17 +28,9 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             ));
         }
         let steps = self.recorded_steps(w).await?;
-        let account = &w.assessment.account;
-        let ports = self
-            .spokes
-            .member(account, region)
-            .await
-            .map_err(|e| spoke_unreachable(&e, account, &self.config.policy.spoke_role_name))?;
-        let ctx = self.context(w, region, config);
-        let report = Box::pin(catalogue::undo(spec, &*ports, &ctx, target, &steps)).await;
-        for step in &report.steps {
-            tracing::info!(step = step.step, api = step.api.as_deref().unwrap_or(""), resource = step.target, outcome = ?step.outcome, detail = step.detail, "undo step");
-        }
+        let p = self.prepare(w, config).await?;
+        let report = Box::pin(catalogue::undo(p.spec, &*p.ports, &p.ctx, p.target, &steps)).await;
+        super::playbook::log_steps(&report, "undo step");
         Ok(report)
     }
 
@@ -89,8 +74,9 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     }
 }
 
-/// An undo's outcome: restored → `undone`; the resource changed since → refused (nothing written back,
-/// the reason reported); a failed step → `failed`.
+/// An undo's outcome: restored → `undone`; refused (the resource changed since, no record, no inverse)
+/// → nothing written back, the finding keeps its outcome and the reason is reported; a failed step →
+/// `failed`, since the resource is no longer as the run left it.
 pub(super) fn conclude(result: &mut FindingResult) {
     match result.status {
         Some(RiposteStatus::Remediated) => {
@@ -104,6 +90,7 @@ pub(super) fn conclude(result: &mut FindingResult) {
             result.status = None;
             result.failure = Some(Failure::Final);
         }
+        Some(RiposteStatus::Failed) if result.steps.is_empty() => result.status = None,
         _ => {}
     }
 }

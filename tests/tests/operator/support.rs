@@ -345,39 +345,14 @@ impl Hub {
         ou
     }
 
-    /// Run `riposte ARGS` as an operator would from a workstation (the hub's credentials).
+    /// Run `riposte ARGS` from a workstation with the hub's wiring: (exit code, stdout, stderr).
     pub fn cli(
         &self,
         emulator: &Emulator,
         scenario: &Scenario,
         args: &[&str],
     ) -> (i32, String, String) {
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| Some(p.parent()?.parent()?.join("riposte")))
-            .unwrap_or_default();
-        let out = std::process::Command::new(exe)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &emulator.url)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env(
-                "AWS_ACCESS_KEY_ID",
-                scenario.str("/hub_credentials/access_key_id"),
-            )
-            .env(
-                "AWS_SECRET_ACCESS_KEY",
-                scenario.str("/hub_credentials/secret_access_key"),
-            )
-            .env(
-                "AWS_SESSION_TOKEN",
-                scenario.str("/hub_credentials/session_token"),
-            )
-            .env("AWS_REGION", &self.region)
-            .envs(self.wiring(scenario))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let out = riposte_tests::riposte(emulator, scenario, args, &self.wiring(scenario));
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -3,19 +3,12 @@
 //! active again or gone, or the policy was detached since. Rotated secrets stay rotated; a role's session
 //! revocation is not undone.
 
-use super::super::{failed, RunContext};
+use super::super::{failed, undo_refused, unless_changed, RunContext};
 use super::deny_all_arn;
-use crate::audit::{Failure, PlaybookOutcome, PlaybookReport, StepOutcome, StepRecord};
+use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{IamPort, PortResult};
 use crate::target::{PrincipalKind, Target};
 
-fn refused(reason: String) -> PlaybookReport {
-    PlaybookReport {
-        steps: Vec::new(),
-        outcome: PlaybookOutcome::Excluded { reason },
-        manual: Vec::new(),
-    }
-}
 
 /// The keys the run set Inactive, and whether it attached AWSDenyAll.
 fn recorded(steps: &[StepRecord]) -> (Vec<String>, bool) {
@@ -65,7 +58,7 @@ pub async fn undo<P: IamPort>(
         ..
     } = target
     else {
-        return refused(format!(
+        return undo_refused(format!(
             "undo refused: only an IAM user's containment is undone; {} stays as the run left it",
             target.label()
         ));
@@ -73,22 +66,13 @@ pub async fn undo<P: IamPort>(
     let label = format!("user/{user}");
     let (keys, attached) = recorded(steps);
     if keys.is_empty() && !attached {
-        return refused("undo refused: the run changed nothing on the user".into());
+        return undo_refused("undo refused: the run changed nothing on the user".into());
     }
     let deny_all = deny_all_arn(ctx);
     let deny_all = attached.then_some(deny_all.as_str());
-    match changed_since(ports, user, &keys, deny_all).await {
-        Ok(changed) if !changed.is_empty() => {
-            return refused(format!(
-                "undo refused: user {user} changed since the run ({})",
-                changed.join("; ")
-            ))
-        }
-        Ok(_) => {}
-        Err(e) => {
-            let api = e.api.clone();
-            return PlaybookReport::conclude(vec![failed("read-current-state", &api, &label, e)], Ok(()));
-        }
+    let changed = changed_since(ports, user, &keys, deny_all).await;
+    if let Some(report) = unless_changed(&format!("user {user}"), &label, changed) {
+        return report;
     }
     let mut done = Vec::new();
     for id in &keys {

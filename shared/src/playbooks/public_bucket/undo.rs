@@ -2,8 +2,8 @@
 //! recorded before the run — refused, saying what changed, when the bucket is no longer as the run left
 //! it. Block Public Access is lifted first and restored last, so the old ACL and policy can be written.
 
-use super::super::{failed, parse_document, RunContext};
-use crate::audit::{Failure, PlaybookOutcome, PlaybookReport, StepOutcome, StepRecord};
+use super::super::{failed, parse_document, undo_refused, unless_changed, RunContext};
+use crate::audit::{Failure, PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{BucketAcl, PortResult, PublicAccessBlock, S3Port};
 use crate::target::Target;
 
@@ -105,30 +105,16 @@ pub async fn undo<P: S3Port>(
     };
     let owner = ctx.account.as_str();
     let label = format!("bucket/{bucket}");
-    let refused = |reason: String| PlaybookReport {
-        steps: Vec::new(),
-        outcome: PlaybookOutcome::Excluded { reason },
-        manual: Vec::new(),
-    };
     let r = match recorded(steps) {
         Ok(r) if r.bpa.is_none() && r.acl.is_none() && r.policy.is_none() => {
-            return refused("undo refused: the run changed nothing on the bucket".into())
+            return undo_refused("undo refused: the run changed nothing on the bucket".into())
         }
         Ok(r) => r,
-        Err(reason) => return refused(format!("undo refused: {reason}")),
+        Err(reason) => return undo_refused(format!("undo refused: {reason}")),
     };
-    match changed_since(ports, bucket, owner, &r).await {
-        Ok(changed) if !changed.is_empty() => {
-            return refused(format!(
-                "undo refused: bucket {bucket} changed since the run ({}); restore it by hand from the audit record",
-                changed.join("; ")
-            ))
-        }
-        Ok(_) => {}
-        Err(e) => {
-            let api = e.api.clone();
-            return PlaybookReport::conclude(vec![failed("read-current-state", &api, &label, e)], Ok(()));
-        }
+    let changed = changed_since(ports, bucket, owner, &r).await;
+    if let Some(report) = unless_changed(&format!("bucket {bucket}"), &label, changed) {
+        return report;
     }
     let mut done = Vec::new();
     let step = |name: &str, api: &str, result: PortResult<()>, detail: &str| match result {

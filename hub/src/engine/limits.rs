@@ -1,0 +1,55 @@
+//! Admission before acting: every automatic remediation is counted against the hourly blast-radius
+//! limits the hub instances share.
+
+use futures::future::join_all;
+use riposte_shared::policy::Decision;
+use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
+use time::OffsetDateTime;
+
+use super::intake::{self, Work};
+use super::Engine;
+use crate::config::Config;
+use crate::report::Failure;
+
+impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
+    /// Count every automatic remediation against the hourly limits; beyond them a finding waits for
+    /// approval (the team is told once per limit and hour). An analyst's action is not counted. When
+    /// the counts cannot be read, nothing automatic runs and the message is retried.
+    pub(super) async fn within_limits(&self, work: &mut [Work], config: &Config) {
+        let Some(limiter) = &self.limits else {
+            return;
+        };
+        let limits = &config.document.limits;
+        let caps = (
+            limits.per_account_per_hour.get(),
+            limits.per_playbook_per_hour.get(),
+        );
+        let now = OffsetDateTime::now_utc();
+        let automatic: Vec<&mut Work> = work
+            .iter_mut()
+            .filter(|w| {
+                w.assessment.decision == Decision::Remediate && w.result.requested_by.is_none()
+            })
+            .collect();
+        let taken = join_all(automatic.iter().map(|w| {
+            let account = w.assessment.account.as_str();
+            let playbook = w.result.playbook.as_deref().unwrap_or("-");
+            limiter.take(account, playbook, caps, now)
+        }))
+        .await;
+        for (w, taken) in automatic.into_iter().zip(taken) {
+            match taken {
+                Ok(crate::aws::limits::Taken::Granted) => {}
+                Ok(crate::aws::limits::Taken::Refused { reason, tell }) => {
+                    intake::hold(w, Decision::AwaitApproval(reason));
+                    w.result.quiet = !tell;
+                }
+                Err(e) => {
+                    let reason = format!("the blast-radius counts cannot be read ({e}): nothing automatic ran; the message is retried");
+                    intake::hold(w, Decision::Skip(reason));
+                    w.result.failure = Some(Failure::Transient);
+                }
+            }
+        }
+    }
+}
