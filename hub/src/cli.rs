@@ -75,33 +75,11 @@ pub enum Command {
     },
     /// Approve findings awaiting approval: their playbooks run now. Refused (exit 1, with the reason)
     /// when the request expired, the finding changed since, or it is no longer awaiting approval.
-    Approve {
-        /// Finding ids (Security Hub's `Id`).
-        #[arg(required = true)]
-        finding_ids: Vec<String>,
-        #[command(flatten)]
-        access: operator::Access,
-        #[arg(long, value_enum, default_value_t = Output::Table)]
-        output: Output,
-    },
+    Approve(operator::OnFindings),
     /// Suppress findings with a note: Riposte never acts on them.
-    Ignore {
-        #[arg(required = true)]
-        finding_ids: Vec<String>,
-        #[command(flatten)]
-        access: operator::Access,
-        #[arg(long, value_enum, default_value_t = Output::Table)]
-        output: Output,
-    },
+    Ignore(operator::OnFindings),
     /// Restore what Riposte changed for these findings (refused when the resource changed since).
-    Undo {
-        #[arg(required = true)]
-        finding_ids: Vec<String>,
-        #[command(flatten)]
-        access: operator::Access,
-        #[arg(long, value_enum, default_value_t = Output::Table)]
-        output: Output,
-    },
+    Undo(operator::OnFindings),
     /// Remediate the active NEW findings that existed before Riposte (filters: control, account,
     /// region, age); --dry-run lists what would happen.
     Sweep(sweep::SweepArgs),
@@ -271,22 +249,17 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
             access,
             output,
             ..
-        } => operator::run(AnalystAction::Remediate, &finding, &access, output).await,
-        Command::Approve {
-            finding_ids,
-            access,
-            output,
-        } => operator::run(AnalystAction::Approve, &finding_ids, &access, output).await,
-        Command::Ignore {
-            finding_ids,
-            access,
-            output,
-        } => operator::run(AnalystAction::Ignore, &finding_ids, &access, output).await,
-        Command::Undo {
-            finding_ids,
-            access,
-            output,
-        } => operator::run(AnalystAction::Undo, &finding_ids, &access, output).await,
+        } => {
+            let on = operator::OnFindings {
+                finding_ids: finding,
+                access,
+                output,
+            };
+            operator::run(AnalystAction::Remediate, on).await
+        }
+        Command::Approve(on) => operator::run(AnalystAction::Approve, on).await,
+        Command::Ignore(on) => operator::run(AnalystAction::Ignore, on).await,
+        Command::Undo(on) => operator::run(AnalystAction::Undo, on).await,
         Command::Sweep(args) => sweep::run(args).await,
         Command::Spokes {
             action: SpokesCommand::Verify { access, output },

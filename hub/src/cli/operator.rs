@@ -27,6 +27,18 @@ pub struct Access {
     pub region: Option<String>,
 }
 
+/// The findings an analyst's command acts on, and how to reach them.
+#[derive(Args, Debug)]
+pub struct OnFindings {
+    /// Finding ids (Security Hub's `Id`).
+    #[arg(required = true)]
+    pub finding_ids: Vec<String>,
+    #[command(flatten)]
+    pub access: Access,
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
 /// The SDK configuration and the caller's identity, or a message saying what is missing.
 pub async fn connect(access: &Access) -> Result<(aws_config::SdkConfig, String), HubError> {
     let mut sdk =
@@ -70,12 +82,13 @@ pub async fn connect(access: &Access) -> Result<(aws_config::SdkConfig, String),
 }
 
 /// Run `action` on the named findings: Security Hub's copies, decided and acted on by the engine.
-pub async fn run(
-    action: AnalystAction,
-    finding_ids: &[String],
-    access: &Access,
-    output: Output,
-) -> Result<i32, HubError> {
+pub async fn run(action: AnalystAction, on: OnFindings) -> Result<i32, HubError> {
+    let OnFindings {
+        finding_ids,
+        access,
+        output,
+    } = on;
+    let (finding_ids, access) = (&finding_ids[..], &access);
     let config = Config::from_env()?;
     let (sdk, who) = connect(access).await?;
     let found = SecurityHub::new(&sdk)
