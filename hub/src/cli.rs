@@ -78,7 +78,8 @@ pub enum Command {
     Approve(operator::OnFindings),
     /// Suppress findings with a note: Riposte never acts on them.
     Ignore(operator::OnFindings),
-    /// Restore what Riposte changed for these findings (refused when the resource changed since).
+    /// Restore what Riposte changed for these findings, or for every finding of a run (`r-…`, from the
+    /// audit archive); refused, saying what changed, when a resource changed since.
     Undo(operator::OnFindings),
     /// Remediate the active NEW findings that existed before Riposte (filters: control, account,
     /// region, age); --dry-run lists what would happen.

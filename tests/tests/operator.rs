@@ -221,17 +221,9 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     hub.lambda(&engine, &[hub.imported(&ids[0])]).await;
     assert_eq!(BucketState::read(&view_b, &public).await, public_before);
 
-    // 9. `riposte undo` gives the user its keys back and detaches AWSDenyAll.
-    let (code, out, err) = hub.cli(&emulator, &scenario, &["undo", &ids[2]]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert_eq!(view_a.keys(&user).await, keys_before);
-    assert!(!view_a
-        .attached(&user)
-        .await
-        .iter()
-        .any(|p| p.ends_with("/AWSDenyAll")));
-
-    // 10. After a manual change the undo is refused, saying what changed, and changes nothing.
+    // 9. `riposte undo RUN_ID` undoes what the CLI approval run did: the user gets its keys back and
+    // loses AWSDenyAll; the mixed bucket, whose policy was changed by hand since, is refused (exit 1),
+    // saying what changed, and keeps the manual policy.
     let manual = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Manual", "Effect": "Deny",
         "Principal": "*", "Action": "s3:DeleteBucket", "Resource": format!("arn:aws:s3:::{mixed}")}]});
     view_b
@@ -242,15 +234,32 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let (code, out, _) = hub.cli(&emulator, &scenario, &["undo", &ids[1]]);
-    assert_eq!(code, 1, "{out}");
+    let run = hub.finding(&ids[2]).await.field("riposte:run").to_owned();
+    assert_eq!(
+        run,
+        hub.finding(&ids[1]).await.field("riposte:run"),
+        "one approval run"
+    );
+    let (code, out, err) = hub.cli(&emulator, &scenario, &["undo", &run]);
+    assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("bucket policy differs"), "{out}");
+    assert_eq!(view_a.keys(&user).await, keys_before);
+    assert!(!view_a
+        .attached(&user)
+        .await
+        .iter()
+        .any(|p| p.ends_with("/AWSDenyAll")));
+    assert_eq!(hub.finding(&ids[2]).await.field("riposte:status"), "undone");
     assert_eq!(
         view_b.policy_sids(&mixed).await,
         Some(vec!["Manual".to_owned()])
     );
+    assert_eq!(
+        hub.finding(&ids[1]).await.field("riposte:status"),
+        "remediated"
+    );
 
-    // 11. "Riposte: ignore" suppresses a finding with a note.
+    // 10. "Riposte: ignore" suppresses a finding with a note.
     let sandbox = scenario.finding_id("sandbox-bucket");
     let ignore = hub.custom_action(&sandbox, "RiposteIgnore", "Riposte: ignore", 0);
     hub.lambda(&engine, &[ignore]).await;
@@ -260,7 +269,7 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
         ("SUPPRESSED", "ignored")
     );
 
-    // 12. `riposte spokes verify`, as the hub role (--hub-role-arn): the sandbox has no spoke role, the
+    // 11. `riposte spokes verify`, as the hub role (--hub-role-arn): the sandbox has no spoke role, the
     // workloads answer; exit 1.
     let hub_role = scenario.str("/hub_role_arn");
     let verify = [
@@ -284,7 +293,7 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     for name in ["workload-a", "workload-b", "workload-c"] {
         assert_eq!(health(&scenario.member(name)), "ok", "{name}: {out}");
     }
-    // 13. Scope by OU and account: with the sandbox's OU excluded, it is out of scope and every in-scope
+    // 12. Scope by OU and account: with the sandbox's OU excluded, it is out of scope and every in-scope
     // account is ok.
     let sandboxes = hub
         .move_to_new_ou(&emulator, &scenario, &scenario.member("sandbox"))
@@ -302,7 +311,7 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("out-of-scope"), "{out}");
 
-    // 14. `riposte actions create` makes the four custom actions once.
+    // 13. `riposte actions create` makes the four custom actions once.
     let (code, out, _) = hub.cli(&emulator, &scenario, &["actions", "create"]);
     assert_eq!((code, out.matches("created").count()), (0, 4), "{out}");
     let (code, out, _) = hub.cli(&emulator, &scenario, &["actions", "create"]);

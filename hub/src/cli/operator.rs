@@ -30,7 +30,8 @@ pub struct Access {
 /// The findings an analyst's command acts on, and how to reach them.
 #[derive(Args, Debug)]
 pub struct OnFindings {
-    /// Finding ids (Security Hub's `Id`).
+    /// Finding ids (Security Hub's `Id`); for `undo`, also run ids (`r-YYYYMMDD-…`, the finding's
+    /// riposte:run).
     #[arg(required = true)]
     pub finding_ids: Vec<String>,
     #[command(flatten)]
@@ -91,6 +92,7 @@ pub async fn run(action: AnalystAction, on: OnFindings) -> Result<i32, HubError>
     let (finding_ids, access) = (&finding_ids[..], &access);
     let config = Config::from_env()?;
     let (sdk, who) = connect(access).await?;
+    let finding_ids = &expand_runs(&sdk, &config, action, finding_ids).await?[..];
     let found = SecurityHub::new(&sdk)
         .find_by_ids(finding_ids)
         .await
@@ -137,6 +139,45 @@ pub async fn run(action: AnalystAction, on: OnFindings) -> Result<i32, HubError>
     } else {
         0
     })
+}
+
+/// `undo RUN_ID`: the findings the run changed (remediated or failed part-way), from its audit record.
+async fn expand_runs(
+    sdk: &aws_config::SdkConfig,
+    config: &Config,
+    action: AnalystAction,
+    ids: &[String],
+) -> Result<Vec<String>, HubError> {
+    let is_run = |id: &str| id.starts_with("r-") && !id.contains(':') && !id.contains('/');
+    if action != AnalystAction::Undo || !ids.iter().any(|id| is_run(id)) {
+        return Ok(ids.to_vec());
+    }
+    let Some((bucket, owner)) = &config.audit_bucket else {
+        return Err(HubError::Usage(
+            "undo by run id needs the audit archive: set RIPOSTE_AUDIT_BUCKET and RIPOSTE_AUDIT_BUCKET_OWNER".into(),
+        ));
+    };
+    let archive = crate::aws::audit::AuditArchive::new(sdk, bucket, owner);
+    let mut out = Vec::new();
+    for id in ids {
+        if !is_run(id) {
+            out.push(id.clone());
+            continue;
+        }
+        let record = archive.get(id).await.map_err(|e| {
+            HubError::Usage(format!("cannot read the audit record of run {id}: {e}"))
+        })?;
+        let changed = record["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| {
+                f["steps"].as_array().is_some_and(|s| !s.is_empty())
+                    && matches!(f["status"].as_str(), Some("remediated" | "failed"))
+            });
+        out.extend(changed.filter_map(|f| f["finding_id"].as_str().map(str::to_owned)));
+    }
+    Ok(out)
 }
 
 /// Create Riposte's custom actions (the hub stack's ActionTargets), keeping existing ones.
