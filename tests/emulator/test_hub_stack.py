@@ -912,18 +912,19 @@ def _matches(clauses: list[tuple[str, str, str]], fields: dict[str, list[Any]]) 
 
 def test_the_failed_steps_widget_filters_on_the_outcome_the_hub_logs(aws, hub_all_options):
     # tests/fixtures/logs/step-failed.jsonl is a step line in the shape tracing-subscriber 0.3's JSON formatter
-    # writes with the hub's settings (hub/src/cli.rs json_subscriber). The Rust test
+    # writes with the hub's settings (hub/src/cli/process.rs json_subscriber). The Rust test
     # `a_failed_step_is_logged_in_the_shape_and_spelling_the_dashboard_reads` (hub/src/engine_tests.rs) logs a real
     # failed step through that formatter and checks it against this fixture; the asserts on the Rust sources below
     # keep the two sides tied here as well.
     line = (LOG_FIXTURES / "step-failed.jsonl").read_text(encoding="utf-8").strip()
     fields = _insights_fields(line)
-    cli = (ROOT / "hub" / "src" / "cli.rs").read_text(encoding="utf-8")
+    cli = (ROOT / "hub" / "src" / "cli" / "process.rs").read_text(encoding="utf-8")
     assert ".flatten_event(true)" in cli and ".with_span_list(false)" in cli, "the fixture's shape is stale"
-    engine = (ROOT / "hub" / "src" / "engine.rs").read_text(encoding="utf-8")
-    assert re.search(r"tracing::info!\(step = .*outcome = \?step\.outcome,.*\"step\"\);", engine), (
+    engine = (ROOT / "hub" / "src" / "engine" / "playbook.rs").read_text(encoding="utf-8")
+    assert re.search(r"tracing::info!\(step = .*outcome = \?step\.outcome,.*\"\{message\}\"\);", engine), (
         "the step line no longer logs the outcome in its Debug spelling: renew the fixture"
     )
+    assert 'log_steps(&report, "step")' in engine, "a playbook's steps are no longer logged with message \"step\""
     audit = (ROOT / "shared" / "src" / "audit.rs").read_text(encoding="utf-8")
     enum = re.search(r"pub enum StepOutcome \{(.*?)\n\}", audit, re.DOTALL)
     assert enum

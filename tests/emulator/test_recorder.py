@@ -94,3 +94,14 @@ def test_another_accounts_bucket_is_refused(emulator):
     with pytest.raises(ClientError) as refused:
         emulator.client("s3", account="222222222222").get_bucket_policy(Bucket="bucket-one")
     assert error_of(refused)[:2] == ("AccessDenied", 403)
+
+
+def test_issued_role_sessions_are_listed_with_their_secrets_for_leak_scans(emulator):
+    iam = emulator.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"}}]}
+    role = iam.create_role(RoleName="scanned", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    issued = emulator.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="scan")["Credentials"]
+    listed = emulator.get("/_riposte/sts/issued")["issued"]
+    assert {"role_arn": role["Arn"], "session_name": "scan", "access_key_id": issued["AccessKeyId"],
+            "secret_access_key": issued["SecretAccessKey"], "session_token": issued["SessionToken"]} in listed

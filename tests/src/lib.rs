@@ -91,6 +91,11 @@ impl Emulator {
         self.get("/_riposte/calls", "calls")
     }
 
+    /// Every role session STS issued so far, with its secret key and session token (for leak scans).
+    pub fn issued_credentials(&self) -> Vec<Value> {
+        self.get("/_riposte/sts/issued", "issued")
+    }
+
     /// Secret rotations performed (the emulator's stand-in for a rotation Lambda).
     pub fn rotations(&self) -> Vec<Value> {
         self.get("/_riposte/rotations", "rotations")

@@ -13,6 +13,7 @@ use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
+    let logs = Captured::install();
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
     let hub = Hub::set_up(&emulator, &scenario).await;
@@ -316,4 +317,34 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     assert_eq!((code, out.matches("created").count()), (0, 4), "{out}");
     let (code, out, _) = hub.cli(&emulator, &scenario, &["actions", "create"]);
     assert_eq!((code, out.matches("exists").count()), (0, 4), "{out}");
+
+    // 14. Nothing the hub logged, archived, notified or printed holds a secret: not the hub's keys, not
+    // any session STS issued (spoke sessions included), not the values of the secrets it rotated.
+    let mut needles: Vec<String> = emulator
+        .issued_credentials()
+        .iter()
+        .flat_map(|c| [c["secret_access_key"].clone(), c["session_token"].clone()])
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    needles.push(scenario.str("/hub_credentials/secret_access_key"));
+    needles.push(scenario.str("/hub_credentials/session_token"));
+    needles.extend(secret_values(&view_a, &scenario).await);
+    assert!(needles.len() >= 10, "{} secrets to look for", needles.len());
+    let mut haystacks = hub.audit_records(&emulator, &scenario).await;
+    assert!(!haystacks.is_empty(), "audit records archived");
+    haystacks.push(logs.text());
+    assert!(
+        logs.text().contains("riposte::audit"),
+        "the hub's logs were captured"
+    );
+    hub.notices().await;
+    haystacks.extend(hub.shown.lock().map(|s| s.clone()).unwrap_or_default());
+    for needle in needles.iter().filter(|n| n.len() >= 8) {
+        for (i, hay) in haystacks.iter().enumerate() {
+            assert!(
+                !hay.contains(needle.as_str()),
+                "a secret leaked into output #{i}"
+            );
+        }
+    }
 }

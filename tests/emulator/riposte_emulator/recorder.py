@@ -1,6 +1,7 @@
 """WSGI middleware in front of moto: records every AWS call and serves the emulator's control endpoints.
 
-Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET/DELETE /_riposte/events,
+Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET /_riposte/sts/issued (every role
+session STS issued, secrets included, for leak scans); GET/DELETE /_riposte/events,
 /_riposte/calls, /_riposte/rotations; GET filters
 calls by any recorded field given as a query parameter (e.g. ?service=s3&account_id=...). `POST /moto-api/reset`
 is passed to moto and then clears all three logs.
@@ -92,6 +93,20 @@ def _json(start_response: Callable, status: str, body: Any) -> list[bytes]:
     return [data]
 
 
+def issued_credentials() -> list[dict[str, str]]:
+    """Every role session STS issued (AssumeRole), with its secrets: what a test scans logs and records for."""
+    from moto.sts.models import sts_backends
+
+    out = []
+    for account in list(sts_backends.keys()):
+        for partition in list(sts_backends[account].keys()):
+            for role in sts_backends[account][partition].assumed_roles:
+                out.append({"role_arn": role.role_arn, "session_name": role.session_name,
+                            "access_key_id": role.access_key_id, "secret_access_key": role.secret_access_key,
+                            "session_token": role.session_token})
+    return out
+
+
 class Recorder:
     LOGS = {"/_riposte/events": "events", "/_riposte/calls": "calls", "/_riposte/rotations": "rotations"}
 
@@ -129,6 +144,8 @@ class Recorder:
                 return _json(start_response, "200 OK", age(body))
             except Exception as e:  # noqa: BLE001 - a bad request to a test endpoint, reported to the test
                 return _json(start_response, "400 Bad Request", {"error": f"{type(e).__name__}: {e}"})
+        if path == "/_riposte/sts/issued" and method == "GET":
+            return _json(start_response, "200 OK", {"issued": issued_credentials()})
         kind = self.LOGS.get(path)
         if kind is None:
             return _json(start_response, "404 Not Found", {"error": f"unknown control endpoint {path}"})

@@ -18,6 +18,8 @@ pub const TABLE: &str = "riposte-limits";
 const TTL_SECONDS: u64 = 1;
 
 pub struct Hub {
+    /// Everything the team and the operator were shown: notifications and CLI output, for leak scans.
+    pub shown: std::sync::Mutex<Vec<String>>,
     ssm: aws_sdk_ssm::Client,
     securityhub: aws_sdk_securityhub::Client,
     sqs: aws_sdk_sqs::Client,
@@ -110,6 +112,7 @@ impl Hub {
             .await
             .unwrap_or_else(|e| panic!("{e:?}"));
         let hub = Self {
+            shown: std::sync::Mutex::new(Vec::new()),
             ssm: aws_sdk_ssm::Client::new(&sdk),
             securityhub: aws_sdk_securityhub::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
@@ -265,6 +268,9 @@ impl Hub {
                     .and_then(|e| serde_json::from_str::<Value>(e["Message"].as_str()?).ok())
                     .unwrap_or_default();
                 all.push(document["content"].to_string());
+                if let Ok(mut shown) = self.shown.lock() {
+                    shown.push(m.body().unwrap_or_default().to_owned());
+                }
                 if let Some(handle) = m.receipt_handle() {
                     let _ = self
                         .sqs
@@ -353,6 +359,10 @@ impl Hub {
         args: &[&str],
     ) -> (i32, String, String) {
         let out = riposte_tests::riposte(emulator, scenario, args, &self.wiring(scenario));
+        if let Ok(mut shown) = self.shown.lock() {
+            shown.push(String::from_utf8_lossy(&out.stdout).into_owned());
+            shown.push(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -367,4 +377,97 @@ async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
         out.push(handle.await.unwrap_or_else(|e| panic!("{e}")));
     }
     out
+}
+
+/// The hub's JSON log lines, captured like CloudWatch would receive them.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut log) = self.0.lock() {
+            log.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Capture this test binary's logs at info, in the Lambda's format.
+    pub fn install() -> Self {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = riposte_hub::cli::json_subscriber(
+            move || writer.clone(),
+            tracing_subscriber::EnvFilter::new("info"),
+        );
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        captured
+    }
+    pub fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|log| String::from_utf8_lossy(&log).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl Hub {
+    /// Every audit record archived so far, as text.
+    pub async fn audit_records(&self, emulator: &Emulator, scenario: &Scenario) -> Vec<String> {
+        let sdk = emulator.sdk(scenario.hub_credentials());
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = audit_bucket(scenario);
+        let listed = s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut records = Vec::new();
+        for key in listed.contents().iter().filter_map(|o| o.key()) {
+            let object = s3
+                .get_object()
+                .bucket(&bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            let body = object
+                .body
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            records.push(String::from_utf8_lossy(&body.into_bytes()).into_owned());
+        }
+        records
+    }
+}
+
+/// The values of the user's linked secrets (current and previous), read in its account.
+pub async fn secret_values(view: &MemberView, scenario: &Scenario) -> Vec<String> {
+    let sm = aws_sdk_secretsmanager::Client::new(&view.config);
+    let mut values = Vec::new();
+    for i in 0..2 {
+        let arn = scenario.str(&format!(
+            "/incidents/user_compromise/linked_secrets/{i}/arn"
+        ));
+        for stage in ["AWSCURRENT", "AWSPREVIOUS"] {
+            let got = sm
+                .get_secret_value()
+                .secret_id(&arn)
+                .version_stage(stage)
+                .send()
+                .await;
+            values.extend(got.ok().and_then(|v| v.secret_string().map(str::to_owned)));
+        }
+    }
+    values
 }
