@@ -108,6 +108,12 @@ fn ignore_undo_and_other_tools_actions() {
         .user_defined_fields
         .insert(FIELD_STATUS.into(), "remediated".into());
     assert_eq!(decision(&resolved, &at(AnalystAction::Undo)).0, "undo");
+    // On AWS the control passes once fixed (Security Hub then resolves it too): still undoable.
+    resolved.compliance = Some(crate::asff::Compliance {
+        status: Some("PASSED".into()),
+        ..resolved.compliance.clone().unwrap_or_default()
+    });
+    assert_eq!(decision(&resolved, &at(AnalystAction::Undo)).0, "undo");
     // "Remediate" acts whatever the approval state.
     assert_eq!(
         decision(&awaiting(), &at(AnalystAction::Remediate)).0,

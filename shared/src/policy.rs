@@ -236,7 +236,10 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         Ok(spec) => spec,
         Err(reason) => return Decision::Skip(reason),
     };
-    if !spec.threat {
+    // An undo restores what a run changed: the control has usually passed since (that is what the run
+    // did), and the scope or mode may have changed; neither stops putting the recorded state back.
+    let undoing = action == Some(AnalystAction::Undo);
+    if !spec.threat && !undoing {
         let compliance = finding.compliance_status().unwrap_or("NOT_AVAILABLE");
         if compliance != "FAILED" {
             return Decision::Skip(format!(
@@ -250,11 +253,12 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     if let Some(reason) = policy
         .scope
         .excludes(finding.aws_account_id.as_str(), out.region.as_ref())
+        .filter(|_| !undoing)
     {
         return Decision::Skip(reason);
     }
     let setting = policy.modes.get(spec.id).copied();
-    if setting == Some(ModeSetting::Off) {
+    if setting == Some(ModeSetting::Off) && !undoing {
         return Decision::Skip(format!("playbook {} is off in the settings", spec.id));
     }
     let target = match catalogue::target(spec, finding) {
