@@ -524,3 +524,24 @@ pub fn riposte(
         .output()
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The hub stack's audit archive bucket name, in the hub account.
+pub fn audit_bucket(scenario: &Scenario) -> String {
+    format!("riposte-audit-{}", scenario.str("/hub_account"))
+}
+
+/// Create the audit archive bucket; the hub's S3 client for reading it back.
+pub async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aws_sdk_s3::Client {
+    let config = emulator.sdk(scenario.hub_credentials());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(audit_bucket(scenario))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    s3
+}

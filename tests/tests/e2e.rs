@@ -2,7 +2,10 @@
 //! StackSet created + a sandbox without it), the findings it imported, and the real hub — the Lambda
 //! handler and the `riposte` binary. Every assertion reads state back from the emulator.
 
-use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
+use riposte_tests::{
+    audit_bucket, create_audit_bucket, iam_action, member_calls, sqs_event, Emulator, MemberView,
+    Scenario,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,26 +53,6 @@ async fn findings(
             return out;
         }
     }
-}
-
-fn audit_bucket(scenario: &Scenario) -> String {
-    format!("riposte-audit-{}", scenario.str("/hub_account"))
-}
-
-/// The hub stack's audit archive bucket, in the hub account.
-async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aws_sdk_s3::Client {
-    let config = emulator.sdk(scenario.hub_credentials());
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(audit_bucket(scenario))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    s3
 }
 
 fn is_mutation(call: &Value) -> bool {

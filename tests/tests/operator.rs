@@ -330,7 +330,7 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     needles.push(scenario.str("/hub_credentials/session_token"));
     needles.extend(secret_values(&view_a, &scenario).await);
     assert!(needles.len() >= 10, "{} secrets to look for", needles.len());
-    let mut haystacks = hub.audit_records(&emulator, &scenario).await;
+    let mut haystacks = hub.audit_records(&scenario).await;
     assert!(!haystacks.is_empty(), "audit records archived");
     haystacks.push(logs.text());
     assert!(

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use riposte_hub::cli::HubEngine;
-use riposte_tests::{sqs_event, Emulator, MemberView, Scenario};
+use riposte_tests::{audit_bucket, create_audit_bucket, sqs_event, Emulator, MemberView, Scenario};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
@@ -18,6 +18,8 @@ pub const TABLE: &str = "riposte-limits";
 const TTL_SECONDS: u64 = 1;
 
 pub struct Hub {
+    /// The hub's S3 client, for the audit archive.
+    audit: aws_sdk_s3::Client,
     /// Everything the team and the operator were shown: notifications and CLI output, for leak scans.
     pub shown: std::sync::Mutex<Vec<String>>,
     ssm: aws_sdk_ssm::Client,
@@ -72,10 +74,6 @@ impl BucketState {
     }
 }
 
-fn audit_bucket(scenario: &Scenario) -> String {
-    format!("riposte-audit-{}", scenario.str("/hub_account"))
-}
-
 impl Hub {
     /// The parameters (settings empty, switch off), the limits table and the audit bucket.
     pub async fn set_up(emulator: &Emulator, scenario: &Scenario) -> Self {
@@ -101,17 +99,9 @@ impl Hub {
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e:?}"));
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(true)
-                .build(),
-        );
-        s3.create_bucket()
-            .bucket(audit_bucket(scenario))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let audit = create_audit_bucket(emulator, scenario).await;
         let hub = Self {
+            audit,
             shown: std::sync::Mutex::new(Vec::new()),
             ssm: aws_sdk_ssm::Client::new(&sdk),
             securityhub: aws_sdk_securityhub::Client::new(&sdk),
@@ -417,13 +407,8 @@ impl Captured {
 
 impl Hub {
     /// Every audit record archived so far, as text.
-    pub async fn audit_records(&self, emulator: &Emulator, scenario: &Scenario) -> Vec<String> {
-        let sdk = emulator.sdk(scenario.hub_credentials());
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(true)
-                .build(),
-        );
+    pub async fn audit_records(&self, scenario: &Scenario) -> Vec<String> {
+        let s3 = &self.audit;
         let bucket = audit_bucket(scenario);
         let listed = s3
             .list_objects_v2()
