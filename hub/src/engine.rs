@@ -114,6 +114,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             Mode::Remediate => self.security_hub_copies(deliveries, &config.policy).await,
         };
         if mode == Mode::Remediate {
+            self.spokes.new_batch();
             self.remediate(&run, &mut work, deadline, &config).await;
         }
         self.finish(run, mode, work, refused_messages, &config.document)

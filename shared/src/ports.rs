@@ -181,4 +181,6 @@ pub trait SpokesPort: Send + Sync {
     fn session_name(&self) -> Option<String> {
         None
     }
+    /// A batch starts: forget the per-batch lookups (linked secrets) the members hold.
+    fn new_batch(&self) {}
 }

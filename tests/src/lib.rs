@@ -60,8 +60,14 @@ impl Emulator {
 
     /// Build one scenario set (`core`, `coverage`; resets the emulator) and return its manifest.
     pub fn scenario_set(&self, which: &str) -> Scenario {
+        self.scenario_with(&["--set", which])
+    }
+
+    /// Build a scenario from `scripts/emulator-scenario` arguments (`--set batch --count 101`).
+    pub fn scenario_with(&self, args: &[&str]) -> Scenario {
         let out = Command::new(repo_root().join("scripts/emulator-scenario"))
-            .args([self.url.as_str(), "--set", which])
+            .arg(self.url.as_str())
+            .args(args)
             .stderr(Stdio::inherit())
             .output()
             .unwrap_or_else(|e| panic!("cannot run scripts/emulator-scenario: {e}"));
@@ -89,6 +95,13 @@ impl Emulator {
     /// Every AWS request the emulator received (since the scenario finished), in order.
     pub fn calls(&self) -> Vec<Value> {
         self.get("/_riposte/calls", "calls")
+    }
+
+    /// Forget the calls recorded so far.
+    pub fn clear_calls(&self) {
+        ureq::delete(&format!("{}/_riposte/calls", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("DELETE /_riposte/calls: {e}"));
     }
 
     /// Every role session STS issued so far, with its secret key and session token (for leak scans).

@@ -23,6 +23,8 @@ pub struct MemberClients {
     pub sns: aws_sdk_sns::Client,
     /// The session's configuration, for Secrets Manager in the hub's other regions.
     pub config: aws_config::SdkConfig,
+    /// The batch's linked-secret listings (one per region, shared by every user of the batch).
+    pub linked: secrets::LinkedSecrets,
 }
 
 impl MemberClients {
@@ -47,6 +49,7 @@ impl MemberClients {
             ssm: aws_sdk_ssm::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
             config: config.clone(),
+            linked: secrets::linked_secrets_cache(),
         }
     }
 
@@ -101,4 +104,4 @@ mod lambda;
 mod rds;
 mod redshift_ssm;
 mod s3;
-mod secrets;
+pub mod secrets;

@@ -179,6 +179,12 @@ impl SpokesPort for SessionCache {
         Some(self.session_name.clone())
     }
 
+    fn new_batch(&self) {
+        for (_, cached) in self.clients.iter() {
+            cached.clients.linked.invalidate_all();
+        }
+    }
+
     async fn member(&self, account: &AccountId, region: &Region) -> PortResult<Arc<MemberClients>> {
         let session = self.session(account, region).await?;
         let cached = self

@@ -148,6 +148,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         ssm: aws_sdk_ssm::Client::new(&unused),
         sns: aws_sdk_sns::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
+        linked: crate::aws::member::secrets::linked_secrets_cache(),
     };
     assert_eq!(
         clients.deactivate_access_key("alice", "AKIA1").await,

@@ -260,7 +260,9 @@ fn a_denied_step_fails_the_run_but_the_others_still_happen() {
 }
 
 #[test]
-fn a_policy_that_does_not_parse_after_the_rewrite_fails_verification() {
+/// The verification asks S3 for its verdict (GetBucketPolicyStatus) instead of re-reading the policy: a
+/// rewrite that did not land as written (garbled here; the fake calls what it cannot parse public) fails.
+fn a_rewrite_that_did_not_land_as_written_fails_verification() {
     let fake = account(MIXED);
     fake.with_state(|s| {
         if let Some(b) = s.buckets.get_mut("b") {
@@ -269,7 +271,7 @@ fn a_policy_that_does_not_parse_after_the_rewrite_fails_verification() {
     });
     let report = block_on(run(&fake, &ctx(), &bucket()));
     assert!(
-        matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("does not parse")),
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("still considers the bucket policy public")),
         "{:?}",
         report.outcome
     );

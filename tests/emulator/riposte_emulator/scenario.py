@@ -1,6 +1,6 @@
 """Build Riposte's test world on a freshly reset emulator and print one JSON manifest on stdout.
 
-python -m riposte_emulator.scenario --endpoint URL [--region us-east-1] [--spoke-template PATH] [--set core|coverage]
+python -m riposte_emulator.scenario --endpoint URL [--region us-east-1] [--spoke-template PATH] [--set core|coverage|batch [--count N]]
 
 An organization (management + security hub + workload-a/b/c + sandbox), the hub role and its credentials, Security
 Hub, a notification topic with an SQS tap, the spoke role deployed by a SELF_MANAGED StackSet to workload-a/b/c,
@@ -18,7 +18,7 @@ import boto3
 import requests
 from botocore.config import Config
 
-from . import asff, coverage
+from . import asff, batch, coverage
 from .journal import iso_millis, utc_now
 from .sts import SERVICE_HEADER
 
@@ -346,7 +346,7 @@ def import_planned(world: World, hub: str, planned: list) -> list[dict]:
             for key, kind, resource, f in planned]
 
 
-def build(endpoint: str, region: str, template_path: Path, which: str = "core") -> dict[str, Any]:
+def build(endpoint: str, region: str, template_path: Path, which: str = "core", count: int = 100) -> dict[str, Any]:
     template = template_path.read_text()
     world = World(endpoint, region)
     requests.post(f"{world.endpoint}/moto-api/reset", timeout=30).raise_for_status()
@@ -368,6 +368,8 @@ def build(endpoint: str, region: str, template_path: Path, which: str = "core") 
     })
     if which == "coverage":
         manifest.update(build_coverage(world, hub, accounts))
+    elif which == "batch":
+        manifest.update(build_batch(world, hub, accounts, count))
     else:
         manifest.update(build_core(world, hub, accounts))
     requests.delete(f"{world.endpoint}/_riposte/calls", timeout=30).raise_for_status()
@@ -396,19 +398,32 @@ def build_coverage(world: World, hub: str, accounts: dict[str, str]) -> dict[str
     return {"findings": import_planned(world, hub, planned), "incidents": incidents, "bystanders": bystanders}
 
 
+def build_batch(world: World, hub: str, accounts: dict[str, str], count: int) -> dict[str, Any]:
+    incidents, bystanders = batch.setup(world, accounts, count)
+    planned = batch.planned_findings(world.region, incidents, iso_millis(utc_now()))
+    # BatchImportFindings takes at most 100 findings a call.
+    findings = [f for i in range(0, len(planned), 100) for f in import_planned(world, hub, planned[i:i + 100])]
+    return {"findings": findings, "incidents": incidents, "bystanders": bystanders}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="riposte-emulator-scenario", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", required=True, help="emulator URL, e.g. http://127.0.0.1:4566")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--spoke-template", type=Path, default=DEFAULT_TEMPLATE)
-    parser.add_argument("--set", dest="which", choices=["core", "coverage"], default="core",
+    parser.add_argument("--set", dest="which", choices=["core", "coverage", "batch"], default="core",
                         help="core: the seed incidents (credential compromise, buckets, IAM.3, EC2); "
-                             "coverage: one incident and one bystander per coverage playbook")
+                             "coverage: one incident and one bystander per coverage playbook; "
+                             "batch: COUNT compromised users and COUNT public buckets (see batch.py)")
+    parser.add_argument("--count", type=int, default=100,
+                        help="batch set only: how many users, and how many buckets (default 100)")
     args = parser.parse_args(argv)
     if not args.endpoint.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         parser.error("the scenario only talks to a local emulator (http://127.0.0.1:PORT)")
-    manifest = build(args.endpoint, args.region, args.spoke_template.resolve(), args.which)
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    manifest = build(args.endpoint, args.region, args.spoke_template.resolve(), args.which, args.count)
     print(json.dumps(manifest, indent=2, sort_keys=False), flush=True)
     return 0
 
