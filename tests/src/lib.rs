@@ -104,6 +104,32 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("DELETE /_riposte/calls: {e}"));
     }
 
+    /// Arm the emulator's fault switch with one rule (tests/emulator/README.md): e.g.
+    /// `{"operation": "UpdateAccessKey", "code": "Throttling", "count": 2}`.
+    pub fn fault(&self, rule: Value) {
+        ureq::post(&format!("{}/_riposte/faults", self.url))
+            .send_json(rule)
+            .unwrap_or_else(|e| panic!("POST /_riposte/faults: {e}"));
+    }
+
+    /// Disarm every fault rule.
+    pub fn clear_faults(&self) {
+        ureq::delete(&format!("{}/_riposte/faults", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("DELETE /_riposte/faults: {e}"));
+    }
+
+    /// Delay every AWS call by `ms` milliseconds (0: none).
+    pub fn latency(&self, ms: u64) {
+        let url = format!("{}/_riposte/latency", self.url);
+        let answer = if ms == 0 {
+            ureq::delete(&url).call()
+        } else {
+            ureq::post(&url).send_json(serde_json::json!({ "ms": ms }))
+        };
+        answer.unwrap_or_else(|e| panic!("/_riposte/latency: {e}"));
+    }
+
     /// Every role session STS issued so far, with its secret key and session token (for leak scans).
     pub fn issued_credentials(&self) -> Vec<Value> {
         self.get("/_riposte/sts/issued", "issued")

@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{Engine, WRITE_BACK_ATTEMPTS};
-use crate::report::{emf, FindingResult, RunReport};
+use crate::report::{emf, FindingResult, RunReport, WriteBackState};
 
 impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     /// Write payloads back grouped; retry findings left unprocessed. Returns each finding's result.
@@ -82,7 +82,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                         status,
                         reason: f.reason.clone(),
                         actions: f.steps.iter().map(|s| s.detail.clone()).collect(),
-                        next_steps: f.manual.clone(),
+                        next_steps: with_write_back(&f.manual, &f.write_back),
                         run: report.run.clone(),
                         console_url: self.config.hub_region.as_deref().map(|region| {
                             riposte_shared::notify::console_url(region, &f.finding_id)
@@ -125,4 +125,16 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
 fn time_to_resolve(f: &FindingResult, now: OffsetDateTime) -> Option<f64> {
     let created = OffsetDateTime::parse(f.created_at.as_deref()?, &Rfc3339).ok()?;
     Some((now - created).as_seconds_f64())
+}
+
+/// A write-back that failed for good is the team's to finish: Security Hub's copy does not show the
+/// outcome the notice reports.
+fn with_write_back(manual: &[String], write_back: &WriteBackState) -> Vec<String> {
+    let mut steps = manual.to_vec();
+    if let WriteBackState::Failed(e) = write_back {
+        steps.push(format!(
+            "the outcome was not written onto the finding in Security Hub ({e}): set its workflow and note by hand"
+        ));
+    }
+    steps
 }

@@ -1,7 +1,8 @@
 """WSGI middleware in front of moto: records every AWS call and serves the emulator's control endpoints.
 
 Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET /_riposte/sts/issued (every role
-session STS issued, secrets included, for leak scans); GET/DELETE /_riposte/events,
+session STS issued, secrets included, for leak scans); POST/GET/DELETE /_riposte/faults and /_riposte/latency
+(the fault and latency switches, see faults.py); GET/DELETE /_riposte/events,
 /_riposte/calls, /_riposte/rotations; GET filters
 calls by any recorded field given as a query parameter (e.g. ?service=s3&account_id=...). `POST /moto-api/reset`
 is passed to moto and then clears all three logs.
@@ -16,6 +17,7 @@ from moto.core.request import Request
 from moto.core.responses import get_service_router
 from moto.iam.models import get_account_id_from
 
+from . import faults
 from .journal import JOURNAL, iso_millis, utc_now
 
 # SigV4 signing names whose botocore/moto service name differs.
@@ -121,8 +123,15 @@ class Recorder:
             result = self.app(environ, start_response)
             if path.rstrip("/") == "/moto-api/reset" and method == "POST":
                 JOURNAL.clear()
+                faults.clear()
             return result
         record = describe_call(environ)
+        faults.delay(record)
+        rule = faults.match(record)
+        if rule is not None:
+            record.update(status=int(rule["status"]), fault=rule["code"])
+            JOURNAL.append("calls", record)
+            return faults.respond(rule, environ, start_response)
         seen: dict[str, Any] = {}
 
         def recording_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
@@ -144,6 +153,8 @@ class Recorder:
                 return _json(start_response, "200 OK", age(body))
             except Exception as e:  # noqa: BLE001 - a bad request to a test endpoint, reported to the test
                 return _json(start_response, "400 Bad Request", {"error": f"{type(e).__name__}: {e}"})
+        if path in ("/_riposte/faults", "/_riposte/latency"):
+            return self._switch(path, method, environ, start_response)
         if path == "/_riposte/sts/issued" and method == "GET":
             return _json(start_response, "200 OK", {"issued": issued_credentials()})
         kind = self.LOGS.get(path)
@@ -158,3 +169,21 @@ class Recorder:
         wanted = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         items = [r for r in JOURNAL.snapshot(kind) if all(str(r.get(k)) == v for k, v in wanted.items())]
         return _json(start_response, "200 OK", {kind: items})
+
+    def _switch(self, path: str, method: str, environ: dict, start_response: Callable) -> list[bytes]:
+        is_faults = path == "/_riposte/faults"
+        if method == "GET":
+            return _json(start_response, "200 OK", {"faults": faults.rules()} if is_faults
+                         else {"latency": faults.latency()})
+        if method == "DELETE":
+            return _json(start_response, "200 OK", {"cleared": faults.clear(faults=is_faults, delays=not is_faults)})
+        if method != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": "use GET, POST or DELETE"})
+        try:
+            body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            answer = {"faults": faults.add(body)} if is_faults else {"latency": faults.set_latency(body)}
+        except (ValueError, KeyError) as e:
+            return _json(start_response, "400 Bad Request", {"error": str(e)})
+        return _json(start_response, "200 OK", answer)
