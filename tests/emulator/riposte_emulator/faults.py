@@ -1,20 +1,22 @@
 """The fault switch and the latency switch: fail chosen AWS calls with the service's own error shape, slow every call.
 
 A fault rule names an operation (and optionally the call log's `service` and `account_id`); the recorder asks
-`FAULTS.take(call)` before passing a call to moto, and a rule that takes the call is answered here, in the
+`match(call)` before passing a call to moto, and a rule that takes the call is answered by `respond`, in the
 protocol the client speaks (query, ec2, rest-xml, awsJson, rest-json), so botocore and the Rust SDK both read
 the error code. Rules are consulted in creation order; the first matching rule with calls left decides: it lets
 the call through while fewer than `after` matching calls passed it, else fails it. Latency is a default delay per
-AWS call plus optional per-service delays. Both are cleared on `POST /moto-api/reset`.
+AWS call (`"*"`) plus optional per-service delays. Both are cleared on `POST /moto-api/reset`. The module also
+counts AWS calls in flight per account (`enter`/`leave`/`peaks`) for the load test's per-account cap.
 """
 
 import http
 import json
 import re
 import threading
+import time
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 from xml.sax.saxutils import escape
 
 DEFAULT_MESSAGE = "injected by the emulator's fault switch"
@@ -105,8 +107,7 @@ class Faults:
         self._lock = threading.Lock()
         self._rules: list[dict[str, Any]] = []
         self._next_id = 1
-        self._default_ms = 0
-        self._service_ms: dict[str, int] = {}
+        self._latency: dict[str, int] = {}
 
     def add(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self._lock:
@@ -138,27 +139,26 @@ class Faults:
             rule["hits"] += 1
             return dict(rule)
 
-    def set_latency(self, ms: int, service: str | None = None) -> dict[str, Any]:
+    def set_latency(self, ms: int, service: str | None = None) -> dict[str, int]:
         with self._lock:
-            if service is None:
-                self._default_ms = ms
-            else:
-                self._service_ms[service] = ms
+            self._latency[service or "*"] = ms
         return self.latency()
 
-    def latency(self) -> dict[str, Any]:
+    def latency(self) -> dict[str, int]:
+        """{"*": default ms, service: ms}; only what was set."""
         with self._lock:
-            return {"ms": self._default_ms, "services": dict(self._service_ms)}
+            return dict(self._latency)
 
-    def clear_latency(self) -> dict[str, Any]:
+    def clear_latency(self) -> int:
         with self._lock:
-            self._default_ms, self._service_ms = 0, {}
-        return self.latency()
+            cleared = len(self._latency)
+            self._latency.clear()
+            return cleared
 
     def delay_for(self, service: str | None) -> float:
         """Seconds to hold a call of this service."""
         with self._lock:
-            return self._service_ms.get(service or "", self._default_ms) / 1000
+            return self._latency.get(service or "*", self._latency.get("*", 0)) / 1000
 
     def clear(self) -> None:
         self.clear_rules()
@@ -238,3 +238,91 @@ def error_answer(rule: dict[str, Any], service: str | None, environ: dict) -> tu
     if service == "s3":
         headers.append(("x-amz-request-id", request_id))
     return _status_line(rule["status"]), headers, body
+
+
+def _drain(environ: dict) -> None:
+    """Read the unanswered request body, so that closing the connection does not reset it under the client."""
+    stream = environ.get("wsgi.input")
+    try:
+        left = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        left = 0
+    while stream is not None and (left > 0 or environ.get("wsgi.input_terminated")):
+        chunk = stream.read(min(left, 65536) if left > 0 else 65536)
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
+# ------------------------------------------------------------------ what the recorder calls
+
+def add(body: Any) -> list[dict[str, Any]]:
+    """POST /_riposte/faults: the created rules (RuleError, a ValueError, on a bad body)."""
+    return FAULTS.add(parse_rules(body))
+
+
+def rules() -> list[dict[str, Any]]:
+    return FAULTS.rules()
+
+
+def set_latency(body: Any) -> dict[str, int]:
+    """POST /_riposte/latency: the settings after the change."""
+    return FAULTS.set_latency(*parse_latency(body))
+
+
+def latency() -> dict[str, int]:
+    return FAULTS.latency()
+
+
+def clear(faults: bool = True, delays: bool = True) -> int:
+    """Drop the rules and/or the delays; how many were dropped."""
+    return (FAULTS.clear_rules() if faults else 0) + (FAULTS.clear_latency() if delays else 0)
+
+
+def delay(call: dict[str, Any]) -> None:
+    seconds = FAULTS.delay_for(call.get("service"))
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def match(call: dict[str, Any]) -> dict[str, Any] | None:
+    """The rule failing this call (a copy whose `service` is the call's), or None: pass it to moto."""
+    rule = FAULTS.take(call)
+    return None if rule is None else dict(rule, service=call.get("service"))
+
+
+def respond(rule: dict[str, Any], environ: dict, start_response: Callable) -> list[bytes]:
+    _drain(environ)
+    status, headers, body = error_answer(rule, rule.get("service"), environ)
+    start_response(status, headers)
+    return [body]
+
+
+# ------------------------------------------------------------------ calls in flight, per account
+
+_LOCK = threading.Lock()
+_INFLIGHT: dict[str, int] = {}
+_PEAK: dict[str, int] = {}
+
+
+def enter(record: dict[str, Any]) -> None:
+    """Count a call in flight in its account (for the load test's per-account cap)."""
+    account = record.get("account_id") or "-"
+    with _LOCK:
+        _INFLIGHT[account] = _INFLIGHT.get(account, 0) + 1
+        _PEAK[account] = max(_PEAK.get(account, 0), _INFLIGHT[account])
+
+
+def leave(record: dict[str, Any]) -> None:
+    account = record.get("account_id") or "-"
+    with _LOCK:
+        _INFLIGHT[account] = max(0, _INFLIGHT.get(account, 0) - 1)
+
+
+def peaks(reset: bool = False) -> dict[str, int]:
+    """The most calls in flight at once, per account, since the last reset."""
+    with _LOCK:
+        out = dict(_PEAK)
+        if reset:
+            _PEAK.clear()
+        return out

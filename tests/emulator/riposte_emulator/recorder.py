@@ -126,6 +126,13 @@ class Recorder:
                 faults.clear()
             return result
         record = describe_call(environ)
+        faults.enter(record)
+        try:
+            return self._answer(record, environ, start_response)
+        finally:
+            faults.leave(record)
+
+    def _answer(self, record: dict, environ: dict, start_response: Callable) -> Iterable[bytes]:
         faults.delay(record)
         rule = faults.match(record)
         if rule is not None:
@@ -153,6 +160,8 @@ class Recorder:
                 return _json(start_response, "200 OK", age(body))
             except Exception as e:  # noqa: BLE001 - a bad request to a test endpoint, reported to the test
                 return _json(start_response, "400 Bad Request", {"error": f"{type(e).__name__}: {e}"})
+        if path == "/_riposte/inflight":
+            return _json(start_response, "200 OK", {"peak": faults.peaks(reset=method == "DELETE")})
         if path in ("/_riposte/faults", "/_riposte/latency"):
             return self._switch(path, method, environ, start_response)
         if path == "/_riposte/sts/issued" and method == "GET":
