@@ -584,3 +584,34 @@ pub async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aw
         .unwrap_or_else(|e| panic!("{e:?}"));
     s3
 }
+
+/// Security Hub's `riposte:status` of every finding, by id.
+pub async fn statuses(
+    emulator: &Emulator,
+    scenario: &Scenario,
+) -> std::collections::BTreeMap<String, String> {
+    let hub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
+    let mut out = std::collections::BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = hub
+            .get_findings()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        for f in page.findings() {
+            let status = f
+                .user_defined_fields()
+                .and_then(|u| u.get("riposte:status"))
+                .cloned()
+                .unwrap_or_default();
+            out.insert(f.id().unwrap_or_default().to_owned(), status);
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return out;
+        }
+    }
+}

@@ -60,34 +60,6 @@ fn is_list_secrets(call: &Value) -> bool {
     call["operation"] == "ListSecrets"
 }
 
-/// Security Hub's `riposte:status` of every finding, by id.
-async fn statuses(emulator: &Emulator, scenario: &Scenario) -> BTreeMap<String, String> {
-    let hub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let mut out = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = hub
-            .get_findings()
-            .max_results(100)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        for f in page.findings() {
-            let status = f
-                .user_defined_fields()
-                .and_then(|u| u.get("riposte:status"))
-                .cloned()
-                .unwrap_or_default();
-            out.insert(f.id().unwrap_or_default().to_owned(), status);
-        }
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return out;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
     let emulator = Emulator::start();
@@ -172,7 +144,7 @@ async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
 
     // Nothing lost: every finding remediated in Security Hub's copy, every resource fixed on read-back,
     // and the bystanders as they were.
-    let status = statuses(&emulator, &scenario).await;
+    let status = riposte_tests::statuses(&emulator, &scenario).await;
     let findings = scenario.manifest["findings"]
         .as_array()
         .cloned()

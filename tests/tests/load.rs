@@ -144,30 +144,10 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost() {
     );
 
     // Nothing lost: every finding remediated in Security Hub's copy.
-    let securityhub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let mut remediated = 0;
-    let mut token = None;
-    loop {
-        let page = securityhub
-            .get_findings()
-            .max_results(100)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        remediated += page
-            .findings()
-            .iter()
-            .filter(|f| {
-                f.user_defined_fields()
-                    .and_then(|u| u.get("riposte:status"))
-                    .is_some_and(|s| s == "remediated")
-            })
-            .count();
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    let remediated = riposte_tests::statuses(&emulator, &scenario)
+        .await
+        .values()
+        .filter(|s| *s == "remediated")
+        .count();
     assert_eq!(remediated, n, "every finding remediated");
 }
