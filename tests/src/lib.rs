@@ -615,3 +615,24 @@ pub async fn statuses(
         }
     }
 }
+
+/// (CPU seconds of this process, peak resident memory in MiB), from /proc: the CPU time is the sum of
+/// every live thread's time on CPU (`schedstat`, nanoseconds), not the 10 ms ticks of `stat`.
+pub fn process_usage() -> (f64, f64) {
+    let cpu_ns: u64 = std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| t.ok())
+                .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+                .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    (cpu_ns as f64 / 1e9, peak_kib / 1024.0)
+}

@@ -22,30 +22,6 @@ fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// (user + system CPU seconds of this process, peak resident memory in MiB), from /proc.
-fn process_usage() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of stat(5): 11 and 12 after the command name; 100 ticks a second.
-    let cpu = (ticks(11) + ticks(12)) / 100.0;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    (cpu, peak_kib / 1024.0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_findings_is_absorbed_with_nothing_lost() {
     let findings = setting("RIPOSTE_LOAD_FINDINGS", 1_000).max(2);
@@ -74,7 +50,7 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost() {
     emulator.latency(latency);
     emulator.clear_calls();
     let _ = ureq::delete(&format!("{}/_riposte/inflight", emulator.url)).call();
-    let (cpu_before, _) = process_usage();
+    let (cpu_before, _) = riposte_tests::process_usage();
     let started = Instant::now();
     let runs = containers.iter().enumerate().map(|(i, container)| {
         let mine: Vec<&[Value]> = batches.iter().skip(i).step_by(instances).copied().collect();
@@ -96,7 +72,7 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost() {
     });
     let redelivered: Vec<Value> = join_all(runs).await.into_iter().flatten().collect();
     let wall = started.elapsed().as_secs_f64();
-    let (cpu_after, peak_mib) = process_usage();
+    let (cpu_after, peak_mib) = riposte_tests::process_usage();
     emulator.latency(0);
     let peaks: Value = ureq::get(&format!("{}/_riposte/inflight", emulator.url))
         .call()

@@ -1,0 +1,81 @@
+//! `riposte-bench`: Riposte's cost and speed on the local emulator, printed as tables and written to
+//! `docs/benchmarks.md` with the machine, date and commit. Not a test: it never fails on a timing.
+//!
+//! ```sh
+//! cargo build --release -p riposte-hub --bins
+//! cargo run --release -p riposte-tests --bin riposte-bench -- --runs 50 --findings 10000 --latency-ms 30
+//! ```
+
+mod coldstart;
+mod measure;
+
+use clap::Parser;
+use measure::Bench;
+
+#[derive(Parser)]
+#[command(
+    about = "Measure calls per finding, warm latency, cold start and throughput on the local emulator; write docs/benchmarks.md"
+)]
+struct Args {
+    /// Single-finding runs per playbook for the warm p50/p95 (at least 50 is meaningful).
+    #[arg(long, default_value_t = 50)]
+    runs: usize,
+    /// Findings in the throughput run (half compromised users, half public buckets).
+    #[arg(long, default_value_t = 2000)]
+    findings: usize,
+    /// Latency the emulator adds to every AWS call in the throughput run, in milliseconds.
+    #[arg(long, default_value_t = 30)]
+    latency_ms: u64,
+    /// Hub instances (Lambda containers) in the throughput run.
+    #[arg(long, default_value_t = 2)]
+    instances: usize,
+    /// Where to write the report ("-" for stdout only).
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    out: String,
+}
+
+fn main() {
+    let args = Args::parse();
+    // SDK futures are large: run on a thread with the hub's stack size, on the hub's runtime.
+    let runtime = riposte_hub::cli::runtime().unwrap_or_else(|e| panic!("{e}"));
+    let report = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(s, || runtime.block_on(Box::pin(run(&args))))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .join()
+            .unwrap_or_else(|_| panic!("the benchmark panicked"))
+    });
+    println!("{report}");
+    if args.out != "-" {
+        let path = riposte_tests::repo_root().join(&args.out);
+        std::fs::write(&path, &report).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("wrote {}", path.display());
+    }
+}
+
+async fn run(args: &Args) -> String {
+    let bench = Bench::start();
+    let mut out = measure::header(args.runs, args.findings, args.latency_ms, args.instances);
+
+    eprintln!("== calls per finding, per playbook (coverage scenario)");
+    out.push_str(&bench.per_playbook().await);
+
+    eprintln!(
+        "== one finding warm, {} runs each; the 100 + 100 batch; cold start",
+        args.runs
+    );
+    let singles = bench.singles_and_batch(args.runs).await;
+    out.push_str(&singles);
+
+    eprintln!(
+        "== throughput: {} findings, {} ms per call, {} instances",
+        args.findings, args.latency_ms, args.instances
+    );
+    out.push_str(
+        &bench
+            .throughput(args.findings, args.latency_ms, args.instances)
+            .await,
+    );
+    out
+}
