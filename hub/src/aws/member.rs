@@ -27,38 +27,75 @@ pub struct MemberClients {
     pub linked: secrets::LinkedSecrets,
 }
 
+/// An SDK client for one member account whose retries draw on that account's own budget: the retry
+/// token bucket and the adaptive client-side rate limiter belong to a partition named by account and
+/// service. With the SDK's default partition (the service's name), one throttled account would drain
+/// the retry tokens, and slow the calls, of every other account the hub instance serves.
+macro_rules! paced {
+    ($sdk:ident, $config:expr, $account:expr) => {{
+        let builder = $sdk::config::Builder::from($config)
+            .retry_config(aws_config::retry::RetryConfig::adaptive())
+            .retry_partition($sdk::config::retry::RetryPartition::new(format!(
+                "riposte-{}-{}",
+                $account,
+                stringify!($sdk)
+            )));
+        builder
+    }};
+}
+
 impl MemberClients {
     /// `path_style` is needed when an endpoint override (a local emulator) serves S3.
-    pub fn new(config: &aws_config::SdkConfig, path_style: bool) -> Self {
-        let s3 = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(path_style)
-            .build();
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        account: &riposte_shared::ids::AccountId,
+        path_style: bool,
+    ) -> Self {
+        let account = account.as_str();
         Self {
-            iam: aws_sdk_iam::Client::new(config),
-            s3: aws_sdk_s3::Client::from_conf(s3),
-            secrets: aws_sdk_secretsmanager::Client::new(config),
-            ec2: aws_sdk_ec2::Client::new(config),
-            sqs: aws_sdk_sqs::Client::new(config),
-            dynamodb: aws_sdk_dynamodb::Client::new(config),
-            kms: aws_sdk_kms::Client::new(config),
-            cloudtrail: aws_sdk_cloudtrail::Client::new(config),
-            ecr: aws_sdk_ecr::Client::new(config),
-            rds: aws_sdk_rds::Client::new(config),
-            lambda: aws_sdk_lambda::Client::new(config),
-            redshift: aws_sdk_redshift::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
-            sns: aws_sdk_sns::Client::new(config),
+            iam: aws_sdk_iam::Client::from_conf(paced!(aws_sdk_iam, config, account).build()),
+            s3: aws_sdk_s3::Client::from_conf(
+                paced!(aws_sdk_s3, config, account)
+                    .force_path_style(path_style)
+                    .build(),
+            ),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(
+                paced!(aws_sdk_secretsmanager, config, account).build(),
+            ),
+            ec2: aws_sdk_ec2::Client::from_conf(paced!(aws_sdk_ec2, config, account).build()),
+            sqs: aws_sdk_sqs::Client::from_conf(paced!(aws_sdk_sqs, config, account).build()),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                paced!(aws_sdk_dynamodb, config, account).build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(paced!(aws_sdk_kms, config, account).build()),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
+                paced!(aws_sdk_cloudtrail, config, account).build(),
+            ),
+            ecr: aws_sdk_ecr::Client::from_conf(paced!(aws_sdk_ecr, config, account).build()),
+            rds: aws_sdk_rds::Client::from_conf(paced!(aws_sdk_rds, config, account).build()),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                paced!(aws_sdk_lambda, config, account).build(),
+            ),
+            redshift: aws_sdk_redshift::Client::from_conf(
+                paced!(aws_sdk_redshift, config, account).build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(paced!(aws_sdk_ssm, config, account).build()),
+            sns: aws_sdk_sns::Client::from_conf(paced!(aws_sdk_sns, config, account).build()),
             config: config.clone(),
             linked: secrets::linked_secrets_cache(),
         }
     }
 
     /// Secrets Manager in `region` (the session's own region reuses its client).
-    fn secrets_in(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+    pub(crate) fn secrets_in(&self, region: &str) -> aws_sdk_secretsmanager::Client {
         if self.config.region().map(|r| r.as_ref()) == Some(region) {
             return self.secrets.clone();
         }
-        let config = aws_sdk_secretsmanager::config::Builder::from(&self.config)
+        // The session's client settings, its retry partition included, in the other region.
+        let config = self
+            .secrets
+            .config()
+            .to_builder()
             .region(aws_config::Region::new(region.to_owned()))
             .build();
         aws_sdk_secretsmanager::Client::from_conf(config)

@@ -199,7 +199,7 @@ impl SpokesPort for SessionCache {
                     .region(aws_config::Region::new(region.as_str().to_owned()))
                     .build();
                 Arc::new(CachedClients {
-                    clients: Arc::new(MemberClients::new(&config, self.path_style)),
+                    clients: Arc::new(MemberClients::new(&config, account, self.path_style)),
                     refresh_at: session.refresh_at,
                 })
             })

@@ -243,3 +243,40 @@ fn the_refresh_margin_exceeds_every_function_timeout_the_stack_allows() {
         .unwrap_or_else(|| panic!("no FunctionTimeout AllowedValues in hub.yaml: {block:?}"));
     assert!(super::REFRESH_MARGIN.as_secs() > longest, "{longest}");
 }
+
+/// Each member account retries on its own budget: a throttled account cannot drain the retry tokens, or
+/// slow the adaptive rate, of the others (the SDK's default partition is the service's name alone).
+#[test]
+fn each_account_and_service_has_its_own_adaptive_retry_partition() {
+    let (a, b) = (account("111111111111"), account("222222222222"));
+    let (one, two) = (
+        MemberClients::new(&base(), &a, false),
+        MemberClients::new(&base(), &b, false),
+    );
+    let partition = |c: &MemberClients| {
+        (
+            c.iam.config().retry_partition().map(ToString::to_string),
+            c.s3.config().retry_partition().map(ToString::to_string),
+        )
+    };
+    assert_eq!(
+        partition(&one),
+        (
+            Some("riposte-111111111111-aws_sdk_iam".to_string()),
+            Some("riposte-111111111111-aws_sdk_s3".to_string())
+        )
+    );
+    assert_ne!(partition(&one).0, partition(&two).0);
+    assert_eq!(
+        one.iam.config().retry_config().map(|r| r.mode()),
+        Some(aws_config::retry::RetryMode::Adaptive)
+    );
+    let elsewhere = one.secrets_in("eu-west-1");
+    assert_eq!(
+        elsewhere
+            .config()
+            .retry_partition()
+            .map(ToString::to_string),
+        Some("riposte-111111111111-aws_sdk_secretsmanager".to_string())
+    );
+}
