@@ -636,3 +636,19 @@ pub fn process_usage() -> (f64, f64) {
         .unwrap_or(0.0);
     (cpu_ns as f64 / 1e9, peak_kib / 1024.0)
 }
+
+/// Calls by "service:Operation", for the failure message and the printed table.
+pub fn tally<'a>(
+    calls: impl IntoIterator<Item = &'a Value>,
+) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for c in calls {
+        let key = format!(
+            "{}:{}",
+            c["service"].as_str().unwrap_or("?"),
+            c["operation"].as_str().unwrap_or("?")
+        );
+        *out.entry(key).or_default() += 1;
+    }
+    out
+}

@@ -42,20 +42,6 @@ async fn deliver(engine: &riposte_hub::cli::HubEngine, events: &[Value]) {
     );
 }
 
-/// Calls by "service:Operation", for the failure message and the printed table.
-fn tally<'a>(calls: impl IntoIterator<Item = &'a Value>) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for c in calls {
-        let key = format!(
-            "{}:{}",
-            c["service"].as_str().unwrap_or("?"),
-            c["operation"].as_str().unwrap_or("?")
-        );
-        *out.entry(key).or_default() += 1;
-    }
-    out
-}
-
 fn is_list_secrets(call: &Value) -> bool {
     call["operation"] == "ListSecrets"
 }
@@ -91,8 +77,15 @@ async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
         .copied()
         .filter(|c| !is_list_secrets(c) && c["operation"] != "RotateSecret")
         .collect();
-    println!("one user: {:?}", tally(member.iter().copied()));
-    assert!(own.len() <= USER_TARGET, "a user costs {:?}", tally(own));
+    println!(
+        "one user: {:?}",
+        riposte_tests::tally(member.iter().copied())
+    );
+    assert!(
+        own.len() <= USER_TARGET,
+        "a user costs {:?}",
+        riposte_tests::tally(own)
+    );
     assert_eq!(lookups, 1, "one ListSecrets per account and region");
 
     // One bucket alone.
@@ -100,11 +93,14 @@ async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
     deliver(&container, &[event(&format!("bucket:{}", buckets[0]))]).await;
     let calls = emulator.calls();
     let member = member_calls(&calls, &hub);
-    println!("one bucket: {:?}", tally(member.iter().copied()));
+    println!(
+        "one bucket: {:?}",
+        riposte_tests::tally(member.iter().copied())
+    );
     assert!(
         member.len() <= BUCKET_TARGET,
         "a bucket costs {:?}",
-        tally(member)
+        riposte_tests::tally(member)
     );
 
     // 100 users + 100 buckets, interleaved, in two SQS batches of 100, on a fresh container (its one
@@ -120,7 +116,7 @@ async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
         deliver(&container, batch).await;
     }
     let calls = emulator.calls();
-    let table = tally(&calls);
+    let table = riposte_tests::tally(&calls);
     println!("100 users + 100 buckets, {} calls:", calls.len());
     for (operation, n) in &table {
         println!("  {n:>5}  {operation}");

@@ -12,7 +12,6 @@
 use futures::future::join_all;
 use riposte_tests::{audit_bucket, create_audit_bucket, sqs_event, Emulator};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 fn setting(name: &str, default: usize) -> usize {
@@ -80,16 +79,7 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost() {
         .into_json()
         .unwrap_or_else(|e| panic!("{e}"));
     let calls = emulator.calls();
-    let mut table: BTreeMap<String, usize> = BTreeMap::new();
-    for c in &calls {
-        *table
-            .entry(format!(
-                "{}:{}",
-                c["service"].as_str().unwrap_or("?"),
-                c["operation"].as_str().unwrap_or("?")
-            ))
-            .or_default() += 1;
-    }
+    let table = riposte_tests::tally(&calls);
     let peak = peaks["peak"][&account].as_u64().unwrap_or(0) as usize;
     println!("load: {n} findings, {instances} instances, {latency} ms per call, batches of 100");
     println!("  wall {wall:.1} s, {:.1} findings/s", n as f64 / wall);

@@ -2,7 +2,8 @@
 
 use futures::future::join_all;
 use riposte_tests::{
-    audit_bucket, create_audit_bucket, member_calls, process_usage, sqs_event, Emulator, Scenario,
+    audit_bucket, create_audit_bucket, member_calls, process_usage, sqs_event, tally, Emulator,
+    Scenario,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -57,19 +58,6 @@ pub fn header(runs: usize, findings: usize, latency: u64, instances: usize) -> S
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         cpu
     )
-}
-
-fn tally<'a>(calls: impl IntoIterator<Item = &'a Value>) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for c in calls {
-        let key = format!(
-            "{}:{}",
-            c["service"].as_str().unwrap_or("?"),
-            c["operation"].as_str().unwrap_or("?")
-        );
-        *out.entry(key).or_default() += 1;
-    }
-    out
 }
 
 impl Bench {
