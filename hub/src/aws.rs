@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod limits;
 pub mod member;
+pub mod pacer;
 pub mod securityhub;
 pub mod sessions;
 pub mod sns;

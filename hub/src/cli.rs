@@ -148,8 +148,12 @@ pub fn engine_from(sdk: &aws_config::SdkConfig, config: Config, emit_metrics: bo
         "riposte-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
+    let spokes = SessionCache::new(sdk.clone(), &config.policy.spoke_role_name, &session_name);
+    let pacer = spokes.pacer();
+    pacer.set(&config.document.pacing);
     Engine {
-        spokes: SessionCache::new(sdk.clone(), &config.policy.spoke_role_name, &session_name),
+        spokes,
+        pacer: Some(pacer),
         findings: SecurityHub::new(sdk),
         notifier: match &config.sns_topic_arn {
             Some(topic) => Notifier::Sns(Sns::new(sdk, topic)),

@@ -184,7 +184,7 @@ impl Config {
                 }
             },
             document: Settings::default(),
-            max_per_account: 4,
+            max_per_account: 16,
             linked_secret_tag: DEFAULT_LINKED_SECRET_TAG.to_owned(),
             regions: Vec::new(),
             max_key_age_days: 90,

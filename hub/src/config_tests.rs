@@ -20,7 +20,7 @@ fn defaults_apply_when_nothing_is_set() {
         c.policy.exclusion_tag,
         ("AutoRemediate".into(), "false".into())
     );
-    assert_eq!(c.max_per_account, 4);
+    assert_eq!(c.max_per_account, 16);
     assert_eq!(c.document, Settings::default());
 }
 

@@ -64,6 +64,8 @@ pub struct Engine<S, F, N> {
     pub live: Option<crate::settings::live::LiveSettings>,
     /// The shared hourly counts of automatic remediations (blast-radius limits); `None`: no limits.
     pub limits: Option<crate::aws::limits::Limiter>,
+    /// The member calls' token buckets, set to `[pacing]` at each run; `None`: not paced (fakes).
+    pub pacer: Option<std::sync::Arc<crate::aws::pacer::Pacer>>,
 }
 
 /// A run id names its day (`r-20261130-1a2b3c4d5e6f`): the audit record's key follows from it.
@@ -115,6 +117,9 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         };
         if mode == Mode::Remediate {
             self.spokes.new_batch();
+            if let Some(pacer) = &self.pacer {
+                pacer.set(&config.document.pacing);
+            }
             self.remediate(&run, &mut work, deadline, &config).await;
         }
         self.finish(run, mode, work, refused_messages, &config.document)

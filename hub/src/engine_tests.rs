@@ -258,6 +258,7 @@ fn engine(spokes: FakeSpokes, config: Config) -> Engine<FakeSpokes, FakeFindings
         audit: None,
         live: None,
         limits: None,
+        pacer: None,
     }
 }
 

@@ -11,9 +11,11 @@ use std::collections::BTreeMap;
 mod check;
 pub mod docs;
 pub mod live;
+pub mod pacing;
 pub mod values;
 
 pub use check::{check, Located};
+pub use pacing::Pacing;
 use values::*;
 
 /// The commented example, also the defaults' documentation (a test keeps it equal to the defaults).
@@ -27,6 +29,7 @@ pub struct Settings {
     pub principals: Principals,
     pub approval: Approval,
     pub limits: Limits,
+    pub pacing: Pacing,
     pub notifications: Notifications,
     pub destinations: Destinations,
     /// Mode per playbook id: `auto`, `approve`, `notify` or `off`; absent = the playbook's default.
@@ -44,7 +47,8 @@ pub struct Remediation {
     pub exclusion_tag_value: String,
     /// Whether a threat finding's suspect can opt itself out with the exclusion tag.
     pub threat_honours_exclusion: bool,
-    /// Concurrent findings per member account within one hub instance.
+    /// Findings in flight per member account within one hub instance: a bound on memory and on the
+    /// calls waiting for a token; the pace itself is `[pacing]`'s.
     pub max_per_account: Bounded<1, 64>,
     /// IAM.3: active keys older than this many days are deactivated.
     pub max_key_age_days: Bounded<0, 3650>,
@@ -61,7 +65,7 @@ impl Default for Remediation {
                 .unwrap_or_else(|_| unreachable!()),
             exclusion_tag_value: "false".into(),
             threat_honours_exclusion: false,
-            max_per_account: Bounded::new(4),
+            max_per_account: Bounded::new(16),
             max_key_age_days: Bounded::new(90),
             linked_secret_tag: TagKey::try_from(
                 crate::config::DEFAULT_LINKED_SECRET_TAG.to_owned(),

@@ -84,6 +84,7 @@ fn values_are_checked_where_they_stand() {
         ),
         ("[approval]\nexpiry_hours = 0", "from 1 to 720"),
         ("[remediation]\nmax_per_account = 65", "from 1 to 64"),
+        ("[pacing]\nec2 = 0", "from 0.1 to 10000"),
         ("[notifications]\nstatuses = [\"everything\"]", "everything"),
     ] {
         let errors = Settings::parse(text).err().unwrap_or_default();

@@ -212,13 +212,18 @@ impl Scenario {
 
     /// The configuration the hub runs with in these tests.
     pub fn hub_config(&self) -> riposte_hub::config::Config {
+        self.hub_config_with(TEST_SETTINGS)
+    }
+
+    /// The hub's wiring for this scenario with a settings document of the test's own.
+    pub fn hub_config_with(&self, settings: &str) -> riposte_hub::config::Config {
         let topic = self.str("/topic_arn");
         let wiring = riposte_hub::config::Config::from_lookup(|name| {
             (name == "RIPOSTE_SNS_TOPIC_ARN").then(|| topic.clone())
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        let settings = riposte_hub::settings::Settings::parse(TEST_SETTINGS)
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let settings =
+            riposte_hub::settings::Settings::parse(settings).unwrap_or_else(|e| panic!("{e:?}"));
         wiring
             .with_settings(&settings)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -230,6 +235,24 @@ impl Scenario {
 /// unit-tested on a fake clock). CloudTrail.2 and SNS.1 encrypt with the team's key (moto does not check
 /// key policies).
 pub const TEST_SETTINGS: &str = r#"
+# Unpaced: these tests count calls and read state, and AWS's rates would only slow them. Pacing is proven on
+# its own (hub pacer_tests) and under load with the default rates (tests/tests/load.rs).
+[pacing]
+iam = 10000
+s3 = 10000
+ec2 = 10000
+secretsmanager = 10000
+kms = 10000
+cloudtrail = 10000
+dynamodb = 10000
+rds = 10000
+lambda = 10000
+ecr = 10000
+ssm = 10000
+redshift = 10000
+sns = 10000
+sqs = 10000
+
 [remediation]
 severity_threshold = "MEDIUM"
 max_key_age_days = 0

@@ -25,6 +25,11 @@ pub struct MemberClients {
     pub config: aws_config::SdkConfig,
     /// The batch's linked-secret listings (one per region, shared by every user of the batch).
     pub linked: secrets::LinkedSecrets,
+    /// The hub instance's token buckets: every call waits for one (`call!`).
+    pub pacer: std::sync::Arc<super::pacer::Pacer>,
+    /// The member account and the session's region, the buckets' keys.
+    pub account: String,
+    pub region: String,
 }
 
 /// An SDK client for one member account whose retries draw on that account's own budget: the retry
@@ -50,6 +55,7 @@ impl MemberClients {
         config: &aws_config::SdkConfig,
         account: &riposte_shared::ids::AccountId,
         path_style: bool,
+        pacer: std::sync::Arc<super::pacer::Pacer>,
     ) -> Self {
         let account = account.as_str();
         Self {
@@ -83,6 +89,12 @@ impl MemberClients {
             sns: aws_sdk_sns::Client::from_conf(paced!(aws_sdk_sns, config, account).build()),
             config: config.clone(),
             linked: secrets::linked_secrets_cache(),
+            pacer,
+            account: account.to_owned(),
+            region: config
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_default(),
         }
     }
 
@@ -112,10 +124,18 @@ fn decode_document(document: &str) -> String {
         .into_owned()
 }
 
-/// Run one call, map its error, log it.
+/// Run one call of `$member` (a `MemberClients`), in its session's region or `@ region`: wait for the
+/// token of its service, account and region (`Pacer`), then send, map the error, log it.
 macro_rules! call {
-    ($api:expr, $target:expr, $send:expr) => {{
+    ($member:ident, $api:expr, $target:expr, $send:expr) => {
+        call!($member @ $member.region.as_str(), $api, $target, $send)
+    };
+    ($member:ident @ $region:expr, $api:expr, $target:expr, $send:expr) => {{
         let api: $crate::aws::member::apis::Api = $api;
+        $member
+            .pacer
+            .wait(api.action(), &$member.account, $region)
+            .await;
         let started = Instant::now();
         let result = $send.await.map_err(|e| port_error(api.action(), e));
         log_call(api.action(), $target, started, &result);

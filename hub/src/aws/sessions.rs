@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::member::MemberClients;
+use super::pacer::Pacer;
 use super::port_error;
 
 /// Refresh this long before the credentials expire, so no call starts with nearly-expired credentials.
@@ -70,6 +71,8 @@ pub struct SessionCache {
     sessions: Cache<AccountId, Arc<Session>>,
     clients: Cache<(AccountId, Region), Arc<CachedClients>>,
     assume_role_calls: AtomicUsize,
+    /// The instance's token buckets, shared by every member's clients (`[pacing]`).
+    pacer: Arc<Pacer>,
 }
 
 impl SessionCache {
@@ -106,7 +109,13 @@ impl SessionCache {
                 .expire_after(UntilRefresh)
                 .build(),
             assume_role_calls: AtomicUsize::new(0),
+            pacer: Arc::new(Pacer::new(&crate::settings::Pacing::default())),
         }
+    }
+
+    /// The token buckets every member call waits on; the engine sets their rates from the settings.
+    pub fn pacer(&self) -> Arc<Pacer> {
+        self.pacer.clone()
     }
 
     /// AssumeRole calls made so far (for the run summary and tests).
@@ -199,7 +208,12 @@ impl SpokesPort for SessionCache {
                     .region(aws_config::Region::new(region.as_str().to_owned()))
                     .build();
                 Arc::new(CachedClients {
-                    clients: Arc::new(MemberClients::new(&config, account, self.path_style)),
+                    clients: Arc::new(MemberClients::new(
+                        &config,
+                        account,
+                        self.path_style,
+                        self.pacer.clone(),
+                    )),
                     refresh_at: session.refresh_at,
                 })
             })

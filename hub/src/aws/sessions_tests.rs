@@ -149,6 +149,9 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         sns: aws_sdk_sns::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
         linked: crate::aws::member::secrets::linked_secrets_cache(),
+        pacer: pacer(),
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
     };
     assert_eq!(
         clients.deactivate_access_key("alice", "AKIA1").await,
@@ -246,12 +249,16 @@ fn the_refresh_margin_exceeds_every_function_timeout_the_stack_allows() {
 
 /// Each member account retries on its own budget: a throttled account cannot drain the retry tokens, or
 /// slow the adaptive rate, of the others (the SDK's default partition is the service's name alone).
+fn pacer() -> Arc<crate::aws::pacer::Pacer> {
+    Arc::new(crate::aws::pacer::Pacer::new(&Default::default()))
+}
+
 #[test]
 fn each_account_and_service_has_its_own_adaptive_retry_partition() {
     let (a, b) = (account("111111111111"), account("222222222222"));
     let (one, two) = (
-        MemberClients::new(&base(), &a, false),
-        MemberClients::new(&base(), &b, false),
+        MemberClients::new(&base(), &a, false, pacer()),
+        MemberClients::new(&base(), &b, false, pacer()),
     );
     let partition = |c: &MemberClients| {
         (

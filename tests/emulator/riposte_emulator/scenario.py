@@ -1,16 +1,20 @@
 """Build Riposte's test world on a freshly reset emulator and print one JSON manifest on stdout.
 
-python -m riposte_emulator.scenario --endpoint URL [--region us-east-1] [--spoke-template PATH] [--set core|coverage|batch [--count N]]
+python -m riposte_emulator.scenario --endpoint URL [--region us-east-1] [--spoke-template PATH] [--set core|coverage|batch [--count N]
+    [--accounts K] [--regions R1,R2]]
 
 An organization (management + security hub + workload-a/b/c + sandbox), the hub role and its credentials, Security
 Hub, a notification topic with an SQS tap, the spoke role deployed by a SELF_MANAGED StackSet to workload-a/b/c,
 the incidents and their bystanders, and the findings imported into the hub's Security Hub. Account ids are read
 back from Organizations, never assumed. Afterwards the call log is cleared; the Imported-event log is kept.
+The batch set with --accounts K adds members fleet-02 … fleet-K, spokes like workload-a/b/c (see batch.py).
 """
 
 import argparse
 import json
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +54,12 @@ class World:
         self.endpoint, self.region = endpoint.rstrip("/"), region
         self.account_creds: dict[str, dict[str, str]] = {}
 
-    def client(self, service: str, creds: dict[str, str] | None = None, account: str | None = None) -> Any:
+    def client(self, service: str, creds: dict[str, str] | None = None, account: str | None = None,
+               region: str | None = None) -> Any:
         """`account` acts in that account through moto's x-moto-account-id header, as a non-session caller."""
         creds = creds or MANAGEMENT_KEYS
         client = boto3.client(
-            service, endpoint_url=self.endpoint, region_name=self.region,
+            service, endpoint_url=self.endpoint, region_name=region or self.region,
             aws_access_key_id=creds["access_key_id"], aws_secret_access_key=creds["secret_access_key"],
             aws_session_token=creds.get("session_token"),
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
@@ -77,26 +82,28 @@ class World:
                 "assumed_role_id": answer["AssumedRoleUser"]["AssumedRoleId"],
                 "assumed_role_arn": answer["AssumedRoleUser"]["Arn"]}
 
-    def admin(self, service: str, account: str) -> Any:
+    def admin(self, service: str, account: str, region: str | None = None) -> Any:
         """A client acting in `account` through OrganizationAccountAccessRole (management account for itself)."""
         if account not in self.account_creds:
             arn = f"arn:aws:iam::{account}:role/{ORG_ACCESS_ROLE}"
             self.account_creds[account] = self.assume(arn, "riposte-scenario-setup")
-        return self.client(service, self.account_creds[account])
+        return self.client(service, self.account_creds[account], region=region)
 
 
-def create_org(world: World) -> tuple[str, str, dict[str, str]]:
+def create_org(world: World, extra: Sequence[str] = ()) -> tuple[str, str, dict[str, str]]:
+    """MEMBERS, then the `extra` member names (the batch set's fleet), each by CreateAccount."""
     orgs = world.client("organizations")
     org = orgs.create_organization(FeatureSet="ALL")["Organization"]
     accounts = {}
-    for name in MEMBERS:
+    names = MEMBERS + list(extra)
+    for name in names:
         request = orgs.create_account(Email=f"{name}@riposte.example", AccountName=name)["CreateAccountStatus"]
         status = orgs.describe_create_account_status(CreateAccountRequestId=request["Id"])["CreateAccountStatus"]
         if status["State"] != "SUCCEEDED":
             raise RuntimeError(f"CreateAccount {name}: {status}")
         accounts[name] = status["AccountId"]
-    listed = {a["Name"]: a["Id"] for a in orgs.list_accounts()["Accounts"]}
-    if any(listed.get(n) != accounts[n] for n in MEMBERS):
+    listed = {a["Name"]: a["Id"] for page in orgs.get_paginator("list_accounts").paginate() for a in page["Accounts"]}
+    if any(listed.get(n) != accounts[n] for n in names):
         raise RuntimeError(f"ListAccounts disagrees with CreateAccount: {listed} vs {accounts}")
     log(f"organization {org['Id']}, management {org['MasterAccountId']}, accounts {accounts}")
     return org["Id"], org["MasterAccountId"], accounts
@@ -133,22 +140,25 @@ def setup_hub(world: World, hub: str) -> dict[str, Any]:
             "notification_queue_url": queue_url}
 
 
-def deploy_spokes(world: World, template: str, org_id: str, hub: str, accounts: dict[str, str]) -> None:
+def deploy_spokes(world: World, template: str, org_id: str, hub: str, accounts: dict[str, str],
+                  extra: Sequence[str] = ()) -> None:
+    """The StackSet's instances go to SPOKE_MEMBERS and the `extra` members; sandbox must stay without the role."""
     cfn = world.client("cloudformation")  # the management account administers the StackSet
     cfn.create_stack_set(
         StackSetName=STACKSET, TemplateBody=template, PermissionModel="SELF_MANAGED",
         Capabilities=["CAPABILITY_NAMED_IAM"], Description="Riposte spoke role (emulator scenario)",
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in {
             "HubAccountId": hub, "HubRoleName": HUB_ROLE, "OrganizationId": org_id, "RoleName": SPOKE_ROLE}.items()])
-    targets = [accounts[n] for n in SPOKE_MEMBERS]
+    spokes = SPOKE_MEMBERS + list(extra)
+    targets = [accounts[n] for n in spokes]
     cfn.create_stack_instances(StackSetName=STACKSET, Accounts=targets, Regions=[world.region])
-    for name in MEMBERS[1:]:
+    for name in MEMBERS[1:] + list(extra):
         try:
             world.admin("iam", accounts[name]).get_role(RoleName=SPOKE_ROLE)
             present = True
         except world.client("iam").exceptions.NoSuchEntityException:
             present = False
-        if present != (name in SPOKE_MEMBERS):
+        if present != (name in spokes):
             raise RuntimeError(f"spoke role in {name} ({accounts[name]}): present={present}, expected the opposite;"
                                " check the StackSet template")
     log(f"StackSet {STACKSET} put {SPOKE_ROLE} into {targets}")
@@ -346,11 +356,14 @@ def import_planned(world: World, hub: str, planned: list) -> list[dict]:
             for key, kind, resource, f in planned]
 
 
-def build(endpoint: str, region: str, template_path: Path, which: str = "core", count: int = 100) -> dict[str, Any]:
+def build(endpoint: str, region: str, template_path: Path, which: str = "core", count: int = 100,
+          fleet_size: int = 1, regions: Sequence[str] | None = None) -> dict[str, Any]:
     template = template_path.read_text()
     world = World(endpoint, region)
-    requests.post(f"{world.endpoint}/moto-api/reset", timeout=30).raise_for_status()
-    org_id, management, accounts = create_org(world)
+    # moto's reset re-creates the IAM backend of every account seen: about a minute after a 20-account fleet.
+    requests.post(f"{world.endpoint}/moto-api/reset", timeout=300).raise_for_status()
+    fleet = batch.fleet_names(fleet_size) if which == "batch" else []
+    org_id, management, accounts = create_org(world, fleet)
     hub = accounts["security"]
     # The security account administers Security Hub for the organization, which lets it read the
     # organization's accounts and OUs (Organizations' delegated administrators have read-only access).
@@ -359,17 +372,18 @@ def build(endpoint: str, region: str, template_path: Path, which: str = "core", 
     manifest: dict[str, Any] = {"endpoint": world.endpoint, "region": region, "org_id": org_id,
                                 "management_account": management, "hub_account": hub, "set": which}
     manifest.update(setup_hub(world, hub))
-    deploy_spokes(world, template, org_id, hub, accounts)
+    deploy_spokes(world, template, org_id, hub, accounts, fleet)
     manifest.update({
         "spoke_role_name": SPOKE_ROLE, "stackset_name": STACKSET, "stackset_admin_account": management,
         "spoke_template": str(template_path),
-        "members": [{"name": n, "account_id": accounts[n], "spoke_role": n in SPOKE_MEMBERS} for n in MEMBERS[1:]],
+        "members": [{"name": n, "account_id": accounts[n], "spoke_role": n in SPOKE_MEMBERS + fleet}
+                    for n in MEMBERS[1:] + fleet],
         "management_credentials": dict(MANAGEMENT_KEYS), "org_access_role_name": ORG_ACCESS_ROLE,
     })
     if which == "coverage":
         manifest.update(build_coverage(world, hub, accounts))
     elif which == "batch":
-        manifest.update(build_batch(world, hub, accounts, count))
+        manifest.update(build_batch(world, hub, accounts, count, fleet, regions))
     else:
         manifest.update(build_core(world, hub, accounts))
     requests.delete(f"{world.endpoint}/_riposte/calls", timeout=30).raise_for_status()
@@ -398,9 +412,12 @@ def build_coverage(world: World, hub: str, accounts: dict[str, str]) -> dict[str
     return {"findings": import_planned(world, hub, planned), "incidents": incidents, "bystanders": bystanders}
 
 
-def build_batch(world: World, hub: str, accounts: dict[str, str], count: int) -> dict[str, Any]:
-    incidents, bystanders = batch.setup(world, accounts, count)
-    planned = batch.planned_findings(world.region, incidents, iso_millis(utc_now()))
+def build_batch(world: World, hub: str, accounts: dict[str, str], count: int, fleet: Sequence[str] = (),
+                regions: Sequence[str] | None = None) -> dict[str, Any]:
+    started = time.monotonic()
+    incidents, bystanders, owners = batch.setup(world, accounts, count, fleet, regions)
+    log(f"batch: {count} users and {count} buckets in {time.monotonic() - started:.1f} s")
+    planned = batch.planned_findings(incidents, owners, iso_millis(utc_now()))
     # BatchImportFindings takes at most 100 findings a call.
     findings = [f for i in range(0, len(planned), 100) for f in import_planned(world, hub, planned[i:i + 100])]
     return {"findings": findings, "incidents": incidents, "bystanders": bystanders}
@@ -418,12 +435,19 @@ def main(argv: list[str] | None = None) -> int:
                              "batch: COUNT compromised users and COUNT public buckets (see batch.py)")
     parser.add_argument("--count", type=int, default=100,
                         help="batch set only: how many users, and how many buckets (default 100)")
+    parser.add_argument("--accounts", type=batch.account_count, default=None,
+                        help="batch set only: over K accounts, workload-a and new members fleet-02 … fleet-K (default 1)")
+    parser.add_argument("--regions", type=batch.region_list, default=None,
+                        help="batch set only: over these comma-separated regions (default: --region)")
     args = parser.parse_args(argv)
     if not args.endpoint.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         parser.error("the scenario only talks to a local emulator (http://127.0.0.1:PORT)")
     if args.count < 1:
         parser.error("--count must be at least 1")
-    manifest = build(args.endpoint, args.region, args.spoke_template.resolve(), args.which, args.count)
+    if args.which != "batch" and (args.accounts is not None or args.regions is not None):
+        parser.error("--accounts and --regions belong to --set batch")
+    manifest = build(args.endpoint, args.region, args.spoke_template.resolve(), args.which, args.count,
+                     args.accounts or 1, args.regions)
     print(json.dumps(manifest, indent=2, sort_keys=False), flush=True)
     return 0
 

@@ -17,7 +17,7 @@ impl SqsPort for MemberClients {
             .queue_name(name)
             .queue_owner_aws_account_id(owner);
         let out = absent_as_none(
-            call!(Api::SqsGetQueueUrl, name, request.send()),
+            call!(self, Api::SqsGetQueueUrl, name, request.send()),
             &[
                 "AWS.SimpleQueueService.NonExistentQueue",
                 "QueueDoesNotExist",
@@ -32,7 +32,7 @@ impl SqsPort for MemberClients {
             .queue_url(url)
             .attribute_names(QueueAttributeName::SqsManagedSseEnabled)
             .attribute_names(QueueAttributeName::KmsMasterKeyId);
-        let out = call!(Api::SqsGetQueueAttributes, url, request.send())?;
+        let out = call!(self, Api::SqsGetQueueAttributes, url, request.send())?;
         let attribute =
             |name: QueueAttributeName| out.attributes().and_then(|a| a.get(&name)).cloned();
         Ok(QueueEncryption {
@@ -47,10 +47,11 @@ impl SqsPort for MemberClients {
             .set_queue_attributes()
             .queue_url(url)
             .attributes(QueueAttributeName::SqsManagedSseEnabled, "true");
-        call!(Api::SqsSetQueueAttributes, url, request.send()).map(|_| ())
+        call!(self, Api::SqsSetQueueAttributes, url, request.send()).map(|_| ())
     }
     async fn queue_tags(&self, url: &str) -> PortResult<BTreeMap<String, String>> {
         let out = call!(
+            self,
             Api::SqsListQueueTags,
             url,
             self.sqs.list_queue_tags().queue_url(url).send()
@@ -70,6 +71,7 @@ impl DynamoDbPort for MemberClients {
             .table_name(table);
         let out = absent_as_none(
             call!(
+                self,
                 Api::DynamoDbDescribeContinuousBackups,
                 table,
                 request.send()
@@ -100,12 +102,18 @@ impl DynamoDbPort for MemberClients {
             .update_continuous_backups()
             .table_name(table)
             .point_in_time_recovery_specification(specification);
-        call!(Api::DynamoDbUpdateContinuousBackups, table, request.send()).map(|_| ())
+        call!(
+            self,
+            Api::DynamoDbUpdateContinuousBackups,
+            table,
+            request.send()
+        )
+        .map(|_| ())
     }
     async fn table_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         // At most 50 tags per table: one page.
         let request = self.dynamodb.list_tags_of_resource().resource_arn(arn);
-        let out = call!(Api::DynamoDbListTagsOfResource, arn, request.send())?;
+        let out = call!(self, Api::DynamoDbListTagsOfResource, arn, request.send())?;
         Ok(out
             .tags()
             .iter()
@@ -118,7 +126,7 @@ impl KmsPort for MemberClients {
     async fn describe_key(&self, key: &str) -> PortResult<Option<KmsKey>> {
         let request = self.kms.describe_key().key_id(key);
         let out = absent_as_none(
-            call!(Api::KmsDescribeKey, key, request.send()),
+            call!(self, Api::KmsDescribeKey, key, request.send()),
             &["NotFoundException"],
         )?;
         Ok(out.and_then(|o| o.key_metadata().cloned()).map(|m| KmsKey {
@@ -135,17 +143,17 @@ impl KmsPort for MemberClients {
     }
     async fn key_rotation_enabled(&self, key: &str) -> PortResult<bool> {
         let request = self.kms.get_key_rotation_status().key_id(key);
-        let out = call!(Api::KmsGetKeyRotationStatus, key, request.send())?;
+        let out = call!(self, Api::KmsGetKeyRotationStatus, key, request.send())?;
         Ok(out.key_rotation_enabled())
     }
     async fn enable_key_rotation(&self, key: &str) -> PortResult<()> {
         let request = self.kms.enable_key_rotation().key_id(key);
-        call!(Api::KmsEnableKeyRotation, key, request.send()).map(|_| ())
+        call!(self, Api::KmsEnableKeyRotation, key, request.send()).map(|_| ())
     }
     async fn key_tags(&self, key: &str) -> PortResult<BTreeMap<String, String>> {
         // At most 50 tags per key: one page of 100.
         let request = self.kms.list_resource_tags().key_id(key).limit(100);
-        let out = call!(Api::KmsListResourceTags, key, request.send())?;
+        let out = call!(self, Api::KmsListResourceTags, key, request.send())?;
         Ok(out
             .tags()
             .iter()
@@ -158,7 +166,7 @@ impl CloudTrailPort for MemberClients {
     async fn get_trail(&self, arn: &str) -> PortResult<Option<Trail>> {
         let request = self.cloudtrail.get_trail().name(arn);
         let out = absent_as_none(
-            call!(Api::CloudTrailGetTrail, arn, request.send()),
+            call!(self, Api::CloudTrailGetTrail, arn, request.send()),
             &["TrailNotFoundException"],
         )?;
         Ok(out.and_then(|o| o.trail().cloned()).map(|t| Trail {
@@ -175,15 +183,15 @@ impl CloudTrailPort for MemberClients {
             .update_trail()
             .name(arn)
             .enable_log_file_validation(true);
-        call!(Api::CloudTrailUpdateTrail, arn, request.send()).map(|_| ())
+        call!(self, Api::CloudTrailUpdateTrail, arn, request.send()).map(|_| ())
     }
     async fn encrypt_trail(&self, arn: &str, key: &str) -> PortResult<()> {
         let request = self.cloudtrail.update_trail().name(arn).kms_key_id(key);
-        call!(Api::CloudTrailUpdateTrail, arn, request.send()).map(|_| ())
+        call!(self, Api::CloudTrailUpdateTrail, arn, request.send()).map(|_| ())
     }
     async fn trail_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let request = self.cloudtrail.list_tags().resource_id_list(arn);
-        let out = call!(Api::CloudTrailListTags, arn, request.send())?;
+        let out = call!(self, Api::CloudTrailListTags, arn, request.send())?;
         Ok(out
             .resource_tag_list()
             .iter()
@@ -200,7 +208,12 @@ impl EcrPort for MemberClients {
             .describe_repositories()
             .repository_names(repository);
         let out = absent_as_none(
-            call!(Api::EcrDescribeRepositories, repository, request.send()),
+            call!(
+                self,
+                Api::EcrDescribeRepositories,
+                repository,
+                request.send()
+            ),
             &["RepositoryNotFoundException"],
         )?;
         Ok(out.and_then(|o| {
@@ -221,6 +234,7 @@ impl EcrPort for MemberClients {
             .repository_name(repository)
             .image_scanning_configuration(configuration);
         call!(
+            self,
             Api::EcrPutImageScanningConfiguration,
             repository,
             request.send()
@@ -229,7 +243,7 @@ impl EcrPort for MemberClients {
     }
     async fn repository_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let request = self.ecr.list_tags_for_resource().resource_arn(arn);
-        let out = call!(Api::EcrListTagsForResource, arn, request.send())?;
+        let out = call!(self, Api::EcrListTagsForResource, arn, request.send())?;
         Ok(out
             .tags()
             .iter()
@@ -242,7 +256,7 @@ impl SnsPort for MemberClients {
     async fn topic_kms_key(&self, arn: &str) -> PortResult<Option<Option<String>>> {
         let request = self.sns.get_topic_attributes().topic_arn(arn);
         let out = absent_as_none(
-            call!(Api::SnsGetTopicAttributes, arn, request.send()),
+            call!(self, Api::SnsGetTopicAttributes, arn, request.send()),
             &["NotFound"],
         )?;
         Ok(out.map(|o| {
@@ -259,11 +273,11 @@ impl SnsPort for MemberClients {
             .topic_arn(arn)
             .attribute_name("KmsMasterKeyId")
             .attribute_value(key);
-        call!(Api::SnsSetTopicAttributes, arn, request.send()).map(|_| ())
+        call!(self, Api::SnsSetTopicAttributes, arn, request.send()).map(|_| ())
     }
     async fn topic_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let request = self.sns.list_tags_for_resource().resource_arn(arn);
-        let out = call!(Api::SnsListTagsForResource, arn, request.send())?;
+        let out = call!(self, Api::SnsListTagsForResource, arn, request.send())?;
         Ok(out
             .tags()
             .iter()

@@ -16,7 +16,12 @@ impl Ec2Port for MemberClients {
     async fn describe_security_group(&self, group_id: &str) -> PortResult<Option<SecurityGroup>> {
         let request = self.ec2.describe_security_groups().group_ids(group_id);
         let out = absent_as_none(
-            call!(Api::Ec2DescribeSecurityGroups, group_id, request.send()),
+            call!(
+                self,
+                Api::Ec2DescribeSecurityGroups,
+                group_id,
+                request.send()
+            ),
             &["InvalidGroup.NotFound"],
         )?;
         Ok(out
@@ -40,7 +45,12 @@ impl Ec2Port for MemberClients {
                 .describe_security_group_rules()
                 .filters(Filter::builder().name("group-id").values(group_id).build())
                 .set_next_token(token.take());
-            let out = call!(Api::Ec2DescribeSecurityGroupRules, group_id, request.send())?;
+            let out = call!(
+                self,
+                Api::Ec2DescribeSecurityGroupRules,
+                group_id,
+                request.send()
+            )?;
             rules.extend(out.security_group_rules().iter().filter_map(|r| {
                 Some(SecurityGroupRule {
                     id: r.security_group_rule_id()?.to_owned(),
@@ -71,7 +81,13 @@ impl Ec2Port for MemberClients {
             .revoke_security_group_ingress()
             .group_id(group_id)
             .set_security_group_rule_ids(Some(rule_ids.to_vec()));
-        call!(Api::Ec2RevokeSecurityGroupIngress, group_id, request.send()).map(|_| ())
+        call!(
+            self,
+            Api::Ec2RevokeSecurityGroupIngress,
+            group_id,
+            request.send()
+        )
+        .map(|_| ())
     }
 
     async fn revoke_egress(&self, group_id: &str, rule_ids: &[String]) -> PortResult<()> {
@@ -80,18 +96,30 @@ impl Ec2Port for MemberClients {
             .revoke_security_group_egress()
             .group_id(group_id)
             .set_security_group_rule_ids(Some(rule_ids.to_vec()));
-        call!(Api::Ec2RevokeSecurityGroupEgress, group_id, request.send()).map(|_| ())
+        call!(
+            self,
+            Api::Ec2RevokeSecurityGroupEgress,
+            group_id,
+            request.send()
+        )
+        .map(|_| ())
     }
 
     async fn ebs_encryption_by_default(&self) -> PortResult<bool> {
         let request = self.ec2.get_ebs_encryption_by_default();
-        let out = call!(Api::Ec2GetEbsEncryptionByDefault, "account", request.send())?;
+        let out = call!(
+            self,
+            Api::Ec2GetEbsEncryptionByDefault,
+            "account",
+            request.send()
+        )?;
         Ok(out.ebs_encryption_by_default().unwrap_or(false))
     }
 
     async fn enable_ebs_encryption_by_default(&self) -> PortResult<()> {
         let request = self.ec2.enable_ebs_encryption_by_default();
         call!(
+            self,
             Api::Ec2EnableEbsEncryptionByDefault,
             "account",
             request.send()
@@ -102,7 +130,7 @@ impl Ec2Port for MemberClients {
     async fn describe_subnet(&self, subnet_id: &str) -> PortResult<Option<Subnet>> {
         let request = self.ec2.describe_subnets().subnet_ids(subnet_id);
         let out = absent_as_none(
-            call!(Api::Ec2DescribeSubnets, subnet_id, request.send()),
+            call!(self, Api::Ec2DescribeSubnets, subnet_id, request.send()),
             &["InvalidSubnetID.NotFound"],
         )?;
         Ok(out
@@ -124,13 +152,19 @@ impl Ec2Port for MemberClients {
             .modify_subnet_attribute()
             .subnet_id(subnet_id)
             .map_public_ip_on_launch(AttributeBooleanValue::builder().value(false).build());
-        call!(Api::Ec2ModifySubnetAttribute, subnet_id, request.send()).map(|_| ())
+        call!(
+            self,
+            Api::Ec2ModifySubnetAttribute,
+            subnet_id,
+            request.send()
+        )
+        .map(|_| ())
     }
 
     async fn instance_metadata(&self, instance_id: &str) -> PortResult<Option<InstanceMetadata>> {
         let request = self.ec2.describe_instances().instance_ids(instance_id);
         let out = absent_as_none(
-            call!(Api::Ec2DescribeInstances, instance_id, request.send()),
+            call!(self, Api::Ec2DescribeInstances, instance_id, request.send()),
             &["InvalidInstanceID.NotFound"],
         )?;
         let instance = out.and_then(|o| {
@@ -169,6 +203,7 @@ impl Ec2Port for MemberClients {
             .http_tokens(HttpTokensState::Required)
             .http_endpoint(InstanceMetadataEndpointState::Enabled);
         call!(
+            self,
             Api::Ec2ModifyInstanceMetadataOptions,
             instance_id,
             request.send()

@@ -19,7 +19,7 @@ fn filter(name: &str, value: &str) -> Filter {
 pub(super) async fn describe(c: &MemberClients, id: &str) -> PortResult<Option<Instance>> {
     let request = c.ec2.describe_instances().instance_ids(id);
     let out = absent_as_none(
-        call!(Api::Ec2DescribeInstances, id, request.send()),
+        call!(c, Api::Ec2DescribeInstances, id, request.send()),
         &["InvalidInstanceID.NotFound"],
     )?;
     let found = out.and_then(|o| {
@@ -73,7 +73,7 @@ pub(super) async fn tag(
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     let request = c.ec2.create_tags().resources(id).set_tags(Some(tags));
-    call!(Api::Ec2CreateTags, id, request.send()).map(|_| ())
+    call!(c, Api::Ec2CreateTags, id, request.send()).map(|_| ())
 }
 
 pub(super) async fn protect(c: &MemberClients, id: &str) -> PortResult<()> {
@@ -82,7 +82,7 @@ pub(super) async fn protect(c: &MemberClients, id: &str) -> PortResult<()> {
         .modify_instance_attribute()
         .instance_id(id)
         .disable_api_termination(AttributeBooleanValue::builder().value(true).build());
-    call!(Api::Ec2ModifyInstanceAttribute, id, request.send()).map(|_| ())
+    call!(c, Api::Ec2ModifyInstanceAttribute, id, request.send()).map(|_| ())
 }
 
 pub(super) async fn snapshot(
@@ -95,7 +95,7 @@ pub(super) async fn snapshot(
         .create_snapshot()
         .volume_id(volume)
         .description(description);
-    let out = call!(Api::Ec2CreateSnapshot, volume, request.send())?;
+    let out = call!(c, Api::Ec2CreateSnapshot, volume, request.send())?;
     Ok(out.snapshot_id().unwrap_or_default().to_owned())
 }
 
@@ -109,7 +109,7 @@ pub(super) async fn find_group(
         .describe_security_groups()
         .filters(filter("vpc-id", vpc))
         .filters(filter("group-name", name));
-    let out = call!(Api::Ec2DescribeSecurityGroups, name, request.send())?;
+    let out = call!(c, Api::Ec2DescribeSecurityGroups, name, request.send())?;
     Ok(out
         .security_groups()
         .first()
@@ -129,7 +129,7 @@ pub(super) async fn create_group(
         .vpc_id(vpc)
         .group_name(name)
         .description(about);
-    let out = call!(Api::Ec2CreateSecurityGroup, name, request.send())?;
+    let out = call!(c, Api::Ec2CreateSecurityGroup, name, request.send())?;
     Ok(out.group_id().unwrap_or_default().to_owned())
 }
 
@@ -139,7 +139,13 @@ pub(super) async fn set_groups(c: &MemberClients, eni: &str, groups: &[String]) 
         .modify_network_interface_attribute()
         .network_interface_id(eni)
         .set_groups(Some(groups.to_vec()));
-    call!(Api::Ec2ModifyNetworkInterfaceAttribute, eni, request.send()).map(|_| ())
+    call!(
+        c,
+        Api::Ec2ModifyNetworkInterfaceAttribute,
+        eni,
+        request.send()
+    )
+    .map(|_| ())
 }
 
 pub(super) async fn association(
@@ -152,6 +158,7 @@ pub(super) async fn association(
         .filters(filter("instance-id", id))
         .filters(filter("state", "associated"));
     let out = call!(
+        c,
         Api::Ec2DescribeIamInstanceProfileAssociations,
         id,
         request.send()
@@ -173,6 +180,7 @@ pub(super) async fn disassociate(c: &MemberClients, association: &str) -> PortRe
         .disassociate_iam_instance_profile()
         .association_id(association);
     call!(
+        c,
         Api::Ec2DisassociateIamInstanceProfile,
         association,
         request.send()
@@ -195,7 +203,7 @@ pub(super) async fn public_snapshot_candidates(
             .restorable_by_user_ids("all")
             .filters(filter("owner-id", account))
             .set_next_token(token.take());
-        let out = call!(Api::Ec2DescribeSnapshots, account, request.send())?;
+        let out = call!(c, Api::Ec2DescribeSnapshots, account, request.send())?;
         found.extend(out.snapshots().iter().filter_map(|s| {
             Some(OwnSnapshot {
                 id: s.snapshot_id()?.to_owned(),
@@ -215,7 +223,7 @@ pub(super) async fn snapshot_is_public(c: &MemberClients, id: &str) -> PortResul
         .describe_snapshot_attribute()
         .snapshot_id(id)
         .attribute(SnapshotAttributeName::CreateVolumePermission);
-    let out = call!(Api::Ec2DescribeSnapshotAttribute, id, request.send())?;
+    let out = call!(c, Api::Ec2DescribeSnapshotAttribute, id, request.send())?;
     Ok(out
         .create_volume_permissions()
         .iter()
@@ -231,7 +239,7 @@ pub(super) async fn make_snapshot_private(c: &MemberClients, id: &str) -> PortRe
         .attribute(SnapshotAttributeName::CreateVolumePermission)
         .operation_type(OperationType::Remove)
         .group_names("all");
-    call!(Api::Ec2ModifySnapshotAttribute, id, request.send()).map(|_| ())
+    call!(c, Api::Ec2ModifySnapshotAttribute, id, request.send()).map(|_| ())
 }
 
 pub(super) async fn vpc_flow_logs(c: &MemberClients, vpc: &str) -> PortResult<Vec<FlowLog>> {
@@ -239,7 +247,7 @@ pub(super) async fn vpc_flow_logs(c: &MemberClients, vpc: &str) -> PortResult<Ve
         .ec2
         .describe_flow_logs()
         .filter(filter("resource-id", vpc));
-    let out = call!(Api::Ec2DescribeFlowLogs, vpc, request.send())?;
+    let out = call!(c, Api::Ec2DescribeFlowLogs, vpc, request.send())?;
     Ok(out
         .flow_logs()
         .iter()
@@ -265,7 +273,7 @@ pub(super) async fn create_vpc_flow_log(
         .traffic_type(TrafficType::Reject)
         .log_destination_type(LogDestinationType::S3)
         .log_destination(destination);
-    let out = call!(Api::Ec2CreateFlowLogs, vpc, request.send())?;
+    let out = call!(c, Api::Ec2CreateFlowLogs, vpc, request.send())?;
     if let Some(failure) = out.unsuccessful().first().and_then(|u| u.error()) {
         let code = failure.code().unwrap_or("FlowLogCreationFailed");
         return Err(PortError::new(

@@ -14,6 +14,7 @@ impl IamPort for MemberClients {
     async fn list_access_keys(&self, user: &str) -> PortResult<Vec<AccessKey>> {
         // A user has at most two access keys: one page.
         let out = call!(
+            self,
             Api::IamListAccessKeys,
             user,
             self.iam.list_access_keys().user_name(user).send()
@@ -32,6 +33,7 @@ impl IamPort for MemberClients {
     }
     async fn access_key_last_used(&self, key_id: &str) -> PortResult<Option<i64>> {
         let out = call!(
+            self,
             Api::IamGetAccessKeyLastUsed,
             key_id,
             self.iam
@@ -51,7 +53,7 @@ impl IamPort for MemberClients {
             .user_name(user)
             .access_key_id(key_id)
             .status(StatusType::Inactive);
-        call!(Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
+        call!(self, Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
     }
     async fn activate_access_key(&self, user: &str, key_id: &str) -> PortResult<()> {
         let request = self
@@ -60,7 +62,7 @@ impl IamPort for MemberClients {
             .user_name(user)
             .access_key_id(key_id)
             .status(StatusType::Active);
-        call!(Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
+        call!(self, Api::IamUpdateAccessKey, user, request.send()).map(|_| ())
     }
     async fn detach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
         let request = self
@@ -68,7 +70,7 @@ impl IamPort for MemberClients {
             .detach_user_policy()
             .user_name(user)
             .policy_arn(policy_arn);
-        call!(Api::IamDetachUserPolicy, user, request.send()).map(|_| ())
+        call!(self, Api::IamDetachUserPolicy, user, request.send()).map(|_| ())
     }
     async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> PortResult<()> {
         let request = self
@@ -76,7 +78,7 @@ impl IamPort for MemberClients {
             .attach_user_policy()
             .user_name(user)
             .policy_arn(policy_arn);
-        call!(Api::IamAttachUserPolicy, user, request.send()).map(|_| ())
+        call!(self, Api::IamAttachUserPolicy, user, request.send()).map(|_| ())
     }
     async fn list_attached_user_policies(&self, user: &str) -> PortResult<Vec<String>> {
         // At most 20 managed policies can be attached to a user: one page of 100.
@@ -85,7 +87,7 @@ impl IamPort for MemberClients {
             .list_attached_user_policies()
             .user_name(user)
             .max_items(100);
-        let out = call!(Api::IamListAttachedUserPolicies, user, request.send())?;
+        let out = call!(self, Api::IamListAttachedUserPolicies, user, request.send())?;
         Ok(out
             .attached_policies()
             .iter()
@@ -95,6 +97,7 @@ impl IamPort for MemberClients {
     async fn list_user_tags(&self, user: &str) -> PortResult<BTreeMap<String, String>> {
         // At most 50 tags per user: one page of 100.
         let out = call!(
+            self,
             Api::IamListUserTags,
             user,
             self.iam
@@ -111,6 +114,7 @@ impl IamPort for MemberClients {
     }
     async fn list_role_tags(&self, role: &str) -> PortResult<BTreeMap<String, String>> {
         let out = call!(
+            self,
             Api::IamListRoleTags,
             role,
             self.iam
@@ -132,11 +136,12 @@ impl IamPort for MemberClients {
             .role_name(role)
             .policy_name(name)
             .policy_document(document);
-        call!(Api::IamPutRolePolicy, role, request.send()).map(|_| ())
+        call!(self, Api::IamPutRolePolicy, role, request.send()).map(|_| ())
     }
     async fn get_role_policy(&self, role: &str, name: &str) -> PortResult<Option<String>> {
         let out = absent_as_none(
             call!(
+                self,
                 Api::IamGetRolePolicy,
                 role,
                 self.iam
@@ -152,6 +157,7 @@ impl IamPort for MemberClients {
     async fn get_password_policy(&self) -> PortResult<Option<PasswordPolicy>> {
         let out = absent_as_none(
             call!(
+                self,
                 Api::IamGetAccountPasswordPolicy,
                 "account",
                 self.iam.get_account_password_policy().send()
@@ -187,6 +193,7 @@ impl IamPort for MemberClients {
             .set_password_reuse_prevention(policy.reuse_prevention)
             .hard_expiry(policy.hard_expiry);
         call!(
+            self,
             Api::IamUpdateAccountPasswordPolicy,
             "account",
             request.send()
@@ -198,7 +205,7 @@ impl IamPort for MemberClients {
             .iam
             .get_instance_profile()
             .instance_profile_name(profile);
-        let out = call!(Api::IamGetInstanceProfile, profile, request.send())?;
+        let out = call!(self, Api::IamGetInstanceProfile, profile, request.send())?;
         Ok(out
             .instance_profile()
             .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
@@ -207,7 +214,7 @@ impl IamPort for MemberClients {
     async fn get_user(&self, user: &str) -> PortResult<Option<IamUser>> {
         let request = self.iam.get_user().user_name(user);
         let out = absent_as_none(
-            call!(Api::IamGetUser, user, request.send()),
+            call!(self, Api::IamGetUser, user, request.send()),
             &["NoSuchEntity"],
         )?;
         Ok(out.and_then(|o| o.user().cloned()).map(|u| IamUser {
@@ -229,7 +236,7 @@ impl IamPort for MemberClients {
                 .list_users()
                 .max_items(1000)
                 .set_marker(marker.take());
-            let out = call!(Api::IamListUsers, id, request.send())?;
+            let out = call!(self, Api::IamListUsers, id, request.send())?;
             if let Some(user) = out.users().iter().find(|u| u.user_id() == id) {
                 return Ok(Some(user.user_name().to_owned()));
             }
@@ -242,13 +249,13 @@ impl IamPort for MemberClients {
     async fn login_profile_created(&self, user: &str) -> PortResult<Option<i64>> {
         let request = self.iam.get_login_profile().user_name(user);
         let out = absent_as_none(
-            call!(Api::IamGetLoginProfile, user, request.send()),
+            call!(self, Api::IamGetLoginProfile, user, request.send()),
             &["NoSuchEntity"],
         )?;
         Ok(out.and_then(|o| o.login_profile().map(|p| p.create_date().secs())))
     }
     async fn delete_login_profile(&self, user: &str) -> PortResult<()> {
         let request = self.iam.delete_login_profile().user_name(user);
-        call!(Api::IamDeleteLoginProfile, user, request.send()).map(|_| ())
+        call!(self, Api::IamDeleteLoginProfile, user, request.send()).map(|_| ())
     }
 }

@@ -12,7 +12,7 @@ impl LambdaPort for MemberClients {
     async fn function_policy(&self, function: &str) -> PortResult<Option<String>> {
         let request = self.lambda.get_policy().function_name(function);
         let out = absent_as_none(
-            call!(Api::LambdaGetPolicy, function, request.send()),
+            call!(self, Api::LambdaGetPolicy, function, request.send()),
             &["ResourceNotFoundException"],
         )?;
         Ok(out.and_then(|o| o.policy().map(str::to_owned)))
@@ -23,10 +23,11 @@ impl LambdaPort for MemberClients {
             .remove_permission()
             .function_name(function)
             .statement_id(sid);
-        call!(Api::LambdaRemovePermission, function, request.send()).map(|_| ())
+        call!(self, Api::LambdaRemovePermission, function, request.send()).map(|_| ())
     }
     async fn function_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let out = call!(
+            self,
             Api::LambdaListTags,
             arn,
             self.lambda.list_tags().resource(arn).send()

@@ -23,7 +23,7 @@ impl RdsPort for MemberClients {
     async fn db_instance(&self, id: &str) -> PortResult<Option<DbInstance>> {
         let request = self.rds.describe_db_instances().db_instance_identifier(id);
         let out = absent_as_none(
-            call!(Api::RdsDescribeDbInstances, id, request.send()),
+            call!(self, Api::RdsDescribeDbInstances, id, request.send()),
             &["DBInstanceNotFound"],
         )?;
         Ok(out
@@ -47,7 +47,7 @@ impl RdsPort for MemberClients {
             .set_publicly_accessible(change.publicly_accessible)
             .set_backup_retention_period(change.backup_retention_days)
             .set_auto_minor_version_upgrade(change.auto_minor_version_upgrade);
-        call!(Api::RdsModifyDbInstance, id, request.send()).map(|_| ())
+        call!(self, Api::RdsModifyDbInstance, id, request.send()).map(|_| ())
     }
     async fn snapshot_restorers(
         &self,
@@ -64,7 +64,12 @@ impl RdsPort for MemberClients {
                     .describe_db_snapshot_attributes()
                     .db_snapshot_identifier(id);
                 let out = absent_as_none(
-                    call!(Api::RdsDescribeDbSnapshotAttributes, id, request.send()),
+                    call!(
+                        self,
+                        Api::RdsDescribeDbSnapshotAttributes,
+                        id,
+                        request.send()
+                    ),
                     &["DBSnapshotNotFound"],
                 )?;
                 Ok(out.map(|o| {
@@ -83,6 +88,7 @@ impl RdsPort for MemberClients {
                     .db_cluster_snapshot_identifier(id);
                 let out = absent_as_none(
                     call!(
+                        self,
                         Api::RdsDescribeDbClusterSnapshotAttributes,
                         id,
                         request.send()
@@ -109,7 +115,7 @@ impl RdsPort for MemberClients {
                     .db_snapshot_identifier(id)
                     .attribute_name("restore")
                     .values_to_remove("all");
-                call!(Api::RdsModifyDbSnapshotAttribute, id, request.send()).map(|_| ())
+                call!(self, Api::RdsModifyDbSnapshotAttribute, id, request.send()).map(|_| ())
             }
             SnapshotKind::Cluster => {
                 let request = self
@@ -118,13 +124,19 @@ impl RdsPort for MemberClients {
                     .db_cluster_snapshot_identifier(id)
                     .attribute_name("restore")
                     .values_to_remove("all");
-                call!(Api::RdsModifyDbClusterSnapshotAttribute, id, request.send()).map(|_| ())
+                call!(
+                    self,
+                    Api::RdsModifyDbClusterSnapshotAttribute,
+                    id,
+                    request.send()
+                )
+                .map(|_| ())
             }
         }
     }
     async fn rds_tags(&self, arn: &str) -> PortResult<BTreeMap<String, String>> {
         let request = self.rds.list_tags_for_resource().resource_name(arn);
-        let out = call!(Api::RdsListTagsForResource, arn, request.send())?;
+        let out = call!(self, Api::RdsListTagsForResource, arn, request.send())?;
         Ok(tags(out.tag_list()))
     }
 }

@@ -13,7 +13,7 @@ impl RedshiftPort for MemberClients {
     async fn cluster(&self, id: &str) -> PortResult<Option<RedshiftCluster>> {
         let request = self.redshift.describe_clusters().cluster_identifier(id);
         let out = absent_as_none(
-            call!(Api::RedshiftDescribeClusters, id, request.send()),
+            call!(self, Api::RedshiftDescribeClusters, id, request.send()),
             &["ClusterNotFound", "ClusterNotFoundFault"],
         )?;
         Ok(out
@@ -40,7 +40,7 @@ impl RedshiftPort for MemberClients {
             .modify_cluster()
             .cluster_identifier(id)
             .publicly_accessible(false);
-        call!(Api::RedshiftModifyCluster, id, request.send()).map(|_| ())
+        call!(self, Api::RedshiftModifyCluster, id, request.send()).map(|_| ())
     }
 }
 
@@ -52,7 +52,12 @@ impl SsmPort for MemberClients {
             .name(name)
             .permission_type(DocumentPermissionType::Share);
         let out = absent_as_none(
-            call!(Api::SsmDescribeDocumentPermission, name, request.send()),
+            call!(
+                self,
+                Api::SsmDescribeDocumentPermission,
+                name,
+                request.send()
+            ),
             &["InvalidDocument"],
         )?;
         Ok(out.map(|o| o.account_ids().to_vec()))
@@ -64,7 +69,7 @@ impl SsmPort for MemberClients {
             .name(name)
             .permission_type(DocumentPermissionType::Share)
             .account_ids_to_remove("all");
-        call!(Api::SsmModifyDocumentPermission, name, request.send()).map(|_| ())
+        call!(self, Api::SsmModifyDocumentPermission, name, request.send()).map(|_| ())
     }
     async fn document_tags(&self, name: &str) -> PortResult<BTreeMap<String, String>> {
         let request = self
@@ -72,7 +77,7 @@ impl SsmPort for MemberClients {
             .list_tags_for_resource()
             .resource_type(ResourceTypeForTagging::Document)
             .resource_id(name);
-        let out = call!(Api::SsmListTagsForResource, name, request.send())?;
+        let out = call!(self, Api::SsmListTagsForResource, name, request.send())?;
         Ok(out
             .tag_list()
             .iter()

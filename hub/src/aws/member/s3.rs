@@ -24,7 +24,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!(Api::S3GetBucketTagging, bucket, request.send()),
+            call!(self, Api::S3GetBucketTagging, bucket, request.send()),
             &["NoSuchTagSet"],
         )?;
         Ok(out
@@ -47,7 +47,12 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!(Api::S3GetBucketPublicAccessBlock, bucket, request.send()),
+            call!(
+                self,
+                Api::S3GetBucketPublicAccessBlock,
+                bucket,
+                request.send()
+            ),
             &["NoSuchPublicAccessBlockConfiguration"],
         )?;
         Ok(out
@@ -77,7 +82,13 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .public_access_block_configuration(configuration);
-        call!(Api::S3PutBucketPublicAccessBlock, bucket, request.send()).map(|_| ())
+        call!(
+            self,
+            Api::S3PutBucketPublicAccessBlock,
+            bucket,
+            request.send()
+        )
+        .map(|_| ())
     }
     async fn delete_public_access_block(&self, bucket: &str, owner: &str) -> PortResult<()> {
         let request = self
@@ -85,10 +96,17 @@ impl S3Port for MemberClients {
             .delete_public_access_block()
             .bucket(bucket)
             .expected_bucket_owner(owner);
-        call!(Api::S3PutBucketPublicAccessBlock, bucket, request.send()).map(|_| ())
+        call!(
+            self,
+            Api::S3PutBucketPublicAccessBlock,
+            bucket,
+            request.send()
+        )
+        .map(|_| ())
     }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
         let out = call!(
+            self,
             Api::S3GetBucketAcl,
             bucket,
             self.s3
@@ -159,7 +177,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .access_control_policy(policy);
-        call!(Api::S3PutBucketAcl, bucket, request.send()).map(|_| ())
+        call!(self, Api::S3PutBucketAcl, bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<Option<String>> {
         let request = self
@@ -168,7 +186,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!(Api::S3GetBucketPolicy, bucket, request.send()),
+            call!(self, Api::S3GetBucketPolicy, bucket, request.send()),
             &["NoSuchBucketPolicy"],
         )?;
         Ok(out.and_then(|o| o.policy().map(str::to_owned)))
@@ -184,7 +202,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner);
         let out = absent_as_none(
-            call!(Api::S3GetBucketPolicyStatus, bucket, request.send()),
+            call!(self, Api::S3GetBucketPolicyStatus, bucket, request.send()),
             &["NoSuchBucketPolicy"],
         )?;
         // A policy S3 has no status for is treated as public: verification must not pass on silence.
@@ -201,7 +219,7 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .policy(document);
-        call!(Api::S3PutBucketPolicy, bucket, request.send()).map(|_| ())
+        call!(self, Api::S3PutBucketPolicy, bucket, request.send()).map(|_| ())
     }
     async fn delete_bucket_policy(&self, bucket: &str, owner: &str) -> PortResult<()> {
         let request = self
@@ -209,7 +227,7 @@ impl S3Port for MemberClients {
             .delete_bucket_policy()
             .bucket(bucket)
             .expected_bucket_owner(owner);
-        call!(Api::S3DeleteBucketPolicy, bucket, request.send()).map(|_| ())
+        call!(self, Api::S3DeleteBucketPolicy, bucket, request.send()).map(|_| ())
     }
     async fn get_bucket_logging(
         &self,
@@ -221,7 +239,7 @@ impl S3Port for MemberClients {
             .get_bucket_logging()
             .bucket(bucket)
             .expected_bucket_owner(owner);
-        let out = call!(Api::S3GetBucketLogging, bucket, request.send())?;
+        let out = call!(self, Api::S3GetBucketLogging, bucket, request.send())?;
         Ok(out
             .logging_enabled()
             .map(|l| (l.target_bucket().to_owned(), l.target_prefix().to_owned())))
@@ -254,6 +272,6 @@ impl S3Port for MemberClients {
             .bucket(bucket)
             .expected_bucket_owner(owner)
             .bucket_logging_status(status);
-        call!(Api::S3PutBucketLogging, bucket, request.send()).map(|_| ())
+        call!(self, Api::S3PutBucketLogging, bucket, request.send()).map(|_| ())
     }
 }

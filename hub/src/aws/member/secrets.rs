@@ -43,7 +43,7 @@ impl MemberClients {
                         .build(),
                 )
                 .set_next_token(token.take());
-            let out = call!(Api::SecretsListSecrets, tag_key, request.send())?;
+            let out = call!(self @ region, Api::SecretsListSecrets, tag_key, request.send())?;
             for s in out.secret_list() {
                 // The filter matches key prefixes: keep the exact key.
                 let Some(user) = s
@@ -97,15 +97,16 @@ impl SecretsPort for MemberClients {
             .collect())
     }
     async fn rotate_secret(&self, arn: &str) -> PortResult<()> {
+        let region = Arn::parse(arn)
+            .as_ref()
+            .and_then(Arn::region)
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.region.clone());
         call!(
+            self @ &region,
             Api::SecretsRotateSecret,
             arn,
-            self.secrets_in(
-                Arn::parse(arn)
-                    .as_ref()
-                    .and_then(Arn::region)
-                    .unwrap_or_default()
-            )
+            self.secrets_in(&region)
             .rotate_secret()
             .secret_id(arn)
             .send()
