@@ -14,45 +14,23 @@ async fn findings(
     emulator: &Emulator,
     scenario: &Scenario,
 ) -> BTreeMap<String, (String, String, String, String)> {
-    let hub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let mut out = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = hub
-            .get_findings()
-            .max_results(100)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        for f in page.findings() {
-            let field = |k: &str| {
-                f.user_defined_fields()
-                    .and_then(|u| u.get(k))
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            out.insert(
+    riposte_tests::all_findings(emulator, scenario)
+        .await
+        .iter()
+        .map(|f| {
+            let workflow = f.workflow().and_then(|w| w.status());
+            let note = f.note().and_then(|n| n.text()).unwrap_or_default();
+            (
                 f.id().unwrap_or_default().to_owned(),
                 (
-                    f.workflow()
-                        .and_then(|w| w.status())
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_default(),
-                    field("riposte:status"),
-                    f.note()
-                        .and_then(|n| n.text())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    field("riposte:playbook"),
+                    workflow.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                    riposte_tests::field(f, "riposte:status"),
+                    note.to_owned(),
+                    riposte_tests::field(f, "riposte:playbook"),
                 ),
-            );
-        }
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return out;
-        }
-    }
+            )
+        })
+        .collect()
 }
 
 fn is_mutation(call: &Value) -> bool {

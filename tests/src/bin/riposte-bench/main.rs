@@ -29,6 +29,12 @@ struct Args {
     /// Hub instances (Lambda containers) in the throughput run.
     #[arg(long, default_value_t = 2)]
     instances: usize,
+    /// Member accounts the throughput run's findings are spread over.
+    #[arg(long, default_value_t = 20)]
+    accounts: usize,
+    /// Regions the throughput run's findings are spread over, comma-separated.
+    #[arg(long, default_value = "us-east-1,us-west-2", value_delimiter = ',')]
+    regions: Vec<String>,
     /// Where to write the report ("-" for stdout only).
     #[arg(long, default_value = "docs/benchmarks.md")]
     out: String,
@@ -56,7 +62,15 @@ fn main() {
 
 async fn run(args: &Args) -> String {
     let bench = Bench::start();
-    let mut out = measure::header(args.runs, args.findings, args.latency_ms, args.instances);
+    let load = riposte_tests::load::Load {
+        findings: args.findings,
+        accounts: args.accounts,
+        regions: args.regions.clone(),
+        latency_ms: args.latency_ms,
+        instances: args.instances,
+        settings: String::new(),
+    };
+    let mut out = measure::header(args.runs, &load);
 
     eprintln!("== calls per finding, per playbook (coverage scenario)");
     out.push_str(&bench.per_playbook().await);
@@ -69,13 +83,9 @@ async fn run(args: &Args) -> String {
     out.push_str(&singles);
 
     eprintln!(
-        "== throughput: {} findings, {} ms per call, {} instances",
-        args.findings, args.latency_ms, args.instances
+        "== throughput: {} findings over {} accounts × {:?}, {} ms per call, {} instances",
+        load.findings, load.accounts, load.regions, load.latency_ms, load.instances
     );
-    out.push_str(
-        &bench
-            .throughput(args.findings, args.latency_ms, args.instances)
-            .await,
-    );
+    out.push_str(&bench.throughput(&load).await);
     out
 }

@@ -1,6 +1,5 @@
 //! The measurements, each returning its Markdown section.
 
-use futures::future::join_all;
 use riposte_tests::{
     audit_bucket, create_audit_bucket, member_calls, process_usage, sqs_event, tally, Emulator,
     Scenario,
@@ -34,7 +33,9 @@ fn command(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-pub fn header(runs: usize, findings: usize, latency: u64, instances: usize) -> String {
+pub fn header(runs: usize, load: &riposte_tests::load::Load) -> String {
+    let (findings, latency, instances) = (load.findings, load.latency_ms, load.instances);
+    let spread = format!("{} accounts × {}", load.accounts, load.regions.join(", "));
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
@@ -50,7 +51,7 @@ pub fn header(runs: usize, findings: usize, latency: u64, instances: usize) -> S
     };
     format!(
         "# Benchmarks\n\nWritten by `riposte-bench` (see README, \"Proofs beyond the scenario tests\"); never edited by hand.\n\n\
-         | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | single-finding runs: {runs} per playbook; throughput: {findings} findings, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100 |\n\n\
+         | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | single-finding runs: {runs} per playbook; throughput: {findings} findings over {spread}, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100, the default `[pacing]` rates |\n\n\
          Times on the emulator are not AWS times: a call costs ≈ 3 ms of loopback and Python here, 20–100 ms on AWS. \
          The call counts are what AWS would see.\n\n",
         command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
@@ -246,48 +247,18 @@ impl Bench {
         format!("## Cold start of `bootstrap`\n\nThe `bootstrap` built beside this benchmark (release when the benchmark is run with `--release`), from process start to the first event's response, against a local stand-in of the Lambda Runtime API, the emulator behind it (settings from defaults: no SSM read). Includes the first AssumeRole and the TLS-free loopback connections; on Lambda, add the platform's init and TLS handshakes.\n\n| first event handled ms | peak RSS MiB | binary MiB |\n|---|---|---|\n| {:.0} | {:.1} | {:.1} |\n\n", cold.first_event_ms, cold.peak_rss_mib, cold.binary_mib)
     }
 
-    /// Findings per second per hub instance with latency injected on every call.
-    pub async fn throughput(&self, findings: usize, latency: u64, instances: usize) -> String {
-        let count = (findings / 2).max(1).to_string();
-        let scenario = self
-            .emulator
-            .scenario_with(&["--set", "batch", "--count", &count]);
-        create_audit_bucket(&self.emulator, &scenario).await;
-        let account = scenario.str("/incidents/users/account_id");
-        let events = self.emulator.events();
-        let mut containers = Vec::new();
-        for _ in 0..instances.max(1) {
-            containers.push(self.container(&scenario).await);
-        }
-        let batches: Vec<&[Value]> = events.chunks(100).collect();
-        self.emulator.latency(latency);
-        self.emulator.clear_calls();
-        let _ = ureq::delete(&format!("{}/_riposte/inflight", self.emulator.url)).call();
-        let (cpu0, _) = process_usage();
-        let started = Instant::now();
-        let n = containers.len();
-        join_all(containers.iter().enumerate().map(|(i, engine)| {
-            let mine: Vec<&[Value]> = batches.iter().skip(i).step_by(n).copied().collect();
-            async move {
-                for batch in mine {
-                    let _ = riposte_hub::lambda::handle(engine, sqs_event(batch), None).await;
-                }
-            }
-        }))
-        .await;
-        let wall = started.elapsed().as_secs_f64();
-        let (cpu1, peak_mib) = process_usage();
-        self.emulator.latency(0);
-        let peak: Value = ureq::get(&format!("{}/_riposte/inflight", self.emulator.url))
-            .call()
-            .ok()
-            .and_then(|r| r.into_json().ok())
-            .unwrap_or_default();
-        let calls = self.emulator.calls();
-        let member = member_calls(&calls, &scenario.str("/hub_account")).len();
-        let total = events.len() as f64;
-        format!("## Throughput with latency\n\n{} findings (compromised users, then public buckets) in one member account, {n} hub instances, SQS batches of 100, {latency} ms added by the emulator to every call (the emulator's latency switch, not fakes). The per-account cap (`max_per_account`, 4 per instance) bounds how many findings of one account are in flight, so member calls/s ≈ in-flight ÷ (latency + service time).\n\n| wall s | findings/s | findings/s per instance | member calls/s | peak calls in flight in the account | hub CPU ms per finding | peak memory MiB (bench process) |\n|---|---|---|---|---|---|---|\n| {wall:.1} | {:.1} | {:.1} | {:.0} | {} | {:.2} | {peak_mib:.0} |\n\n",
-            events.len(), total / wall, total / wall / n as f64, member as f64 / wall,
-            peak["peak"][&account].as_u64().unwrap_or(0), (cpu1 - cpu0) * 1000.0 / total)
+    /// Findings per second per hub instance with latency injected on every call, at the default pace.
+    pub async fn throughput(&self, load: &riposte_tests::load::Load) -> String {
+        let (_, r) = load.run(&self.emulator).await;
+        let (n, h) = (r.findings as f64, load.instances as f64);
+        let mut out = format!("## Throughput with latency, at each account's pace\n\n{} findings (compromised users, then public buckets) spread over {} member accounts × {} ({} hub instances, SQS batches of 100), {} ms added by the emulator to every call (the emulator's latency switch, not fakes), the default `[pacing]` rates (calls per second per service, account and region, per instance; IAM per account). Each account's findings wait for its tokens; other accounts' do not, so the hub's rate grows with the accounts a storm spans. {} of {} findings remediated, {} messages sent back.\n\n| wall s | findings/s | findings/s per instance | member calls/s | peak calls in flight in one account | hub CPU ms per finding | peak memory MiB (bench process) |\n|---|---|---|---|---|---|---|\n| {:.1} | {:.1} | {:.1} | {:.0} | {} | {:.2} | {:.0} |\n\n",
+            r.findings, load.accounts, load.regions.join(", "), load.instances, load.latency_ms,
+            r.remediated(), r.findings, r.redelivered.len(),
+            r.wall_s, n / r.wall_s, n / r.wall_s / h, r.member_calls as f64 / r.wall_s,
+            r.in_flight.values().max().unwrap_or(&0), r.cpu_ms_per_finding, r.peak_mib);
+        out.push_str("How busy each service's budget was: the most calls one (service, account, region) key saw within 0.9 s against what its buckets allow, and the keys' mean rate from their first call to their last against rate × instances (a mean below the budget means the key's calls came in bursts, between batches).\n\n");
+        out.push_str(&r.pace_table(load.instances));
+        out.push('\n');
+        out
     }
 }

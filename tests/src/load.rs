@@ -1,0 +1,273 @@
+//! A flood of findings through the Lambda handler, shared by the load test (which asserts what must
+//! hold) and the benchmark (which prints the figures): the `batch` scenario spread over accounts and
+//! regions, SQS batches of 100 shared round-robin by several hub instances (Lambda containers), the
+//! emulator adding latency to every call. Everything is measured from the emulator's side: the calls it
+//! recorded (with their arrival times) and the peak of calls in flight per account.
+
+use futures::future::join_all;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use crate::{audit_bucket, create_audit_bucket, member_calls, sqs_event, Emulator, Scenario};
+
+/// The settings of a load run: the defaults (the `[pacing]` rates included), with MEDIUM controls
+/// remediated as in the other tests. A run may append its own.
+pub const LOAD_SETTINGS: &str = "[remediation]\nseverity_threshold = \"MEDIUM\"\n";
+
+/// The window in which the pace is checked: a bucket of rate r holding ⌈r⌉ tokens lets at most
+/// ⌈r⌉ + r·0.9 calls through in 0.9 s; the 0.1 s short of a second absorbs arrival-time jitter.
+const WINDOW_MS: i128 = 900;
+
+#[derive(Clone, Debug)]
+pub struct Load {
+    /// Findings in all: half compromised users, half public buckets.
+    pub findings: usize,
+    pub accounts: usize,
+    pub regions: Vec<String>,
+    pub latency_ms: u64,
+    pub instances: usize,
+    /// Appended to `LOAD_SETTINGS`.
+    pub settings: String,
+}
+
+/// The pace seen in one bucket's key: (service, account, region or "global").
+#[derive(Clone, Debug)]
+pub struct Pace {
+    pub calls: usize,
+    /// Most calls that arrived within `WINDOW_MS`.
+    pub max_in_window: usize,
+    /// Calls per second from the key's first call to its last.
+    pub sustained: f64,
+}
+
+#[derive(Debug)]
+pub struct LoadReport {
+    pub findings: usize,
+    pub wall_s: f64,
+    pub cpu_ms_per_finding: f64,
+    pub peak_mib: f64,
+    /// Messages the handler asked SQS to redeliver.
+    pub redelivered: Vec<Value>,
+    /// Finding id → Riposte status, read back from Security Hub.
+    pub statuses: BTreeMap<String, String>,
+    pub tally: BTreeMap<String, usize>,
+    pub member_calls: usize,
+    /// AssumeRole calls expected: the accounts each instance's batches span, summed over instances.
+    pub expected_assume_roles: usize,
+    /// Peak of calls in flight per member account.
+    pub in_flight: BTreeMap<String, u64>,
+    pub paces: BTreeMap<(String, String, String), Pace>,
+    pub max_per_account: usize,
+    /// The `[pacing]` rate per service prefix.
+    pub rates: BTreeMap<String, f64>,
+}
+
+impl Load {
+    pub async fn run(&self, emulator: &Emulator) -> (Scenario, LoadReport) {
+        let scenario = self.scenario(emulator);
+        create_audit_bucket(emulator, &scenario).await;
+        let hub = scenario.str("/hub_account");
+        let settings = format!("{LOAD_SETTINGS}{}", self.settings);
+        let config = scenario.hub_config_with(&settings);
+        let rates = riposte_hub::aws::pacer::Service::ALL
+            .iter()
+            .map(|s| (s.prefix().to_owned(), config.document.pacing.rate(*s)))
+            .collect();
+        let max_per_account = config.max_per_account;
+        let containers: Vec<riposte_hub::cli::HubEngine> = (0..self.instances)
+            .map(|_| {
+                let mut config = scenario.hub_config_with(&settings);
+                config.audit_bucket = Some((audit_bucket(&scenario), hub.clone()));
+                riposte_hub::cli::engine_from(
+                    &emulator.sdk(scenario.hub_credentials()),
+                    config,
+                    false,
+                )
+            })
+            .collect();
+        let events = emulator.events();
+        // Users first, then buckets (the scenario's import order): every batch of 100 is one playbook.
+        let batches: Vec<&[Value]> = events.chunks(100).collect();
+        let mine = |i: usize| -> Vec<&[Value]> {
+            batches
+                .iter()
+                .skip(i)
+                .step_by(self.instances)
+                .copied()
+                .collect()
+        };
+        let expected_assume_roles = (0..self.instances)
+            .map(|i| accounts_of(&mine(i)).len())
+            .sum();
+        emulator.latency(self.latency_ms);
+        emulator.clear_calls();
+        let _ = ureq::delete(&format!("{}/_riposte/inflight", emulator.url)).call();
+        let (cpu_before, _) = crate::process_usage();
+        let started = Instant::now();
+        let runs = containers.iter().enumerate().map(|(i, container)| {
+            let batches = mine(i);
+            async move {
+                let mut redelivered = Vec::new();
+                for batch in batches {
+                    let response = riposte_hub::lambda::handle(container, sqs_event(batch), None)
+                        .await
+                        .unwrap_or_else(|e| panic!("handler: {e}"));
+                    let failures = response["batchItemFailures"].as_array().cloned();
+                    redelivered.extend(failures.unwrap_or_default());
+                }
+                redelivered
+            }
+        });
+        let redelivered: Vec<Value> = join_all(runs).await.into_iter().flatten().collect();
+        let wall_s = started.elapsed().as_secs_f64();
+        let (cpu_after, peak_mib) = crate::process_usage();
+        emulator.latency(0);
+        let peaks: Value = ureq::get(&format!("{}/_riposte/inflight", emulator.url))
+            .call()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_json()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let calls = emulator.calls();
+        let member = member_calls(&calls, &hub);
+        let report = LoadReport {
+            findings: events.len(),
+            wall_s,
+            cpu_ms_per_finding: (cpu_after - cpu_before) * 1000.0 / events.len().max(1) as f64,
+            peak_mib,
+            redelivered,
+            statuses: crate::statuses(emulator, &scenario).await,
+            tally: crate::tally(&calls),
+            member_calls: member.len(),
+            expected_assume_roles,
+            in_flight: peaks["peak"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(account, _)| **account != hub)
+                        .map(|(a, n)| (a.clone(), n.as_u64().unwrap_or(0)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            paces: paces(&member),
+            max_per_account,
+            rates,
+        };
+        (scenario, report)
+    }
+
+    fn scenario(&self, emulator: &Emulator) -> Scenario {
+        let count = (self.findings / 2).max(1).to_string();
+        let accounts = self.accounts.max(1).to_string();
+        let mut args = vec!["--set", "batch", "--count", &count, "--accounts", &accounts];
+        let regions = self.regions.join(",");
+        if !regions.is_empty() {
+            args.extend(["--regions", regions.as_str()]);
+        }
+        emulator.scenario_with(&args)
+    }
+}
+
+/// The member accounts a list of batches spans (each Imported event names its finding's account).
+fn accounts_of(batches: &[&[Value]]) -> BTreeSet<String> {
+    batches
+        .iter()
+        .flat_map(|b| b.iter())
+        .filter_map(|e| e["detail"]["findings"][0]["AwsAccountId"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Milliseconds since the epoch of a recorded call (`time`, RFC 3339 with milliseconds).
+fn millis(call: &Value) -> Option<i128> {
+    let text = call["time"].as_str()?;
+    let at =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(at.unix_timestamp_nanos() / 1_000_000)
+}
+
+/// The pace per bucket key, from the calls' arrival times. IAM is global: its key has no region.
+fn paces(calls: &[&Value]) -> BTreeMap<(String, String, String), Pace> {
+    let mut times: BTreeMap<(String, String, String), Vec<i128>> = BTreeMap::new();
+    for call in calls {
+        let service = call["service"].as_str().unwrap_or("?").to_owned();
+        let account = call["account_id"].as_str().unwrap_or("?").to_owned();
+        let region = match service.as_str() {
+            "iam" => "global".to_owned(),
+            _ => call["region"].as_str().unwrap_or("?").to_owned(),
+        };
+        if let Some(t) = millis(call) {
+            times.entry((service, account, region)).or_default().push(t);
+        }
+    }
+    times
+        .into_iter()
+        .map(|(key, mut t)| {
+            t.sort_unstable();
+            let (mut start, mut max_in_window) = (0, 0);
+            for end in 0..t.len() {
+                while t[end] - t[start] >= WINDOW_MS {
+                    start += 1;
+                }
+                max_in_window = max_in_window.max(end - start + 1);
+            }
+            let span = (t[t.len() - 1] - t[0]) as f64 / 1000.0;
+            let sustained = if span > 0.0 {
+                (t.len() - 1) as f64 / span
+            } else {
+                0.0
+            };
+            (
+                key,
+                Pace {
+                    calls: t.len(),
+                    max_in_window,
+                    sustained,
+                },
+            )
+        })
+        .collect()
+}
+
+impl LoadReport {
+    /// The most calls a key may see in `WINDOW_MS`: each instance's bucket holds ⌈r⌉ and refills r/s.
+    pub fn window_limit(&self, service: &str, instances: usize) -> usize {
+        let rate = self.rates.get(service).copied().unwrap_or(f64::INFINITY);
+        let per_instance = rate.ceil() + rate * WINDOW_MS as f64 / 1000.0;
+        (per_instance.floor() as usize).saturating_mul(instances)
+    }
+
+    /// Per service: keys, calls, the busiest key's most calls in the window against its limit, and the
+    /// mean sustained rate of the keys against the budget (rate × instances).
+    pub fn pace_table(&self, instances: usize) -> String {
+        let mut out = String::from(
+            "| service | keys (account, region) | calls | busiest key: most calls in 0.9 s (limit) | sustained calls/s per key, mean (budget) |\n|---|---|---|---|---|\n",
+        );
+        let services: BTreeSet<&String> = self.paces.keys().map(|(s, _, _)| s).collect();
+        for service in services {
+            let keys: Vec<&Pace> = self
+                .paces
+                .iter()
+                .filter(|((s, _, _), _)| s == service)
+                .map(|(_, p)| p)
+                .collect();
+            let calls: usize = keys.iter().map(|p| p.calls).sum();
+            let busiest = keys.iter().map(|p| p.max_in_window).max().unwrap_or(0);
+            let mean = keys.iter().map(|p| p.sustained).sum::<f64>() / keys.len().max(1) as f64;
+            let budget = self.rates.get(service).copied().unwrap_or(0.0) * instances as f64;
+            out.push_str(&format!(
+                "| {service} | {} | {calls} | {busiest} ({}) | {mean:.1} ({budget:.1}) |\n",
+                keys.len(),
+                self.window_limit(service, instances)
+            ));
+        }
+        out
+    }
+
+    pub fn remediated(&self) -> usize {
+        self.statuses
+            .values()
+            .filter(|s| *s == "remediated")
+            .count()
+    }
+}
