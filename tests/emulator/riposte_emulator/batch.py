@@ -48,8 +48,8 @@ def account_count(text: str) -> int:
 
 def region_list(text: str) -> list[str]:
     """--regions R1,R2: distinct region names, order kept."""
-    regions = [r.strip() for r in text.split(",") if r.strip()]
-    if not regions or not all(REGION_NAME.match(r) for r in regions) or len(set(regions)) != len(regions):
+    regions = [r.strip() for r in text.split(",")]
+    if not all(REGION_NAME.match(r) for r in regions) or len(set(regions)) != len(regions):
         raise argparse.ArgumentTypeError(f"expected distinct region names like us-east-1,us-west-2, got {text!r}")
     return regions
 

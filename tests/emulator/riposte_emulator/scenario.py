@@ -436,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=100,
                         help="batch set only: how many users, and how many buckets (default 100)")
     parser.add_argument("--accounts", type=batch.account_count, default=None,
-                        help="batch set only: over K accounts, workload-a and new members fleet-02 … fleet-K (default 1)")
+                        help="batch set only: over K accounts, workload-a and new members fleet-02 … fleet-K "
+                             "(default 1)")
     parser.add_argument("--regions", type=batch.region_list, default=None,
                         help="batch set only: over these comma-separated regions (default: --region)")
     args = parser.parse_args(argv)
