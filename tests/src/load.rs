@@ -264,6 +264,22 @@ impl LoadReport {
         out
     }
 
+    /// The run as a Markdown section (the benchmark's throughput section, the load test's record).
+    pub fn markdown(&self, load: &Load) -> String {
+        let (n, h) = (self.findings as f64, load.instances as f64);
+        let mut out = format!("## Throughput with latency, at each account's pace\n\n{} findings (compromised users, then public buckets) spread over {} member accounts × {} ({} hub instances, SQS batches of 100), {} ms added by the emulator to every call (the emulator's latency switch, not fakes), the default `[pacing]` rates (calls per second per service, account and region, per instance; IAM per account). Each account's findings wait for its tokens; other accounts' do not, so the hub's rate grows with the accounts a storm spans. {} of {} findings remediated (read back from Security Hub), {} messages sent back.\n\n| wall s | findings/s | findings/s per instance | member calls/s | AssumeRole | BatchUpdateFindings | peak calls in flight in one account | hub CPU ms per finding | peak memory MiB (test process) |\n|---|---|---|---|---|---|---|---|---|\n| {:.1} | {:.1} | {:.1} | {:.0} | {} | {} | {} | {:.2} | {:.0} |\n\n",
+            self.findings, load.accounts, load.regions.join(", "), load.instances, load.latency_ms,
+            self.remediated(), self.findings, self.redelivered.len(),
+            self.wall_s, n / self.wall_s, n / self.wall_s / h, self.member_calls as f64 / self.wall_s,
+            self.tally.get("sts:AssumeRole").unwrap_or(&0),
+            self.tally.get("securityhub:BatchUpdateFindings").unwrap_or(&0),
+            self.in_flight.values().max().unwrap_or(&0), self.cpu_ms_per_finding, self.peak_mib);
+        out.push_str("How busy each service's budget was: the most calls one (service, account, region) key saw within 0.9 s against what its buckets allow, and the keys' mean rate from their first call to their last against rate × instances. A mean well below the budget means something else bound the run: on this emulator, one Python process serving every call.\n\n");
+        out.push_str(&self.pace_table(load.instances));
+        out.push('\n');
+        out
+    }
+
     pub fn remediated(&self) -> usize {
         self.statuses
             .values()

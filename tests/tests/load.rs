@@ -11,8 +11,8 @@
 //! - the pace: no (service, account, region) key sees more calls in 0.9 s than H buckets allow.
 //!
 //! Wall time, hub CPU per finding, peak memory and how busy each service's budget was are printed,
-//! never asserted. The 10,000-finding run (docs/benchmarks.md records one):
-//! `RIPOSTE_LOAD_FINDINGS=10000 RIPOSTE_LOAD_LATENCY_MS=30 cargo test --release -p riposte-tests --test load -- --nocapture`
+//! never asserted. The 10,000-finding run, which writes its figures to docs/load.md once every assertion held:
+//! `RIPOSTE_LOAD_FINDINGS=10000 RIPOSTE_LOAD_LATENCY_MS=30 RIPOSTE_LOAD_REPORT=docs/load.md cargo test -p riposte-tests --test load -- --nocapture`
 
 use riposte_tests::load::Load;
 use riposte_tests::Emulator;
@@ -22,6 +22,37 @@ fn setting(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The run's figures as Markdown with the date, commit, machine and build, for `docs/load.md`.
+fn write_report(path: &str, load: &Load, r: &riposte_tests::load::LoadReport) {
+    let run = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let text = format!(
+        "# Load\n\nWritten by `tests/tests/load.rs` when `RIPOSTE_LOAD_REPORT` names this file; never edited by hand. Every assertion of the test held for this run (it writes only after they pass).\n\n| | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores |\n| build | {profile} (hub and test); the emulator is moto in its own Python process on the same machine |\n| command | `RIPOSTE_LOAD_FINDINGS={} RIPOSTE_LOAD_ACCOUNTS={} RIPOSTE_LOAD_REGIONS={} RIPOSTE_LOAD_INSTANCES={} RIPOSTE_LOAD_LATENCY_MS={} RIPOSTE_LOAD_REPORT={path} cargo test{} -p riposte-tests --test load -- --nocapture` |\n\n{}",
+        run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        run("git", &["rev-parse", "--short", "HEAD"]),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        load.findings,
+        load.accounts,
+        load.regions.join(","),
+        load.instances,
+        load.latency_ms,
+        if profile == "release" { " --release" } else { "" },
+        r.markdown(load)
+    );
+    let file = riposte_tests::repo_root().join(path);
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,5 +131,9 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
             "{service} in {account} {region}: {} calls within 0.9 s, the buckets allow {limit}",
             pace.max_in_window
         );
+    }
+    // Only a run whose every assertion held is recorded.
+    if let Ok(path) = std::env::var("RIPOSTE_LOAD_REPORT") {
+        write_report(&path, &load, &r);
     }
 }

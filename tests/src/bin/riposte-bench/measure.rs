@@ -250,15 +250,6 @@ impl Bench {
     /// Findings per second per hub instance with latency injected on every call, at the default pace.
     pub async fn throughput(&self, load: &riposte_tests::load::Load) -> String {
         let (_, r) = load.run(&self.emulator).await;
-        let (n, h) = (r.findings as f64, load.instances as f64);
-        let mut out = format!("## Throughput with latency, at each account's pace\n\n{} findings (compromised users, then public buckets) spread over {} member accounts × {} ({} hub instances, SQS batches of 100), {} ms added by the emulator to every call (the emulator's latency switch, not fakes), the default `[pacing]` rates (calls per second per service, account and region, per instance; IAM per account). Each account's findings wait for its tokens; other accounts' do not, so the hub's rate grows with the accounts a storm spans. {} of {} findings remediated, {} messages sent back.\n\n| wall s | findings/s | findings/s per instance | member calls/s | peak calls in flight in one account | hub CPU ms per finding | peak memory MiB (bench process) |\n|---|---|---|---|---|---|---|\n| {:.1} | {:.1} | {:.1} | {:.0} | {} | {:.2} | {:.0} |\n\n",
-            r.findings, load.accounts, load.regions.join(", "), load.instances, load.latency_ms,
-            r.remediated(), r.findings, r.redelivered.len(),
-            r.wall_s, n / r.wall_s, n / r.wall_s / h, r.member_calls as f64 / r.wall_s,
-            r.in_flight.values().max().unwrap_or(&0), r.cpu_ms_per_finding, r.peak_mib);
-        out.push_str("How busy each service's budget was: the most calls one (service, account, region) key saw within 0.9 s against what its buckets allow, and the keys' mean rate from their first call to their last against rate × instances (a mean below the budget means the key's calls came in bursts, between batches).\n\n");
-        out.push_str(&r.pace_table(load.instances));
-        out.push('\n');
-        out
+        r.markdown(load)
     }
 }
