@@ -1,4 +1,5 @@
-//! Load with nothing lost (issue 12, item 3; issue 13, item 2): N findings (default 1,000: N/2 compromised
+//! Load with nothing lost (issue 12, item 3; issue 13, item 2). First a burst of 40 findings in one
+//! account, where the default pace binds (an unpaced hub would break the pace check there). Then N findings (default 1,000: N/2 compromised
 //! users, then N/2 public buckets) spread over A member accounts × the regions R (default 20 × us-east-1,
 //! us-west-2), through the Lambda handler in SQS batches of 100, handled by H hub instances at once
 //! (default 2), with L ms of latency injected by the emulator on every AWS call (default 5), under the
@@ -8,13 +9,14 @@
 //!   fewer than the (account, region) pairs);
 //! - BatchUpdateFindings ≤ 2·⌈N/100⌉ (outcomes are uniform per batch);
 //! - the in-flight cap: each account's peak of calls in flight ≤ max_per_account × H;
-//! - the pace: no (service, account, region) key sees more calls in 0.9 s than H buckets allow.
+//! - the pace: no (service, account, region) key sees more calls in 4 s than H buckets allow (with 1 s
+//!   of refill to spare for the emulator's arrival stamps, which bunch when it is busy).
 //!
 //! Wall time, hub CPU per finding, peak memory and how busy each service's budget was are printed,
 //! never asserted. The 10,000-finding run, which writes its figures to docs/load.md once every assertion held:
 //! `RIPOSTE_LOAD_FINDINGS=10000 RIPOSTE_LOAD_LATENCY_MS=30 RIPOSTE_LOAD_REPORT=docs/load.md cargo test -p riposte-tests --test load -- --nocapture`
 
-use riposte_tests::load::Load;
+use riposte_tests::load::{Load, LoadReport};
 use riposte_tests::Emulator;
 
 fn setting(name: &str, default: usize) -> usize {
@@ -25,7 +27,7 @@ fn setting(name: &str, default: usize) -> usize {
 }
 
 /// The run's figures as Markdown with the date, commit, machine and build, for `docs/load.md`.
-fn write_report(path: &str, load: &Load, r: &riposte_tests::load::LoadReport) {
+fn write_report(path: &str, load: &Load, r: &LoadReport) {
     let run = |program: &str, args: &[&str]| {
         std::process::Command::new(program)
             .args(args)
@@ -55,26 +57,11 @@ fn write_report(path: &str, load: &Load, r: &riposte_tests::load::LoadReport) {
     std::fs::write(&file, text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace() {
-    let load = Load {
-        findings: setting("RIPOSTE_LOAD_FINDINGS", 1_000).max(2),
-        accounts: setting("RIPOSTE_LOAD_ACCOUNTS", 20).max(1),
-        regions: std::env::var("RIPOSTE_LOAD_REGIONS")
-            .unwrap_or_else(|_| "us-east-1,us-west-2".into())
-            .split(',')
-            .map(str::to_owned)
-            .collect(),
-        latency_ms: setting("RIPOSTE_LOAD_LATENCY_MS", 5) as u64,
-        instances: setting("RIPOSTE_LOAD_INSTANCES", 2).max(1),
-        settings: String::new(),
-    };
-    let emulator = Emulator::start();
-    let (_, r) = load.run(&emulator).await;
-    let (n, h) = (r.findings, load.instances);
+fn print(load: &Load, r: &LoadReport) {
+    let n = r.findings;
     println!(
-        "load: {n} findings over {} accounts × {:?}, {h} instances, {} ms per call, batches of 100",
-        load.accounts, load.regions, load.latency_ms
+        "load: {n} findings over {} accounts × {:?}, {} instances, {} ms per call, batches of 100",
+        load.accounts, load.regions, load.instances, load.latency_ms
     );
     println!(
         "  wall {:.1} s, {:.1} findings/s",
@@ -90,9 +77,13 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
         r.in_flight.values().max().unwrap_or(&0),
         r.max_per_account
     );
-    println!("{}", r.pace_table(h));
+    println!("{}", r.pace_table(load.instances));
     println!("  {} calls: {:?}", r.tally.values().sum::<usize>(), r.tally);
+}
 
+/// Nothing lost, the fewest sessions and write-backs, the in-flight cap and every key's pace.
+fn check(load: &Load, r: &LoadReport) {
+    let (n, h) = (r.findings, load.instances);
     assert!(r.redelivered.is_empty(), "{:?}", r.redelivered);
     assert_eq!(r.statuses.len(), n, "every finding read back");
     assert_eq!(r.remediated(), n, "every finding remediated");
@@ -114,6 +105,50 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
             "{account}: peak {peak} in flight"
         );
     }
+    for ((service, account, region), pace) in &r.paces {
+        let limit = r.window_limit(service, h);
+        assert!(
+            pace.max_in_window <= limit,
+            "{service} in {account} {region}: {} calls within 4 s, the buckets allow {limit}",
+            pace.max_in_window
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace() {
+    let emulator = Emulator::start();
+
+    // A burst in one account, where the pace binds (unpaced, this emulator would take its IAM calls
+    // several times faster than the buckets allow): held to the default rates.
+    let burst = Load {
+        findings: 40,
+        accounts: 1,
+        regions: Vec::new(),
+        latency_ms: 5,
+        instances: 1,
+        settings: String::new(),
+    };
+    let (_, r) = burst.run(&emulator).await;
+    print(&burst, &r);
+    check(&burst, &r);
+
+    // The flood, spread over accounts and regions.
+    let load = Load {
+        findings: setting("RIPOSTE_LOAD_FINDINGS", 1_000).max(2),
+        accounts: setting("RIPOSTE_LOAD_ACCOUNTS", 20).max(1),
+        regions: std::env::var("RIPOSTE_LOAD_REGIONS")
+            .unwrap_or_else(|_| "us-east-1,us-west-2".into())
+            .split(',')
+            .map(str::to_owned)
+            .collect(),
+        latency_ms: setting("RIPOSTE_LOAD_LATENCY_MS", 5) as u64,
+        instances: setting("RIPOSTE_LOAD_INSTANCES", 2).max(1),
+        settings: String::new(),
+    };
+    let (_, r) = load.run(&emulator).await;
+    print(&load, &r);
+    check(&load, &r);
     let pairs = r
         .paces
         .keys()
@@ -124,14 +159,6 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
         load.accounts * load.regions.len(),
         "buckets in every (account, region)"
     );
-    for ((service, account, region), pace) in &r.paces {
-        let limit = r.window_limit(service, h);
-        assert!(
-            pace.max_in_window <= limit,
-            "{service} in {account} {region}: {} calls within 0.9 s, the buckets allow {limit}",
-            pace.max_in_window
-        );
-    }
     // Only a run whose every assertion held is recorded.
     if let Ok(path) = std::env::var("RIPOSTE_LOAD_REPORT") {
         write_report(&path, &load, &r);
