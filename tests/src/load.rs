@@ -41,6 +41,8 @@ pub struct Pace {
     pub max_in_window: usize,
     /// Calls per second from the key's first call to its last.
     pub sustained: f64,
+    /// Seconds from the key's first call to its last.
+    pub span_s: f64,
 }
 
 #[derive(Debug)]
@@ -60,6 +62,8 @@ pub struct LoadReport {
     /// Peak of calls in flight per member account.
     pub in_flight: BTreeMap<String, u64>,
     pub paces: BTreeMap<(String, String, String), Pace>,
+    /// The same per service, every account and region together.
+    pub service_paces: BTreeMap<String, Pace>,
     pub max_per_account: usize,
     /// The `[pacing]` rate per service prefix.
     pub rates: BTreeMap<String, f64>,
@@ -151,7 +155,11 @@ impl Load {
                         .collect()
                 })
                 .unwrap_or_default(),
-            paces: paces(&member),
+            paces: paces(&member, false),
+            service_paces: paces(&member, true)
+                .into_iter()
+                .map(|((service, _, _), pace)| (service, pace))
+                .collect(),
             max_per_account,
             rates,
         };
@@ -188,56 +196,63 @@ fn millis(call: &Value) -> Option<i128> {
     Some(at.unix_timestamp_nanos() / 1_000_000)
 }
 
-/// The pace per bucket key, from the calls' arrival times. IAM is global: its key has no region.
-fn paces(calls: &[&Value]) -> BTreeMap<(String, String, String), Pace> {
+/// The pace per bucket key, from the calls' arrival times; IAM is global: its key has no region.
+/// `per_service`: one key per service, every account and region together.
+fn paces(calls: &[&Value], per_service: bool) -> BTreeMap<(String, String, String), Pace> {
     let mut times: BTreeMap<(String, String, String), Vec<i128>> = BTreeMap::new();
     for call in calls {
-        let service = call["service"].as_str().unwrap_or("?").to_owned();
-        let account = call["account_id"].as_str().unwrap_or("?").to_owned();
-        let region = match service.as_str() {
-            "iam" => "global".to_owned(),
-            _ => call["region"].as_str().unwrap_or("?").to_owned(),
+        let field = |name: &str| call[name].as_str().unwrap_or("?").to_owned();
+        let service = field("service");
+        let key = match (per_service, service.as_str()) {
+            (true, _) => (service, String::new(), String::new()),
+            (false, "iam") => (service, field("account_id"), "global".to_owned()),
+            (false, _) => (service, field("account_id"), field("region")),
         };
         if let Some(t) = millis(call) {
-            times.entry((service, account, region)).or_default().push(t);
+            times.entry(key).or_default().push(t);
         }
     }
-    times
-        .into_iter()
-        .map(|(key, mut t)| {
-            t.sort_unstable();
-            let (mut start, mut max_in_window) = (0, 0);
-            for end in 0..t.len() {
-                while t[end] - t[start] >= WINDOW_MS {
-                    start += 1;
-                }
-                max_in_window = max_in_window.max(end - start + 1);
-            }
-            let span = (t[t.len() - 1] - t[0]) as f64 / 1000.0;
-            let sustained = if span > 0.0 {
-                (t.len() - 1) as f64 / span
-            } else {
-                0.0
-            };
-            (
-                key,
-                Pace {
-                    calls: t.len(),
-                    max_in_window,
-                    sustained,
-                },
-            )
-        })
-        .collect()
+    times.into_iter().map(|(key, t)| (key, pace(t))).collect()
+}
+
+fn pace(mut t: Vec<i128>) -> Pace {
+    t.sort_unstable();
+    let (mut start, mut max_in_window) = (0, 0);
+    for end in 0..t.len() {
+        while t[end] - t[start] >= WINDOW_MS {
+            start += 1;
+        }
+        max_in_window = max_in_window.max(end - start + 1);
+    }
+    let span_s = match (t.first(), t.last()) {
+        (Some(first), Some(last)) => (last - first) as f64 / 1000.0,
+        _ => 0.0,
+    };
+    let sustained = if span_s > 0.0 {
+        (t.len() - 1) as f64 / span_s
+    } else {
+        0.0
+    };
+    Pace {
+        calls: t.len(),
+        max_in_window,
+        sustained,
+        span_s,
+    }
 }
 
 impl LoadReport {
-    /// The most calls a key may see in `WINDOW_MS`: each instance's bucket holds ⌈r⌉ and refills r/s
-    /// (plus `SLACK_MS` of refill for arrival jitter).
-    pub fn window_limit(&self, service: &str, instances: usize) -> usize {
-        let rate = self.rates.get(service).copied().unwrap_or(f64::INFINITY);
-        let per_instance = rate.ceil() + rate * (WINDOW_MS as f64 + SLACK_MS) / 1000.0;
-        (per_instance.floor() as usize).saturating_mul(instances)
+    /// The most calls a key may see in `seconds`: each instance's bucket holds ⌈r⌉ and refills r/s
+    /// (plus `SLACK_MS` of refill for arrival jitter). `None`: a service without a rate.
+    pub fn limit(&self, service: &str, instances: usize, seconds: f64) -> Option<usize> {
+        let rate = self.rates.get(service).copied()?;
+        let per_instance = rate.ceil() + rate * (seconds + SLACK_MS / 1000.0);
+        Some((per_instance.floor() as usize).saturating_mul(instances))
+    }
+
+    /// The most calls a key may see in `WINDOW_MS`.
+    pub fn window_limit(&self, service: &str, instances: usize) -> Option<usize> {
+        self.limit(service, instances, WINDOW_MS as f64 / 1000.0)
     }
 
     /// Per service: keys, calls, the busiest key's most calls in the window against its limit, and the
@@ -261,7 +276,7 @@ impl LoadReport {
             out.push_str(&format!(
                 "| {service} | {} | {calls} | {busiest} ({}) | {mean:.1} ({budget:.1}) |\n",
                 keys.len(),
-                self.window_limit(service, instances)
+                self.window_limit(service, instances).unwrap_or(0)
             ));
         }
         out

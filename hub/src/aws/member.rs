@@ -132,10 +132,13 @@ macro_rules! call {
     };
     ($member:ident @ $region:expr, $api:expr, $target:expr, $send:expr) => {{
         let api: $crate::aws::member::apis::Api = $api;
-        $member
+        let waited = $member
             .pacer
             .wait(api.action(), &$member.account, $region)
             .await;
+        if waited >= std::time::Duration::from_millis(1) {
+            tracing::debug!(api = api.action(), waited_ms = waited.as_millis() as u64, "paced");
+        }
         let started = Instant::now();
         let result = $send.await.map_err(|e| port_error(api.action(), e));
         log_call(api.action(), $target, started, &result);

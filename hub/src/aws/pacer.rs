@@ -8,7 +8,7 @@
 //! The rates are per hub instance: with `n` instances busy on one account, the account sees up to `n`
 //! times the rate (docs/capacity.md).
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, Jitter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -158,7 +158,10 @@ impl Pacer {
             (!service.global()).then(|| region.to_owned()),
         );
         let started = Instant::now();
-        limiter.until_key_ready(&key).await;
+        // A little jitter, so the calls that waited for one key do not all wake at the same instant.
+        limiter
+            .until_key_ready_with_jitter(&key, Jitter::up_to(Duration::from_millis(20)))
+            .await;
         started.elapsed()
     }
 }

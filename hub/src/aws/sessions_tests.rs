@@ -247,12 +247,12 @@ fn the_refresh_margin_exceeds_every_function_timeout_the_stack_allows() {
     assert!(super::REFRESH_MARGIN.as_secs() > longest, "{longest}");
 }
 
-/// Each member account retries on its own budget: a throttled account cannot drain the retry tokens, or
-/// slow the adaptive rate, of the others (the SDK's default partition is the service's name alone).
 fn pacer() -> Arc<crate::aws::pacer::Pacer> {
     Arc::new(crate::aws::pacer::Pacer::new(&Default::default()))
 }
 
+/// Each member account retries on its own budget: a throttled account cannot drain the retry tokens, or
+/// slow the adaptive rate, of the others (the SDK's default partition is the service's name alone).
 #[test]
 fn each_account_and_service_has_its_own_adaptive_retry_partition() {
     let (a, b) = (account("111111111111"), account("222222222222"));

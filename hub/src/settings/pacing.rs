@@ -1,7 +1,8 @@
 //! `[pacing]`: calls per second one hub instance makes into one member account, per service (per
-//! region too, but for IAM, which is global). The defaults sit below AWS's documented request quotas
-//! for the most restrictive operation the playbooks call in that service (docs/capacity.md gives the
-//! source of each); with `n` hub instances busy on one account, the account sees up to `n` times these.
+//! region too, but for IAM, which is global). Per instance, the defaults sit below AWS's documented
+//! request quota for the most restrictive operation the playbooks call in that service
+//! (docs/capacity.md gives the source of each); with `n` hub instances busy on one account, the
+//! account sees up to `n` times these.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,8 @@ use crate::aws::pacer::Service;
 pub struct Rate(f64);
 
 impl Rate {
-    pub const fn new(per_second: f64) -> Self {
+    /// For the defaults written here; a document's rates go through `TryFrom`.
+    const fn new(per_second: f64) -> Self {
         Self(per_second)
     }
     pub fn get(self) -> f64 {
