@@ -1,4 +1,5 @@
-//! Engine tests of findings that share one resource: they run one after the other.
+//! Engine tests of findings that share one resource (they run one after the other) or one account (at
+//! most `max_per_account` at a time).
 
 use super::*;
 use riposte_shared::ports::PasswordPolicy;
@@ -51,4 +52,48 @@ async fn two_controls_on_one_password_policy_both_hold_after_one_batch() {
         (stored.minimum_length, stored.reuse_prevention),
         (14, Some(24))
     );
+}
+
+/// The public S3.8 sample on bucket `name` in account 111111111111.
+fn bucket_finding(name: &str) -> serde_json::Value {
+    let mut finding = s3_finding();
+    finding["Id"] = format!("s3-8-{name}").into();
+    finding["Resources"][0]["Id"] = format!("arn:aws:s3:::{name}").into();
+    finding
+}
+
+#[tokio::test]
+async fn at_most_max_per_account_findings_of_one_account_are_in_flight() {
+    let mut state = FakeState::default();
+    let names: Vec<String> = (0..6).map(|i| format!("bucket-{i}")).collect();
+    for name in &names {
+        state
+            .buckets
+            .insert(name.clone(), FakeBucket::public(ACCOUNT_A, None));
+    }
+    let mut spokes = FakeSpokes {
+        hold: Some(std::time::Duration::from_millis(20)),
+        ..FakeSpokes::default()
+    };
+    spokes
+        .accounts
+        .insert(ACCOUNT_A.into(), Arc::new(FakeAccount::new(state)));
+    let e = engine(spokes, config_with("[remediation]\nmax_per_account = 2\n"));
+    let events: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| {
+            let finding = bucket_finding(name);
+            e.findings.import(&finding);
+            imported(finding)
+        })
+        .collect();
+    let report = e.run(sqs(&events), Mode::Remediate).await;
+    let remediated = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Some(RiposteStatus::Remediated))
+        .count();
+    assert_eq!(remediated, 6, "{:#?}", report.findings);
+    // Six findings of one account, two at a time: the cap is reached and never passed.
+    assert_eq!(e.spokes.most_inside.load(Ordering::SeqCst), 2);
 }

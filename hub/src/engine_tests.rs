@@ -19,12 +19,23 @@ const ACCOUNT_B: &str = "644160558196";
 struct FakeSpokes {
     accounts: HashMap<String, Arc<FakeAccount>>,
     member_calls: AtomicUsize,
+    /// When set, `member` takes this long, as an AssumeRole over the network would; `inside` and
+    /// `most_inside` count the findings in it at once.
+    hold: Option<std::time::Duration>,
+    inside: AtomicUsize,
+    most_inside: AtomicUsize,
 }
 
 impl SpokesPort for FakeSpokes {
     type Member = FakeAccount;
     async fn member(&self, account: &AccountId, _region: &Region) -> PortResult<Arc<FakeAccount>> {
         self.member_calls.fetch_add(1, Ordering::Relaxed);
+        if let Some(hold) = self.hold {
+            let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_inside.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(hold).await;
+            self.inside.fetch_sub(1, Ordering::SeqCst);
+        }
         self.accounts.get(account.as_str()).cloned().ok_or_else(|| {
             PortError::new(
                 PortErrorKind::Denied,

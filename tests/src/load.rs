@@ -69,6 +69,14 @@ pub struct LoadReport {
     pub rates: BTreeMap<String, f64>,
 }
 
+/// What the emulator saw of a run.
+struct Observed {
+    wall_s: f64,
+    cpu_s: f64,
+    peak_mib: f64,
+    redelivered: Vec<Value>,
+}
+
 impl Load {
     pub async fn run(&self, emulator: &Emulator) -> (Scenario, LoadReport) {
         let scenario = self.scenario(emulator);
@@ -76,46 +84,74 @@ impl Load {
         let hub = scenario.str("/hub_account");
         let settings = format!("{LOAD_SETTINGS}{}", self.settings);
         let config = scenario.hub_config_with(&settings);
-        let rates = riposte_hub::aws::pacer::Service::ALL
-            .iter()
-            .map(|s| (s.prefix().to_owned(), config.document.pacing.rate(*s)))
-            .collect();
-        let max_per_account = config.max_per_account;
         let containers: Vec<riposte_hub::cli::HubEngine> = (0..self.instances)
             .map(|_| {
                 let mut config = scenario.hub_config_with(&settings);
                 config.audit_bucket = Some((audit_bucket(&scenario), hub.clone()));
-                riposte_hub::cli::engine_from(
-                    &emulator.sdk(scenario.hub_credentials()),
-                    config,
-                    false,
-                )
+                let sdk = emulator.sdk(scenario.hub_credentials());
+                riposte_hub::cli::engine_from(&sdk, config, false)
             })
             .collect();
         let events = emulator.events();
         // Users first, then buckets (the scenario's import order): every batch of 100 is one playbook.
         let batches: Vec<&[Value]> = events.chunks(100).collect();
-        let mine = |i: usize| -> Vec<&[Value]> {
-            batches
+        let shares: Vec<Vec<&[Value]>> = (0..self.instances)
+            .map(|i| {
+                batches
+                    .iter()
+                    .skip(i)
+                    .step_by(self.instances)
+                    .copied()
+                    .collect()
+            })
+            .collect();
+        let observed = self.drive(emulator, &containers, &shares).await;
+        let calls = emulator.calls();
+        let member = member_calls(&calls, &hub);
+        let report = LoadReport {
+            findings: events.len(),
+            wall_s: observed.wall_s,
+            cpu_ms_per_finding: observed.cpu_s * 1000.0 / events.len().max(1) as f64,
+            peak_mib: observed.peak_mib,
+            redelivered: observed.redelivered,
+            statuses: crate::statuses(emulator, &scenario).await,
+            tally: crate::tally(&calls),
+            member_calls: member.len(),
+            expected_assume_roles: shares.iter().map(|s| accounts_of(s).len()).sum(),
+            in_flight: in_flight(emulator, &hub),
+            paces: paces(&member, false),
+            service_paces: paces(&member, true)
+                .into_iter()
+                .map(|((service, _, _), pace)| (service, pace))
+                .collect(),
+            max_per_account: config.max_per_account,
+            rates: riposte_hub::aws::pacer::Service::ALL
                 .iter()
-                .skip(i)
-                .step_by(self.instances)
-                .copied()
-                .collect()
+                .map(|s| (s.prefix().to_owned(), config.document.pacing.rate(*s)))
+                .collect(),
         };
-        let expected_assume_roles = (0..self.instances)
-            .map(|i| accounts_of(&mine(i)).len())
-            .sum();
+        (scenario, report)
+    }
+
+    /// Every instance handles its share of the batches, one after the other, all instances at once,
+    /// with the emulator's latency on.
+    async fn drive(
+        &self,
+        emulator: &Emulator,
+        containers: &[riposte_hub::cli::HubEngine],
+        shares: &[Vec<&[Value]>],
+    ) -> Observed {
         emulator.latency(self.latency_ms);
         emulator.clear_calls();
         let _ = ureq::delete(&format!("{}/_riposte/inflight", emulator.url)).call();
         let (cpu_before, _) = crate::process_usage();
         let started = Instant::now();
-        let runs = containers.iter().enumerate().map(|(i, container)| {
-            let batches = mine(i);
-            async move {
+        let runs = containers
+            .iter()
+            .zip(shares)
+            .map(|(container, share)| async move {
                 let mut redelivered = Vec::new();
-                for batch in batches {
+                for batch in share {
                     let response = riposte_hub::lambda::handle(container, sqs_event(batch), None)
                         .await
                         .unwrap_or_else(|e| panic!("handler: {e}"));
@@ -123,47 +159,17 @@ impl Load {
                     redelivered.extend(failures.unwrap_or_default());
                 }
                 redelivered
-            }
-        });
-        let redelivered: Vec<Value> = join_all(runs).await.into_iter().flatten().collect();
+            });
+        let redelivered = join_all(runs).await.into_iter().flatten().collect();
         let wall_s = started.elapsed().as_secs_f64();
         let (cpu_after, peak_mib) = crate::process_usage();
         emulator.latency(0);
-        let peaks: Value = ureq::get(&format!("{}/_riposte/inflight", emulator.url))
-            .call()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .into_json()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let calls = emulator.calls();
-        let member = member_calls(&calls, &hub);
-        let report = LoadReport {
-            findings: events.len(),
+        Observed {
             wall_s,
-            cpu_ms_per_finding: (cpu_after - cpu_before) * 1000.0 / events.len().max(1) as f64,
+            cpu_s: cpu_after - cpu_before,
             peak_mib,
             redelivered,
-            statuses: crate::statuses(emulator, &scenario).await,
-            tally: crate::tally(&calls),
-            member_calls: member.len(),
-            expected_assume_roles,
-            in_flight: peaks["peak"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter(|(account, _)| **account != hub)
-                        .map(|(a, n)| (a.clone(), n.as_u64().unwrap_or(0)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            paces: paces(&member, false),
-            service_paces: paces(&member, true)
-                .into_iter()
-                .map(|((service, _, _), pace)| (service, pace))
-                .collect(),
-            max_per_account,
-            rates,
-        };
-        (scenario, report)
+        }
     }
 
     fn scenario(&self, emulator: &Emulator) -> Scenario {
@@ -176,6 +182,24 @@ impl Load {
         }
         emulator.scenario_with(&args)
     }
+}
+
+/// The emulator's peak of calls in flight per member account (the hub's own account left out).
+fn in_flight(emulator: &Emulator, hub: &str) -> BTreeMap<String, u64> {
+    let peaks: Value = ureq::get(&format!("{}/_riposte/inflight", emulator.url))
+        .call()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_json()
+        .unwrap_or_else(|e| panic!("{e}"));
+    peaks["peak"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(account, _)| *account != hub)
+                .map(|(a, n)| (a.clone(), n.as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The member accounts a list of batches spans (each Imported event names its finding's account).

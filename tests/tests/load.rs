@@ -6,7 +6,7 @@
 //! default `[pacing]` rates. Asserted, all read from the emulator:
 //! - every finding ends remediated in Security Hub's copy, and no message is sent back;
 //! - AssumeRole = one per member account per instance (the hub's credentials are per account, so
-//!   fewer than the (account, region) pairs);
+//!   fewer than the (account, region) pairs), and again per session renewal in a run over 44 min;
 //! - BatchUpdateFindings ≤ 2·⌈N/100⌉ (outcomes are uniform per batch);
 //! - the in-flight cap: each account's peak of calls in flight ≤ max_per_account × H;
 //! - the pace: no (service, account, region) key sees more calls than H buckets allow — in any 4 s in
@@ -90,10 +90,14 @@ fn check(load: &Load, r: &LoadReport, playbooks_per_batch: usize, windows: bool)
     assert_eq!(r.statuses.len(), n, "every finding read back");
     assert_eq!(r.remediated(), n, "every finding remediated");
     let count = |op: &str| r.tally.get(op).copied().unwrap_or(0);
-    assert_eq!(
-        count("sts:AssumeRole"),
-        r.expected_assume_roles,
-        "one AssumeRole per member account per instance"
+    // One session per member account per instance, renewed 960 s before its hour ends: a run longer
+    // than 2,640 s renews each (the 10k run on this machine did).
+    let renewals = 1 + (r.wall_s / 2640.0) as usize;
+    let assumed = count("sts:AssumeRole");
+    assert!(
+        assumed >= r.expected_assume_roles && assumed <= r.expected_assume_roles * renewals,
+        "{assumed} AssumeRole calls: one per member account per instance ({}) per session",
+        r.expected_assume_roles
     );
     let write_backs = count("securityhub:BatchUpdateFindings");
     assert!(
