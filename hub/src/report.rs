@@ -72,6 +72,11 @@ pub struct FindingResult {
     pub planned_steps: Vec<String>,
     pub steps: Vec<StepRecord>,
     pub manual: Vec<String>,
+    /// The package updates the finding's vulnerabilities call for (Amazon Inspector), one per line: in
+    /// the notice's next steps, not in the note (the note stays the same for the batch's findings, so
+    /// their write-back groups).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<String>,
     /// Write-back result: `written`, `unchanged` (already carried), `not-needed`, or the error.
     pub write_back: WriteBackState,
     /// Hub time spent on this finding's playbook: session (usually cached), steps, verification. The

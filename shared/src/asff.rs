@@ -53,6 +53,9 @@ pub struct Finding {
     /// ASFF `Sample`: a sample finding, never acted on.
     #[serde(default)]
     pub sample: Option<bool>,
+    /// Amazon Inspector's package vulnerabilities (and any product's that reports CVEs).
+    #[serde(default)]
+    pub vulnerabilities: Vec<crate::vulnerability::Vulnerability>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -62,11 +62,16 @@ fn product(name: &str) -> Value {
     json!([{ "wildcard": format!("arn:*:securityhub:*::product/aws/{name}") }])
 }
 
+/// The severities of the Inspector findings the event pattern forwards.
+pub const INSPECTOR_SEVERITIES: [&str; 2] = ["HIGH", "CRITICAL"];
+
 /// The pattern of the hub stack's `ImportedRule`: FAILED Security Hub control findings with a control id
-/// a playbook answers (consolidated or legacy field), and GuardDuty findings of a type a playbook answers.
+/// a playbook answers (consolidated or legacy field), GuardDuty findings of a type a playbook answers, and
+/// Amazon Inspector's HIGH and CRITICAL package vulnerabilities.
 pub fn imported_event_pattern() -> Value {
     let mut controls: Vec<&str> = Vec::new();
     let mut threat_types: Vec<Value> = Vec::new();
+    let mut vulnerabilities = false;
     for trigger in CATALOGUE.iter().flat_map(|s| s.triggers.iter()) {
         match trigger {
             Trigger::Control(id) => controls.push(id),
@@ -76,6 +81,7 @@ pub fn imported_event_pattern() -> Value {
             Trigger::GuardDutyFamily { purpose, resource } => {
                 threat_types.push(json!({ "wildcard": format!("*{purpose}:{resource}-*") }))
             }
+            Trigger::InspectorVulnerability => vulnerabilities = true,
             Trigger::ConfigRule(_) => {}
         }
     }
@@ -87,6 +93,15 @@ pub fn imported_event_pattern() -> Value {
     ];
     if !threat_types.is_empty() {
         alternatives.push(json!({ "ProductArn": product("guardduty"), "Types": threat_types }));
+    }
+    if vulnerabilities {
+        // Only HIGH and CRITICAL: Inspector reports every outdated package, and a notice per LOW one
+        // would bury the ones that matter.
+        alternatives.push(json!({
+            "ProductArn": product("inspector"),
+            "Types": [{ "prefix": "Software and Configuration Checks/Vulnerabilities/" }],
+            "Severity": { "Label": INSPECTOR_SEVERITIES },
+        }));
     }
     imported(alternatives)
 }
@@ -170,7 +185,7 @@ mod tests {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        assert_eq!(any_of.len(), 3);
+        assert_eq!(any_of.len(), 4);
         let config = config_rule_event_pattern();
         for alternative in any_of.iter().chain([&config["detail"]["findings"]]) {
             assert_eq!(alternative["Workflow"]["Status"], json!(["NEW"]));

@@ -97,6 +97,8 @@ pub struct FakeState {
     pub security_groups: BTreeMap<String, (SecurityGroup, Vec<SecurityGroupRule>)>,
     pub password_policy: Option<PasswordPolicy>,
     pub ebs_encryption_by_default: bool,
+    /// The account's own Block Public Access (S3 Control).
+    pub account_public_access_block: Option<PublicAccessBlock>,
     pub subnets: BTreeMap<String, Subnet>,
     pub instances: BTreeMap<String, InstanceMetadata>,
     /// Instances as isolation sees them (interfaces, volumes, profile), by id.

@@ -151,6 +151,9 @@ pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[
     ("rds:ModifyDBSnapshotAttribute", Scope::RdsSnapshot),
     ("redshift:DescribeClusters", Scope::RedshiftCluster),
     ("redshift:ModifyCluster", Scope::RedshiftCluster),
+    // No resource type: the account's own setting (Service Authorization Reference, Amazon S3).
+    ("s3:GetAccountPublicAccessBlock", Scope::AnyResource),
+    ("s3:PutAccountPublicAccessBlock", Scope::AnyResource),
     ("s3:DeleteBucketPolicy", Scope::S3Bucket),
     ("s3:GetBucketAcl", Scope::S3Bucket),
     ("s3:GetBucketLogging", Scope::S3Bucket),

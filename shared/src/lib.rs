@@ -18,6 +18,7 @@ pub mod routing;
 pub mod s3_public;
 pub mod spec;
 pub mod target;
+pub mod vulnerability;
 pub mod writeback;
 
 #[cfg(any(test, feature = "fake"))]

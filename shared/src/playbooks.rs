@@ -100,6 +100,8 @@ registry![
     topic_encryption,
     bucket_access_logging,
     vpc_flow_logs,
+    vulnerability_notice,
+    account_public_access_block,
 ];
 
 mod switch;

@@ -239,7 +239,11 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
     // An undo restores what a run changed: the control has usually passed since (that is what the run
     // did), and the scope or mode may have changed; neither stops putting the recorded state back.
     let undoing = action == Some(AnalystAction::Undo);
-    if !spec.threat && !undoing {
+    let control = matches!(
+        out.route_key,
+        Some(RouteKey::Control(_) | RouteKey::ConfigRule(_))
+    );
+    if control && !undoing {
         let compliance = finding.compliance_status().unwrap_or("NOT_AVAILABLE");
         if compliance != "FAILED" {
             return Decision::Skip(format!(

@@ -1,6 +1,7 @@
 //! Routing: which playbook answers a finding. Control findings route by `Compliance.SecurityControlId`,
 //! then the legacy `ProductFields.ControlId`, then the AWS Config rule name; GuardDuty findings by the
-//! resource type inside their finding type.
+//! resource type inside their finding type; Amazon Inspector findings by the package vulnerability
+//! they carry.
 
 use serde::Serialize;
 
@@ -16,6 +17,8 @@ pub enum RouteKey {
     ConfigRule(String),
     /// GuardDuty type in its canonical form, e.g. `UnauthorizedAccess:IAMUser/MaliciousIPCaller`.
     GuardDuty(String),
+    /// An Amazon Inspector package vulnerability, by its first vulnerability id (`CVE-2022-3643`).
+    Vulnerability(String),
 }
 
 #[derive(Debug)]
@@ -79,11 +82,22 @@ pub fn route(finding: &Finding) -> Route {
                 }
             }
         },
+        Some("inspector") => match finding.vulnerabilities.first() {
+            Some(v) => RouteKey::Vulnerability(v.id.clone()),
+            None => {
+                return Route::NoPlaybook {
+                    key: None,
+                    reason: "Amazon Inspector finding without a package vulnerability (network \
+                             reachability, for one): Riposte has no playbook for it"
+                        .into(),
+                }
+            }
+        },
         _ => {
             return Route::NoPlaybook {
                 key: None,
                 reason: format!(
-                    "product {} is not one Riposte acts on (AWS GuardDuty, Security Hub controls, AWS Config)",
+                    "product {} is not one Riposte acts on (AWS GuardDuty, Security Hub controls, AWS Config, Amazon Inspector)",
                     finding.product_arn
                 ),
             }
@@ -100,6 +114,7 @@ pub fn route(finding: &Finding) -> Route {
             .and_then(|rest| rest.strip_prefix(':'))
             .and_then(|rest| rest.strip_prefix(resource))
             .is_some_and(|rest| rest.starts_with('/')),
+        (Trigger::InspectorVulnerability, RouteKey::Vulnerability(_)) => true,
         _ => false,
     };
     match CATALOGUE
@@ -113,6 +128,7 @@ pub fn route(finding: &Finding) -> Route {
                 RouteKey::Control(id) => format!("no playbook for control {id}"),
                 RouteKey::ConfigRule(rule) => format!("no playbook for Config rule {rule}"),
                 RouteKey::GuardDuty(t) => format!("no playbook for GuardDuty finding type {t}"),
+                RouteKey::Vulnerability(id) => format!("no playbook for vulnerability {id}"),
             };
             Route::NoPlaybook {
                 key: Some(key),

@@ -50,7 +50,7 @@ fn real_samples_route_to_the_right_playbook() {
         ),
         (
             "finding-control-s3-1-account-level.json",
-            vec![(None, control("S3.1"))],
+            vec![(Some("account-public-access-block"), control("S3.1"))],
         ),
         (
             "finding-docs-fsbp-cloudtrail-2.json",
@@ -160,4 +160,31 @@ fn guardduty_types_are_read_back_to_their_canonical_form() {
         finding.types = vec![types.into()];
         assert_eq!(guardduty_type(&finding).as_deref(), expected, "{types}");
     }
+}
+
+#[test]
+fn inspector_package_vulnerabilities_route_to_the_notice_and_nothing_else_of_inspector_does() {
+    let vulnerability = |id: &str| Some(RouteKey::Vulnerability(id.into()));
+    assert_eq!(
+        routed("sh-findings-inspector-ec2-ecr.json"),
+        vec![
+            (Some("vulnerability-notice"), vulnerability("CVE-2022-3643")),
+            (
+                Some("vulnerability-notice"),
+                vulnerability("CVE-2022-32149")
+            ),
+        ]
+    );
+    // A network-reachability finding carries no vulnerability: no playbook.
+    let mut reachability = findings("sh-findings-inspector-ec2-ecr.json").remove(0);
+    reachability.vulnerabilities.clear();
+    assert!(matches!(
+        route(&reachability),
+        Route::NoPlaybook { key: None, .. }
+    ));
+    // The same finding imported under a member account's own product is not Inspector's.
+    let mut imported = findings("sh-findings-inspector-ec2-ecr.json").remove(0);
+    imported.product_arn =
+        "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default".into();
+    assert!(matches!(route(&imported), Route::NoPlaybook { .. }));
 }

@@ -20,6 +20,8 @@ pub enum Trigger {
         purpose: &'static str,
         resource: &'static str,
     },
+    /// Amazon Inspector's package vulnerability findings (`Vulnerabilities[]` names the packages).
+    InspectorVulnerability,
 }
 
 impl std::fmt::Display for Trigger {
@@ -32,6 +34,7 @@ impl std::fmt::Display for Trigger {
             Trigger::GuardDutyFamily { purpose, resource } => {
                 write!(f, "GuardDuty {purpose}:{resource}/*")
             }
+            Trigger::InspectorVulnerability => f.write_str("Inspector package vulnerabilities"),
         }
     }
 }

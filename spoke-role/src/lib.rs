@@ -324,6 +324,9 @@ fn trigger_text(trigger: &Trigger) -> String {
         Trigger::GuardDutyFamily { purpose, resource } => {
             format!("GuardDuty `{purpose}:{resource}/*` findings")
         }
+        Trigger::InspectorVulnerability => {
+            "Amazon Inspector package vulnerabilities (HIGH, CRITICAL)".to_string()
+        }
     }
 }
 

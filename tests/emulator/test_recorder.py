@@ -80,6 +80,19 @@ def test_s3_operations_are_named_like_the_api_and_carry_the_expected_owner(emula
     assert {c["account_id"] for c in calls} == {OWNER}
 
 
+def test_s3_control_calls_are_recorded_as_s3control_though_they_sign_as_s3(emulator):
+    control = emulator.client("s3control", account=OWNER)
+    # Its endpoint puts the account id in front of the host; take it off again before signing.
+    control.meta.events.register("before-sign.s3-control.*", lambda request, **_: setattr(
+        request, "url", request.url.replace(f"//{OWNER}.", "//", 1)))
+    control.put_public_access_block(AccountId=OWNER, PublicAccessBlockConfiguration={"BlockPublicAcls": True})
+    control.get_public_access_block(AccountId=OWNER)
+    calls = emulator.get("/_riposte/calls", service="s3control")["calls"]
+    assert [c["operation"] for c in calls] == ["PutPublicAccessBlock", "GetPublicAccessBlock"]
+    assert {c["account_id"] for c in calls} == {OWNER}
+    assert emulator.get("/_riposte/calls", service="s3")["calls"] == []
+
+
 def test_a_wrong_expected_bucket_owner_is_refused_like_s3(emulator):
     s3 = emulator.client("s3", account=OWNER)
     s3.create_bucket(Bucket="bucket-one")

@@ -145,13 +145,37 @@ impl Emulator {
         self.get("/_riposte/rotations", "rotations")
     }
 
+    /// The SDK configuration of a test: the emulator's endpoint, and every host name resolved to the
+    /// loopback address. S3 Control puts the account id in front of the endpoint's host
+    /// (`111111111111.127.0.0.1`), which no resolver answers; here it reaches the emulator, which routes
+    /// by path (`/v20180820/…`). Product code keeps the standard resolver.
     pub fn sdk(&self, credentials: Credentials) -> SdkConfig {
+        use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .build_with_resolver(Loopback);
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(http)
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.url)
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build()
+    }
+}
+
+/// Resolves every name to 127.0.0.1: tests only ever talk to the local emulator.
+#[derive(Clone, Debug)]
+struct Loopback;
+
+impl aws_smithy_runtime_api::client::dns::ResolveDns for Loopback {
+    fn resolve_dns<'a>(
+        &'a self,
+        _name: &'a str,
+    ) -> aws_smithy_runtime_api::client::dns::DnsFuture<'a> {
+        aws_smithy_runtime_api::client::dns::DnsFuture::ready(Ok(vec![std::net::IpAddr::V4(
+            std::net::Ipv4Addr::LOCALHOST,
+        )]))
     }
 }
 
@@ -269,14 +293,18 @@ access_log_bucket = "riposte-access-logs-{account}-{region}"
 flow_log_destination = "arn:aws:s3:::riposte-flow-logs-{account}"
 "#;
 
-/// The IAM action a recorded member-account call needs (S3's API and action names differ for BPA).
+/// The IAM action a recorded member-account call needs (S3's and S3 Control's API and action names differ
+/// for BPA).
 pub fn iam_action(call: &Value) -> String {
     let service = call["service"].as_str().unwrap_or_default();
     let operation = call["operation"].as_str().unwrap_or_default();
-    let operation = match (service, operation) {
-        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
-        ("s3", "PutPublicAccessBlock") => "PutBucketPublicAccessBlock",
-        (_, other) => other,
+    let (service, operation) = match (service, operation) {
+        ("s3", "GetPublicAccessBlock") => ("s3", "GetBucketPublicAccessBlock"),
+        ("s3", "PutPublicAccessBlock") => ("s3", "PutBucketPublicAccessBlock"),
+        // S3 Control is authorized by `s3:` actions named after the account.
+        ("s3control", "GetPublicAccessBlock") => ("s3", "GetAccountPublicAccessBlock"),
+        ("s3control", "PutPublicAccessBlock") => ("s3", "PutAccountPublicAccessBlock"),
+        other => other,
     };
     format!("{service}:{operation}")
 }

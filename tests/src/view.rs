@@ -164,6 +164,29 @@ impl MemberView {
         ])
     }
 
+    /// The account's own four Block Public Access settings (S3 Control), `None` when unset.
+    pub async fn account_public_access_block(&self, account: &str) -> Option<[bool; 4]> {
+        use aws_sdk_s3control::error::ProvideErrorMetadata;
+        let client = aws_sdk_s3control::Client::new(&self.config);
+        let out = match client
+            .get_public_access_block()
+            .account_id(account)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => return None,
+            Err(e) => panic!("GetPublicAccessBlock in {account}: {e:?}"),
+        };
+        let c = out.public_access_block_configuration()?;
+        Some([
+            c.block_public_acls().unwrap_or(false),
+            c.ignore_public_acls().unwrap_or(false),
+            c.block_public_policy().unwrap_or(false),
+            c.restrict_public_buckets().unwrap_or(false),
+        ])
+    }
+
     /// True when the ACL grants anything to AllUsers or AuthenticatedUsers.
     pub async fn acl_is_public(&self, bucket: &str) -> bool {
         let out = self

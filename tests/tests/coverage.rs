@@ -3,13 +3,20 @@
 //! the findings in their real shapes, and the Lambda handler runs them. Every assertion reads state
 //! back from the emulator (moto models each call used here: `../shared/reference/controls.md`).
 
+#[path = "coverage/account_bpa.rs"]
+mod account_bpa;
 #[path = "coverage/data_services.rs"]
 mod data_services;
 #[path = "coverage/databases.rs"]
 mod databases;
+#[path = "coverage/instances.rs"]
+mod instances;
 #[path = "coverage/shared_resources.rs"]
 mod shared_resources;
+#[path = "coverage/vulnerabilities.rs"]
+mod vulnerabilities;
 
+use instances::{http_tokens, isolation_view};
 use riposte_tests::{iam_action, member_calls, sqs_event, Emulator, MemberView, Scenario};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -103,24 +110,6 @@ async fn maps_public_ip(view: &MemberView, subnet: &str) -> Option<bool> {
     out.subnets().first()?.map_public_ip_on_launch()
 }
 
-async fn http_tokens(view: &MemberView, instance: &str) -> Option<String> {
-    let out = view
-        .ec2
-        .describe_instances()
-        .instance_ids(instance)
-        .send()
-        .await
-        .ok()?;
-    let instance = out.reservations().first()?.instances().first()?.clone();
-    Some(
-        instance
-            .metadata_options()?
-            .http_tokens()?
-            .as_str()
-            .to_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let emulator = Emulator::start();
@@ -128,8 +117,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let imported = emulator.events();
     assert_eq!(
         imported.len(),
-        28,
-        "the coverage scenario imports twenty-eight findings"
+        31,
+        "the coverage scenario imports thirty-one findings"
     );
     let response = run_lambda(&emulator, &scenario, &imported).await;
     assert_eq!(
@@ -211,6 +200,8 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     );
 
     let state = outcomes(&emulator, &scenario).await;
+    vulnerabilities::assert_reported(&emulator, &scenario, &state, &calls).await;
+    account_bpa::assert_awaiting(&b, &c, &scenario, &state).await;
     let of = |key: &str| state[&scenario.finding_id(key)].clone();
     for key in [
         "password-length",
@@ -300,6 +291,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "public-db",
         "partner-bucket",
         "public-cluster",
+        "account-bpa",
     ];
     for key in approve {
         approved.push(finding_json(&emulator, &scenario, &scenario.finding_id(key)).await);
@@ -358,6 +350,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         "RDS.2 approved: private"
     );
     shared_resources::assert_after_approval(&b, &scenario).await;
+    account_bpa::assert_blocked(&b, &c, &scenario).await;
     for key in approve {
         let (workflow, status, note) = after[&scenario.finding_id(key)].clone();
         assert_eq!(
@@ -366,31 +359,4 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
             "{key}: {note}"
         );
     }
-}
-
-/// An instance's security groups (across its interfaces) and whether a profile is attached.
-async fn isolation_view(view: &MemberView, instance: &str) -> (Vec<String>, bool) {
-    let out = view
-        .ec2
-        .describe_instances()
-        .instance_ids(instance)
-        .send()
-        .await;
-    let Some(i) = out
-        .ok()
-        .and_then(|o| o.reservations().first()?.instances().first().cloned())
-    else {
-        panic!("no instance {instance}");
-    };
-    let mut groups: Vec<String> = i
-        .network_interfaces()
-        .iter()
-        .flat_map(|n| {
-            n.groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_owned))
-        })
-        .collect();
-    groups.dedup();
-    (groups, i.iam_instance_profile().is_some())
 }

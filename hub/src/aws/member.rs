@@ -1,4 +1,4 @@
-//! The member-account ports (IAM, S3, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS,
+//! The member-account ports (IAM, S3 and S3 Control, Secrets Manager, EC2, SQS, DynamoDB, KMS, CloudTrail, ECR, RDS,
 //! Lambda, Redshift, SSM, SNS) over SDK clients built from the spoke session.
 //! Every S3 call carries `ExpectedBucketOwner`.
 
@@ -9,6 +9,8 @@ use riposte_shared::ports::*;
 pub struct MemberClients {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
+    /// The account's own settings (Block Public Access), every region at once.
+    pub s3control: aws_sdk_s3control::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub sqs: aws_sdk_sqs::Client,
@@ -64,6 +66,9 @@ impl MemberClients {
                 paced!(aws_sdk_s3, config, account)
                     .force_path_style(path_style)
                     .build(),
+            ),
+            s3control: aws_sdk_s3control::Client::from_conf(
+                paced!(aws_sdk_s3control, config, account).build(),
             ),
             secrets: aws_sdk_secretsmanager::Client::from_conf(
                 paced!(aws_sdk_secretsmanager, config, account).build(),
@@ -164,4 +169,5 @@ mod lambda;
 mod rds;
 mod redshift_ssm;
 mod s3;
+mod s3control;
 pub mod secrets;

@@ -137,6 +137,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         secrets: mock_client!(aws_sdk_secretsmanager, []),
         // Not called here; built without the `test-util` feature, which would compile the SDK crates twice.
         ec2: aws_sdk_ec2::Client::new(&unused),
+        s3control: aws_sdk_s3control::Client::new(&unused),
         sqs: aws_sdk_sqs::Client::new(&unused),
         dynamodb: aws_sdk_dynamodb::Client::new(&unused),
         kms: aws_sdk_kms::Client::new(&unused),

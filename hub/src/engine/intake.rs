@@ -270,6 +270,7 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         },
         steps: Vec::new(),
         manual: Vec::new(),
+        fixes: riposte_shared::vulnerability::fixes(finding),
         write_back: WriteBackState::Pending,
         hub_ms: 0.0,
         failure: (status == Some(RiposteStatus::Failed)).then_some(Failure::Final),

@@ -82,7 +82,8 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                         status,
                         reason: f.reason.clone(),
                         actions: f.steps.iter().map(|s| s.detail.clone()).collect(),
-                        next_steps: with_write_back(&f.manual, &f.write_back),
+                        next_steps: [f.fixes.clone(), with_write_back(&f.manual, &f.write_back)]
+                            .concat(),
                         run: report.run.clone(),
                         console_url: self.config.hub_region.as_deref().map(|region| {
                             riposte_shared::notify::console_url(region, &f.finding_id)

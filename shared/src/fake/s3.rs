@@ -134,6 +134,15 @@ impl S3Port for FakeAccount {
             Ok(b.logging.clone())
         })
     }
+    async fn get_account_public_access_block(&self) -> PortResult<Option<PublicAccessBlock>> {
+        self.enter("s3:GetAccountPublicAccessBlock")?;
+        Ok(self.with_state(|s| s.account_public_access_block))
+    }
+    async fn put_account_public_access_block(&self, settings: PublicAccessBlock) -> PortResult<()> {
+        self.enter("s3:PutAccountPublicAccessBlock")?;
+        self.with_state(|s| s.account_public_access_block = Some(settings));
+        Ok(())
+    }
     async fn put_bucket_logging(
         &self,
         bucket: &str,

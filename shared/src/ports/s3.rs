@@ -133,6 +133,15 @@ pub trait S3Port: Send + Sync {
         bucket: &str,
         owner: &str,
     ) -> impl Future<Output = PortResult<Option<(String, String)>>> + Send;
+    /// The member account's own Block Public Access (S3 Control; one setting for every region and every
+    /// bucket of the account); `None` when the account has none.
+    fn get_account_public_access_block(
+        &self,
+    ) -> impl Future<Output = PortResult<Option<PublicAccessBlock>>> + Send;
+    fn put_account_public_access_block(
+        &self,
+        settings: PublicAccessBlock,
+    ) -> impl Future<Output = PortResult<()>> + Send;
     /// Send the bucket's server access logs to `target` under `prefix`.
     fn put_bucket_logging(
         &self,

@@ -15,6 +15,7 @@ import requests
 
 from . import asff
 from .asff import resource_finding
+from .coverage_inspector import inspector_findings
 from .coverage_services import (database_findings, data_findings, setup_access_logging, setup_data_services,
                                 setup_databases, setup_functions, setup_shared_resources, setup_snapshots)
 
@@ -81,6 +82,10 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "function": {"account_id": b, **function},
         "shared": {"account_id": b, **shared},
         "access_logging": {"account_id": b, **logging},
+        # Inspector's finding names the EC2.8 bystander: notify-only, so it must stay untouched too.
+        "vulnerable_instance": {"account_id": b, "instance_id": bystander_instance},
+        # S3.1: neither workload-b nor workload-c has an account-level Block Public Access.
+        "account_bpa": {"account_id": b},
     }
     bystanders = {
         "password_policy": {"account_id": c, "policy": BYSTANDER_PASSWORD_POLICY},
@@ -95,6 +100,7 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
         "function": {"account_id": b, **function_twin},
         "shared": {"account_id": b, **shared_twins},
         "access_logging": {"account_id": b, **logging_twin},
+        "account_bpa": {"account_id": c},
     }
     return incidents, bystanders
 
@@ -169,6 +175,9 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
             now, severity="LOW")),
         ("ebs-encryption", "ebs-default-encryption", account, resource_finding(
             region, b, "EC2.7", "AwsAccount", account, "EBS default encryption should be enabled", now)),
+        ("account-bpa", "account-public-access-block", account, resource_finding(
+            region, b, "S3.1", "AwsAccount", account,
+            "S3 general purpose buckets should have block public access settings enabled", now)),
         ("public-snapshots", "public-snapshots", account, resource_finding(
             region, b, "EC2.1", "AwsAccount", account, "Amazon EBS snapshots should not be publicly restorable", now,
             severity="CRITICAL")),
@@ -220,4 +229,5 @@ def planned_findings(region: str, incidents: dict, now: str) -> list[tuple[str, 
          instance_threat_finding(region, b, "UnauthorizedAccess:EC2/SSHBruteForce",
                                  i["attacked_instance"]["instance_id"], i["attacked_instance"]["vpc_id"],
                                  "TARGET", now)),
+        *inspector_findings(region, b, i["vulnerable_instance"]["instance_id"], now),
     ]

@@ -67,6 +67,8 @@ def _rest_operation(environ: dict, service: str) -> str | None:
 def describe_call(environ: dict) -> dict[str, Any]:
     access_key, region, signing = _credential_scope(environ)
     service = SIGNING_TO_SERVICE.get(signing or "", signing)
+    if service == "s3" and (environ.get("PATH_INFO") or "").startswith("/v20180820/"):
+        service = "s3control"  # S3 Control signs as `s3`; its paths say which it is (as moto routes it)
     target = environ.get("HTTP_X_AMZ_TARGET")
     operation = target.rsplit(".", 1)[-1] if target else _form_action(environ)
     if not operation and service:

@@ -104,6 +104,12 @@ impl S3Port for MemberClients {
         )
         .map(|_| ())
     }
+    async fn get_account_public_access_block(&self) -> PortResult<Option<PublicAccessBlock>> {
+        self.account_public_access_block().await
+    }
+    async fn put_account_public_access_block(&self, settings: PublicAccessBlock) -> PortResult<()> {
+        self.set_account_public_access_block(settings).await
+    }
     async fn get_bucket_acl(&self, bucket: &str, owner: &str) -> PortResult<BucketAcl> {
         let out = call!(
             self,

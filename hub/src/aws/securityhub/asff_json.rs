@@ -3,7 +3,9 @@
 //! playbook then read Security Hub's copy exactly as they would read an event's. Only the fields the
 //! domain reads are carried.
 
-use aws_sdk_securityhub::types::{AwsIamAccessKeyDetails, AwsSecurityFinding, Resource, Severity};
+use aws_sdk_securityhub::types::{
+    AwsIamAccessKeyDetails, AwsSecurityFinding, Resource, Severity, Vulnerability,
+};
 use riposte_shared::asff::Finding;
 use serde_json::{json, Map, Value};
 
@@ -78,6 +80,32 @@ fn resource(r: &Resource) -> Value {
     Value::Object(map)
 }
 
+/// A vulnerability and its packages (Amazon Inspector): the fields the notice names.
+fn vulnerability(v: &Vulnerability) -> Value {
+    let packages: Vec<Value> = v
+        .vulnerable_packages()
+        .iter()
+        .map(|p| {
+            let mut map = Map::new();
+            put(&mut map, "Name", text(p.name()));
+            put(&mut map, "Version", text(p.version()));
+            put(&mut map, "Release", text(p.release()));
+            put(&mut map, "FixedInVersion", text(p.fixed_in_version()));
+            put(&mut map, "Remediation", text(p.remediation()));
+            Value::Object(map)
+        })
+        .collect();
+    let mut map = Map::new();
+    put(&mut map, "Id", text(v.id()));
+    map.insert("VulnerablePackages".into(), Value::Array(packages));
+    put(
+        &mut map,
+        "FixAvailable",
+        v.fix_available().map(|f| json!(f.as_str())),
+    );
+    Value::Object(map)
+}
+
 /// The finding as ASFF JSON (only the fields the domain reads).
 pub fn to_json(f: &AwsSecurityFinding) -> Value {
     let mut map = Map::new();
@@ -143,6 +171,10 @@ pub fn to_json(f: &AwsSecurityFinding) -> Value {
                 "Original": s.original(),
             })) })
         }),
+    );
+    map.insert(
+        "Vulnerabilities".into(),
+        Value::Array(f.vulnerabilities().iter().map(vulnerability).collect()),
     );
     put(
         &mut map,

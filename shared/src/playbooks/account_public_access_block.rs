@@ -1,0 +1,159 @@
+//! S3 Block Public Access is off at the account level (control S3.1): turn its four settings on with
+//! S3 Control. The setting is the account's, for every region and every bucket at once: a bucket that
+//! serves a public website or public downloads stops being public, so this waits for an analyst's
+//! approval by default. The previous settings are recorded; existing bucket-level settings are not
+//! touched.
+
+use serde_json::json;
+
+use super::{failed, RunContext};
+use crate::asff::Finding;
+use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
+use crate::ports::{PublicAccessBlock, S3Port};
+use crate::spec::{Grant, Inverse, Mode, PlaybookSpec, Risk, Trigger};
+use crate::target::Target;
+
+pub const SPEC: PlaybookSpec = PlaybookSpec {
+    id: "account-public-access-block",
+    title: "Turn on S3 Block Public Access for the whole account",
+    triggers: &[
+        Trigger::Control("S3.1"),
+        Trigger::ConfigRule("s3-account-level-public-access-blocks"),
+    ],
+    steps: &[
+        "read the account's Block Public Access (S3 Control: one setting for every region and bucket)",
+        "turn its four settings on (public websites and downloads of the account stop being public)",
+        "record the previous settings; verify by reading them back",
+    ],
+    grants: &[
+        Grant::on("s3:GetAccountPublicAccessBlock"),
+        Grant::on("s3:PutAccountPublicAccessBlock"),
+    ],
+    risk: Risk::Disruptive,
+    mode: Mode::Approve,
+    threat: false,
+    undo: Inverse::None(
+        "the previous settings are in the audit record (step prior); set them back with \
+         `aws s3control put-public-access-block` by hand",
+    ),
+};
+
+/// The account named by the finding's `AwsAccount` resource (`AWS::::Account:<id>`), the finding's own.
+pub fn target(finding: &Finding) -> Result<Target, String> {
+    crate::target::account(finding)
+}
+
+pub async fn run<P: S3Port>(ports: &P, _ctx: &RunContext, target: &Target) -> PlaybookReport {
+    let label = target.label();
+    let (read, write) = (
+        "s3:GetAccountPublicAccessBlock",
+        "s3:PutAccountPublicAccessBlock",
+    );
+    let step = match ports.get_account_public_access_block().await {
+        Ok(Some(current)) if current.all_on() => StepRecord::new(
+            "block-public-access",
+            Some(write),
+            &label,
+            StepOutcome::AlreadyDone,
+            "the account's Block Public Access is already fully on",
+        ),
+        Ok(current) => match ports
+            .put_account_public_access_block(PublicAccessBlock::ALL_ON)
+            .await
+        {
+            Ok(()) => StepRecord::new(
+                "block-public-access",
+                Some(write),
+                &label,
+                StepOutcome::Done,
+                "the account's four Block Public Access settings turned on",
+            )
+            .with_prior(json!({ "account_public_access_block": current })),
+            Err(e) => failed("block-public-access", write, &label, e),
+        },
+        Err(e) => failed("block-public-access", read, &label, e),
+    };
+    if step.outcome == StepOutcome::Failed {
+        return PlaybookReport::conclude(vec![step], Ok(()));
+    }
+    let verified = match ports.get_account_public_access_block().await {
+        Ok(Some(settings)) if settings.all_on() => Ok(()),
+        Ok(settings) => Err(format!(
+            "the account's Block Public Access reads back as {settings:?}, not fully on"
+        )
+        .into()),
+        Err(e) => Err(e.into()),
+    };
+    PlaybookReport::conclude(vec![step], verified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::PlaybookOutcome;
+    use crate::fake::{FakeAccount, FakeState};
+    use crate::ports::PortErrorKind;
+    use futures::executor::block_on;
+
+    fn account() -> Target {
+        Target::Account {
+            account: crate::ids::AccountId::parse("111111111111").unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+
+    #[test]
+    fn turns_every_setting_on_once_and_records_the_previous_ones() {
+        let partial = PublicAccessBlock {
+            block_public_acls: true,
+            ..PublicAccessBlock::default()
+        };
+        let fake = FakeAccount::new(FakeState {
+            account_public_access_block: Some(partial),
+            ..FakeState::default()
+        });
+        let ctx = crate::playbooks::test_context("111111111111");
+        let report = block_on(run(&fake, &ctx, &account()));
+        assert_eq!(report.outcome, PlaybookOutcome::Remediated);
+        assert_eq!(
+            fake.with_state(|s| s.account_public_access_block),
+            Some(PublicAccessBlock::ALL_ON)
+        );
+        let prior = report.steps[0].prior.clone().unwrap_or_default();
+        assert_eq!(prior["account_public_access_block"]["block_public_acls"], json!(true));
+        assert_eq!(prior["account_public_access_block"]["block_public_policy"], json!(false));
+        let again = block_on(run(&fake, &ctx, &account()));
+        assert_eq!(again.steps[0].outcome, StepOutcome::AlreadyDone);
+        assert_eq!(again.outcome, PlaybookOutcome::Remediated);
+    }
+
+    #[test]
+    fn an_account_without_settings_is_recorded_as_none() {
+        let fake = FakeAccount::new(FakeState::default());
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &account()));
+        assert_eq!(report.outcome, PlaybookOutcome::Remediated);
+        assert_eq!(
+            report.steps[0].prior.as_ref().map(|p| &p["account_public_access_block"]),
+            Some(&json!(null))
+        );
+    }
+
+    #[test]
+    fn the_real_s3_1_finding_targets_its_account() {
+        let sample = crate::playbooks::public_sample("finding-control-s3-1-account-level.json");
+        let finding: Finding = serde_json::from_value(sample).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(target(&finding), Ok(account()));
+    }
+
+    #[test]
+    fn a_denied_write_is_reported_and_nothing_claims_success() {
+        let fake = FakeAccount::new(FakeState::default());
+        fake.fail("s3:PutAccountPublicAccessBlock", PortErrorKind::Denied, "AccessDenied", None);
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &account()));
+        assert!(matches!(report.outcome, PlaybookOutcome::Failed { .. }));
+        assert_eq!(fake.with_state(|s| s.account_public_access_block), None);
+        assert_eq!(
+            fake.calls(),
+            ["s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock"]
+        );
+    }
+}
