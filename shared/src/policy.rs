@@ -335,14 +335,18 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
             spec.id
         ));
     }
-    if let Some(reason) = below_threshold(finding, spec, policy) {
-        return Decision::NotifyOnly(reason);
-    }
     let approve = match setting {
         Some(ModeSetting::Approve) => true,
         Some(ModeSetting::Auto) => false,
         _ => spec.mode == Mode::Approve,
     };
+    // The threshold gates what runs by itself. A posture fix that waits for an analyst anyway is put
+    // to one whatever its severity (S3.1 is MEDIUM); threat findings keep GuardDuty's threshold.
+    if !approve || spec.threat {
+        if let Some(reason) = below_threshold(finding, spec, policy) {
+            return Decision::NotifyOnly(reason);
+        }
+    }
     if approve {
         return Decision::AwaitApproval(format!(
             "playbook {} requires an analyst's approval",

@@ -325,7 +325,7 @@ fn trigger_text(trigger: &Trigger) -> String {
             format!("GuardDuty `{purpose}:{resource}/*` findings")
         }
         Trigger::InspectorVulnerability => {
-            "Amazon Inspector package vulnerabilities (HIGH, CRITICAL)".to_string()
+            "Amazon Inspector package vulnerabilities (forwarded when HIGH or CRITICAL)".to_string()
         }
     }
 }

@@ -12,9 +12,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod calls;
+mod findings;
 pub mod load;
 mod view;
 
+pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
+pub use findings::{all_findings, field, statuses};
 pub use view::MemberView;
 
 pub fn repo_root() -> PathBuf {
@@ -293,47 +297,6 @@ access_log_bucket = "riposte-access-logs-{account}-{region}"
 flow_log_destination = "arn:aws:s3:::riposte-flow-logs-{account}"
 "#;
 
-/// The IAM action a recorded member-account call needs (S3's and S3 Control's API and action names differ
-/// for BPA).
-pub fn iam_action(call: &Value) -> String {
-    let service = call["service"].as_str().unwrap_or_default();
-    let operation = call["operation"].as_str().unwrap_or_default();
-    let (service, operation) = match (service, operation) {
-        ("s3", "GetPublicAccessBlock") => ("s3", "GetBucketPublicAccessBlock"),
-        ("s3", "PutPublicAccessBlock") => ("s3", "PutBucketPublicAccessBlock"),
-        // S3 Control is authorized by `s3:` actions named after the account.
-        ("s3control", "GetPublicAccessBlock") => ("s3", "GetAccountPublicAccessBlock"),
-        ("s3control", "PutPublicAccessBlock") => ("s3", "PutAccountPublicAccessBlock"),
-        other => other,
-    };
-    format!("{service}:{operation}")
-}
-
-/// The calls made in member accounts under a spoke session (temporary `ASIA` keys), STS aside.
-pub fn member_calls<'a>(calls: &'a [Value], hub_account: &str) -> Vec<&'a Value> {
-    calls
-        .iter()
-        .filter(|c| {
-            c["account_id"] != hub_account
-                && c["access_key_id"]
-                    .as_str()
-                    .is_some_and(|k| k.starts_with("ASIA"))
-                && c["service"] != "sts"
-        })
-        .collect()
-}
-
-/// An SQS event carrying one EventBridge event per record, as the hub's queue delivers them.
-pub fn sqs_event(events: &[Value]) -> Value {
-    let records: Vec<Value> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| serde_json::json!({ "messageId": format!("msg-{i}"), "body": e.to_string(), "eventSource": "aws:sqs",
-            "attributes": {"ApproximateReceiveCount": "1"} }))
-        .collect();
-    serde_json::json!({ "Records": records })
-}
-
 /// Run the `riposte` binary (built by `cargo test --workspace`) as an operator would from a workstation:
 /// the hub's credentials, the emulator's endpoint, nothing else from this process's environment but
 /// `PATH`, plus `env`.
@@ -395,91 +358,4 @@ pub async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aw
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     s3
-}
-
-/// Every finding in the hub's Security Hub, every page.
-pub async fn all_findings(
-    emulator: &Emulator,
-    scenario: &Scenario,
-) -> Vec<aws_sdk_securityhub::types::AwsSecurityFinding> {
-    let hub = aws_sdk_securityhub::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = hub
-            .get_findings()
-            .max_results(100)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        token = page.next_token().map(str::to_owned);
-        out.extend(page.findings.unwrap_or_default());
-        if token.is_none() {
-            return out;
-        }
-    }
-}
-
-/// A Riposte field (`riposte:status`, `riposte:playbook`) of a finding, "" when absent.
-pub fn field(finding: &aws_sdk_securityhub::types::AwsSecurityFinding, key: &str) -> String {
-    finding
-        .user_defined_fields()
-        .and_then(|u| u.get(key))
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Security Hub's `riposte:status` of every finding, by id.
-pub async fn statuses(
-    emulator: &Emulator,
-    scenario: &Scenario,
-) -> std::collections::BTreeMap<String, String> {
-    all_findings(emulator, scenario)
-        .await
-        .iter()
-        .map(|f| {
-            (
-                f.id().unwrap_or_default().to_owned(),
-                field(f, "riposte:status"),
-            )
-        })
-        .collect()
-}
-
-/// (CPU seconds of this process, peak resident memory in MiB), from /proc: the CPU time is the sum of
-/// every live thread's time on CPU (`schedstat`, nanoseconds), not the 10 ms ticks of `stat`.
-pub fn process_usage() -> (f64, f64) {
-    let cpu_ns: u64 = std::fs::read_dir("/proc/self/task")
-        .map(|tasks| {
-            tasks
-                .filter_map(|t| t.ok())
-                .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-                .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-                .sum()
-        })
-        .unwrap_or(0);
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    (cpu_ns as f64 / 1e9, peak_kib / 1024.0)
-}
-
-/// Calls by "service:Operation", for the failure message and the printed table.
-pub fn tally<'a>(
-    calls: impl IntoIterator<Item = &'a Value>,
-) -> std::collections::BTreeMap<String, usize> {
-    let mut out = std::collections::BTreeMap::new();
-    for c in calls {
-        let key = format!(
-            "{}:{}",
-            c["service"].as_str().unwrap_or("?"),
-            c["operation"].as_str().unwrap_or("?")
-        );
-        *out.entry(key).or_default() += 1;
-    }
-    out
 }

@@ -6,6 +6,7 @@ use riposte_shared::asff::Finding;
 use riposte_shared::event::{Message, Source};
 use riposte_shared::ids::{FindingRef, Region};
 use riposte_shared::policy::{assess, Assessment, Decision, DecisionKind, Policy};
+use riposte_shared::spec::Trigger;
 use riposte_shared::writeback::RiposteStatus;
 use std::collections::HashMap;
 
@@ -270,7 +271,12 @@ fn initial_result(finding: &Finding, a: &Assessment, delivery: &Delivery) -> Fin
         },
         steps: Vec::new(),
         manual: Vec::new(),
-        fixes: riposte_shared::vulnerability::fixes(finding),
+        fixes: match a.playbook {
+            Some(spec) if spec.triggers.contains(&Trigger::InspectorVulnerability) => {
+                riposte_shared::vulnerability::fixes(finding)
+            }
+            _ => Vec::new(),
+        },
         write_back: WriteBackState::Pending,
         hub_ms: 0.0,
         failure: (status == Some(RiposteStatus::Failed)).then_some(Failure::Final),

@@ -34,7 +34,8 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     threat: false,
     undo: Inverse::None(
         "the previous settings are in the audit record (step prior); set them back with \
-         `aws s3control put-public-access-block` by hand",
+         `aws s3control put-public-access-block`, or, when it was null (none), remove them with \
+         `aws s3control delete-public-access-block`",
     ),
 };
 
@@ -142,6 +143,22 @@ mod tests {
         let sample = crate::playbooks::public_sample("finding-control-s3-1-account-level.json");
         let finding: Finding = serde_json::from_value(sample).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(target(&finding), Ok(account()));
+    }
+
+    /// AWS rates S3.1 MEDIUM, below the default HIGH threshold: a fix that waits for an analyst is put to
+    /// one whatever the severity, not reported as notify-only (where "approve" would be refused).
+    #[test]
+    fn the_real_s3_1_finding_awaits_approval_under_the_default_settings() {
+        let sample = crate::playbooks::public_sample("finding-control-s3-1-account-level.json");
+        let mut finding: Finding = serde_json::from_value(sample).unwrap_or_else(|e| panic!("{e}"));
+        finding.compliance = Some(crate::asff::Compliance {
+            status: Some("FAILED".into()),
+            security_control_id: Some("S3.1".into()),
+        });
+        let policy = crate::policy::Policy::default();
+        let decision =
+            crate::policy::assess(&finding, &crate::event::Source::Imported, None, &policy).decision;
+        assert_eq!(decision.name(), "await-approval", "{decision:?}");
     }
 
     #[test]

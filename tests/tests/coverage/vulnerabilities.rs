@@ -7,7 +7,8 @@ use riposte_tests::{member_calls, Emulator, Scenario};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Every Chatbot document published so far (the notification queue, drained).
+/// Every Chatbot document published so far: the notification queue read until empty (received messages
+/// stay hidden for the queue's visibility timeout, longer than this loop).
 async fn notices(emulator: &Emulator, scenario: &Scenario) -> Vec<Value> {
     let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
     let mut documents = Vec::new();
