@@ -1,4 +1,6 @@
-//! The hub's Security Hub read back: every finding, and Riposte's fields on them.
+//! The hub's Security Hub read back: every finding, and Riposte's fields on them; and what the team was told.
+
+use serde_json::Value;
 
 use crate::{Emulator, Scenario};
 
@@ -50,4 +52,30 @@ pub async fn statuses(
             )
         })
         .collect()
+}
+
+/// Every Chatbot document the hub's topic delivered to the scenario's SQS tap so far: the queue read until
+/// empty (received messages stay hidden for its visibility timeout, longer than this loop).
+pub async fn notifications(emulator: &Emulator, scenario: &Scenario) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
+    let mut out = Vec::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(scenario.str("/notification_queue_url"))
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        if received.messages().is_empty() {
+            return out;
+        }
+        out.extend(
+            received
+                .messages()
+                .iter()
+                .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
+                .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok()),
+        );
+    }
 }

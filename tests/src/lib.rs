@@ -18,7 +18,7 @@ pub mod load;
 mod view;
 
 pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
-pub use findings::{all_findings, field, statuses};
+pub use findings::{all_findings, field, notifications, statuses};
 pub use view::MemberView;
 
 pub fn repo_root() -> PathBuf {

@@ -5,7 +5,7 @@
 //! member account or the call log back. Each phase uses its own user or bucket.
 
 use riposte_tests::{
-    audit_bucket, create_audit_bucket, member_calls, Emulator, MemberView, Scenario,
+    audit_bucket, create_audit_bucket, member_calls, notifications, Emulator, MemberView, Scenario,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -278,7 +278,7 @@ async fn every_fault_ends_in_a_state_an_operator_can_see() {
         "",
         "nothing could be written"
     );
-    let told = notifications(&w).await;
+    let told = notifications(&w.emulator, &w.scenario).await;
     assert!(
         told.iter().any(|n| n.to_string().contains(&w.bucket(5))
             && n.to_string().contains("not written onto the finding")),
@@ -371,29 +371,4 @@ async fn every_fault_ends_in_a_state_an_operator_can_see() {
         .await
         .is_empty());
     assert_eq!(w.held(&w.user_event(9)).await.1, "remediated");
-}
-
-/// Every notification the hub's topic delivered to the scenario's SQS tap so far.
-async fn notifications(w: &World) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(&w.emulator.sdk(w.scenario.hub_credentials()));
-    let mut out = Vec::new();
-    loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(w.scenario.str("/notification_queue_url"))
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        if received.messages().is_empty() {
-            return out;
-        }
-        out.extend(
-            received
-                .messages()
-                .iter()
-                .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
-                .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok()),
-        );
-    }
 }

@@ -3,35 +3,9 @@
 //! groups), and its notice names every vulnerable package, its installed version and the version that
 //! fixes it. The emulator's Security Hub keeps `Vulnerabilities` as imported, as Security Hub does.
 
-use riposte_tests::{member_calls, Emulator, Scenario};
+use riposte_tests::{member_calls, notifications, Emulator, Scenario};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Every Chatbot document published so far: the notification queue read until empty (received messages
-/// stay hidden for the queue's visibility timeout, longer than this loop).
-async fn notices(emulator: &Emulator, scenario: &Scenario) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let mut documents = Vec::new();
-    loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(scenario.str("/notification_queue_url"))
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        if received.messages().is_empty() {
-            return documents;
-        }
-        documents.extend(
-            received
-                .messages()
-                .iter()
-                .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
-                .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok()),
-        );
-    }
-}
 
 pub async fn assert_reported(
     emulator: &Emulator,
@@ -39,7 +13,7 @@ pub async fn assert_reported(
     state: &BTreeMap<String, (String, String, String)>,
     calls: &[Value],
 ) {
-    let documents = notices(emulator, scenario).await;
+    let documents = notifications(emulator, scenario).await;
     let expected: [(&str, &[&str]); 2] = [
         (
             "vulnerable-instance",
