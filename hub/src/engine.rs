@@ -7,7 +7,7 @@ use futures::future::join_all;
 use riposte_shared::approval;
 use riposte_shared::event::Message;
 use riposte_shared::ids::{AccountId, FindingRef, Region};
-use riposte_shared::notify::Notice;
+use riposte_shared::notify::Notification;
 use riposte_shared::policy::{assess, Decision};
 use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use riposte_shared::writeback::{RiposteStatus, WriteBack};
@@ -34,6 +34,8 @@ const WRITE_BACK_ATTEMPTS: u32 = 3;
 /// No playbook starts with less than this left before the invocation's deadline: the findings not
 /// started are reported failed so that only their messages are redelivered.
 pub const TIME_MARGIN: Duration = Duration::from_secs(20);
+/// A paced call must have its token this long before a playbook is stopped: room for the call itself.
+pub const CALL_ROOM: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,7 +48,7 @@ pub enum Mode {
 /// A notifier that tells nobody, for runs without a topic.
 pub struct NoNotifier;
 impl NotifyPort for NoNotifier {
-    async fn notify(&self, _notices: &[Notice]) -> riposte_shared::ports::PortResult<()> {
+    async fn notify(&self, _messages: &[Notification]) -> riposte_shared::ports::PortResult<()> {
         Ok(())
     }
 }
@@ -186,22 +188,14 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         config: &Config,
     ) {
         self.within_limits(work, config).await;
-        // Claim what we are about to act on, so analysts see it in progress.
+        // Claim what we are about to act on, so analysts see it in progress. One payload for every
+        // playbook (the run id leads to the details): one BatchUpdateFindings per 100 findings, not
+        // one per playbook.
+        let claim = WriteBack::new(RiposteStatus::InProgress, None, run, "remediation started");
         let claims: Vec<(FindingRef, WriteBack)> = work
             .iter()
             .filter(|w| w.assessment.decision == Decision::Remediate)
-            .map(|w| {
-                let playbook = w.result.playbook.as_deref();
-                (
-                    w.finding.reference(),
-                    WriteBack::new(
-                        RiposteStatus::InProgress,
-                        playbook,
-                        run,
-                        &format!("playbook {} started", playbook.unwrap_or("-")),
-                    ),
-                )
-            })
+            .map(|w| (w.finding.reference(), claim.clone()))
             .collect();
         if !claims.is_empty() {
             // A failed claim is not fatal: the final write-back reports, and the run stays idempotent.
@@ -414,17 +408,23 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             Box::pin(self.run_playbook(w, config).instrument(span))
         };
         let report = match deadline {
-            Some(d) => tokio::time::timeout_at(
-                tokio::time::Instant::from_std(d.checked_sub(TIME_MARGIN / 2).unwrap_or(d)),
-                bounded,
-            )
-            .await
-            .unwrap_or_else(|_| {
-                Err((
-                    "stopped: the invocation's time budget ran out mid-playbook".into(),
-                    Failure::Transient,
-                ))
-            }),
+            Some(d) => {
+                let stop = d.checked_sub(TIME_MARGIN / 2).unwrap_or(d);
+                // A paced call that could not get its token before this is not sent (transient):
+                // the playbook still reports what it did.
+                let cutoff = stop.checked_sub(CALL_ROOM).unwrap_or(stop);
+                tokio::time::timeout_at(
+                    tokio::time::Instant::from_std(stop),
+                    crate::aws::pacer::CUTOFF.scope(cutoff, bounded),
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    Err((
+                        "stopped: the invocation's time budget ran out mid-playbook".into(),
+                        Failure::Transient,
+                    ))
+                })
+            }
             None => bounded.await,
         };
         apply_report(&mut w.result, report);

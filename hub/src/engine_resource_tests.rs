@@ -97,3 +97,75 @@ async fn at_most_max_per_account_findings_of_one_account_are_in_flight() {
     // Six findings of one account, two at a time: the cap is reached and never passed.
     assert_eq!(e.spokes.most_inside.load(Ordering::SeqCst), 2);
 }
+
+/// Six public buckets of one account in one run: remediated under one claim and one outcome, and
+/// told to the team as one digest (the default `digest_from` is 5); with `digest_from = 0`, one
+/// message each.
+#[tokio::test]
+async fn alike_outcomes_of_one_run_share_one_claim_and_one_digest() {
+    for (settings, digests, alone) in [("", 1, 0), ("[notifications]\ndigest_from = 0\n", 0, 6)] {
+        let mut state = FakeState::default();
+        let names: Vec<String> = (0..6).map(|i| format!("bucket-{i}")).collect();
+        for name in &names {
+            state
+                .buckets
+                .insert(name.clone(), FakeBucket::public(ACCOUNT_A, None));
+        }
+        // The world's account B holds the compromised user kapil.
+        let mut spokes = world();
+        spokes
+            .accounts
+            .insert(ACCOUNT_A.into(), Arc::new(FakeAccount::new(state)));
+        let e = engine(spokes, config_with(settings));
+        let mut events: Vec<serde_json::Value> = names
+            .iter()
+            .map(|name| {
+                let finding = bucket_finding(name);
+                e.findings.import(&finding);
+                imported(finding)
+            })
+            .collect();
+        // A finding of another playbook in the same run: its claim is the same call.
+        e.findings.import(&compromise_finding());
+        events.push(imported(compromise_finding()));
+        let report = e.run(sqs(&events), Mode::Remediate).await;
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| f.status == Some(RiposteStatus::Remediated)),
+            "{:#?}",
+            report.findings
+        );
+        let calls = e
+            .findings
+            .calls
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default();
+        let claims: Vec<_> = calls
+            .iter()
+            .filter(|(_, w)| {
+                w.fields.get("riposte:status").map(String::as_str) == Some("in-progress")
+            })
+            .collect();
+        assert_eq!(claims.len(), 1, "one claim for both playbooks: {calls:#?}");
+        assert_eq!(claims[0].0.len(), 7);
+        assert_eq!(calls.len(), 3, "one claim, one outcome per playbook");
+        let messages = e.notifier.messages();
+        let digest: Vec<_> = messages
+            .iter()
+            .filter(|m| matches!(m, Notification::Digest(_)))
+            .collect();
+        assert_eq!(digest.len(), digests, "{settings}");
+        if let Some(d) = digest.first() {
+            assert_eq!(d.notices().len(), 6);
+        }
+        let bucket_alone = messages
+            .iter()
+            .filter(|m| matches!(m, Notification::One(n) if n.playbook.as_deref() == Some("public-bucket")))
+            .count();
+        assert_eq!(bucket_alone, alone, "{settings}");
+        assert_eq!(e.notifier.sent().len(), 7, "every finding told, once");
+    }
+}

@@ -7,6 +7,7 @@ use riposte_shared::asff::Finding;
 use riposte_shared::event::decode;
 use riposte_shared::fake::{FakeAccount, FakeBucket, FakeState, FakeUser};
 use riposte_shared::ids::Region;
+use riposte_shared::notify::{Notice, Notification};
 use riposte_shared::policy::DecisionKind;
 use riposte_shared::ports::{AccessKey, PortError, PortErrorKind, PortResult, Unprocessed};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,23 +151,31 @@ impl FakeFindings {
 
 #[derive(Default)]
 struct FakeNotifier {
-    notices: Mutex<Vec<Notice>>,
+    messages: Mutex<Vec<Notification>>,
 }
 
 impl FakeNotifier {
-    /// Every notice sent so far.
-    fn sent(&self) -> Vec<Notice> {
-        match self.notices.lock() {
+    /// Every message sent so far.
+    fn messages(&self) -> Vec<Notification> {
+        match self.messages.lock() {
             Ok(all) => all.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
+
+    /// Every finding told about so far, alone or in a digest.
+    fn sent(&self) -> Vec<Notice> {
+        self.messages()
+            .iter()
+            .flat_map(|m| m.notices().to_vec())
+            .collect()
+    }
 }
 
 impl NotifyPort for FakeNotifier {
-    async fn notify(&self, notices: &[Notice]) -> PortResult<()> {
-        if let Ok(mut all) = self.notices.lock() {
-            all.extend_from_slice(notices);
+    async fn notify(&self, messages: &[Notification]) -> PortResult<()> {
+        if let Ok(mut all) = self.messages.lock() {
+            all.extend_from_slice(messages);
         }
         Ok(())
     }

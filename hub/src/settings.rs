@@ -137,6 +137,9 @@ pub struct Notifications {
     pub enabled: bool,
     /// Outcomes the team is told about.
     pub statuses: Vec<RiposteStatus>,
+    /// When one run has this many findings with the same outcome, playbook and account, they go
+    /// as one digest message (at most 25 findings each) instead of one message each (0: never).
+    pub digest_from: Bounded<0, 1000>,
 }
 
 impl Default for Notifications {
@@ -153,6 +156,7 @@ impl Default for Notifications {
                 RiposteStatus::Undone,
                 RiposteStatus::Ignored,
             ],
+            digest_from: Bounded::new(5),
         }
     }
 }

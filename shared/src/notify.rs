@@ -6,6 +6,9 @@ use serde_json::{json, Value};
 
 use crate::writeback::RiposteStatus;
 
+mod digest;
+pub use digest::{compose, Notification, DIGEST_MAX};
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Notice {
     pub finding_id: String,
@@ -53,8 +56,9 @@ fn approval_steps(notice: &Notice) -> Vec<String> {
     ]
 }
 
-fn headline(notice: &Notice) -> String {
-    let verb = match notice.status {
+/// What Riposte did, as the headline's verb.
+fn verb(status: RiposteStatus) -> &'static str {
+    match status {
         RiposteStatus::Remediated => "remediated",
         RiposteStatus::Failed => "FAILED to remediate",
         RiposteStatus::Excluded => "left alone (excluded)",
@@ -64,10 +68,16 @@ fn headline(notice: &Notice) -> String {
         RiposteStatus::NeedsHuman => "URGENT, needs a human for",
         RiposteStatus::Undone => "undid its remediation of",
         RiposteStatus::Ignored => "ignores, as an analyst chose,",
-    };
+    }
+}
+
+fn headline(notice: &Notice) -> String {
     format!(
-        "Riposte {verb}: {} in {} ({})",
-        notice.resource, notice.account, notice.region
+        "Riposte {}: {} in {} ({})",
+        verb(notice.status),
+        notice.resource,
+        notice.account,
+        notice.region
     )
 }
 
@@ -152,19 +162,31 @@ pub fn email(notice: &Notice) -> String {
     body
 }
 
-pub fn subject(notice: &Notice) -> String {
-    // SNS subjects: ASCII, no line breaks, under 100 characters.
-    let subject: String = headline(notice)
+/// SNS subjects: ASCII, no line breaks, under 100 characters.
+fn ascii_subject(headline: &str) -> String {
+    headline
         .chars()
         .filter(|c| c.is_ascii() && !c.is_ascii_control())
         .take(99)
-        .collect();
-    subject
+        .collect()
 }
 
-/// The SNS message for `MessageStructure=json`.
-pub fn sns_message(notice: &Notice) -> String {
-    json!({ "default": chatbot(notice).to_string(), "email": email(notice) }).to_string()
+/// The message's SNS subject (what an e-mail subscriber sees first).
+pub fn subject(message: &Notification) -> String {
+    match message {
+        Notification::One(notice) => ascii_subject(&headline(notice)),
+        Notification::Digest(notices) => digest::subject(notices),
+    }
+}
+
+/// The SNS message for `MessageStructure=json`: the Chatbot document as `default`, the e-mail as
+/// `email`.
+pub fn sns_message(message: &Notification) -> String {
+    let (chatbot, email) = match message {
+        Notification::One(notice) => (chatbot(notice), email(notice)),
+        Notification::Digest(notices) => (digest::chatbot(notices), digest::email(notices)),
+    };
+    json!({ "default": chatbot.to_string(), "email": email }).to_string()
 }
 
 #[cfg(test)]
@@ -194,8 +216,10 @@ mod tests {
 
     #[test]
     fn the_sns_message_carries_a_chatbot_document_and_an_email() {
-        let message: Value = serde_json::from_str(&sns_message(&notice(RiposteStatus::Remediated)))
-            .unwrap_or_default();
+        let message: Value = serde_json::from_str(&sns_message(&Notification::One(Box::new(
+            notice(RiposteStatus::Remediated),
+        ))))
+        .unwrap_or_default();
         let chatbot: Value = serde_json::from_str(message["default"].as_str().unwrap_or_default())
             .unwrap_or_default();
         assert_eq!(chatbot["version"], "1.0");
@@ -232,6 +256,6 @@ mod tests {
             "{description}"
         );
         assert!(description.contains("https://us-east-1.console.aws.amazon.com/securityhub/home?region=us-east-1#/findings?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253Aarn%253Aaws%253Aguardduty"), "{description}");
-        assert!(subject(&notice(RiposteStatus::Failed)).len() < 100);
+        assert!(subject(&Notification::One(Box::new(notice(RiposteStatus::Failed)))).len() < 100);
     }
 }

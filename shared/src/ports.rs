@@ -164,7 +164,7 @@ pub trait FindingsPort: Send + Sync {
 pub trait NotifyPort: Send + Sync {
     fn notify(
         &self,
-        notices: &[crate::notify::Notice],
+        messages: &[crate::notify::Notification],
     ) -> impl Future<Output = PortResult<()>> + Send;
 }
 

@@ -137,18 +137,41 @@ macro_rules! call {
     };
     ($member:ident @ $region:expr, $api:expr, $target:expr, $send:expr) => {{
         let api: $crate::aws::member::apis::Api = $api;
-        let waited = $member
-            .pacer
-            .wait(api.action(), &$member.account, $region)
-            .await;
-        if waited >= std::time::Duration::from_millis(1) {
-            tracing::debug!(api = api.action(), waited_ms = waited.as_millis() as u64, "paced");
+        match $member.pacer.wait(api.action(), &$member.account, $region).await {
+            Ok(waited) => {
+                if waited >= std::time::Duration::from_millis(1) {
+                    tracing::debug!(api = api.action(), waited_ms = waited.as_millis() as u64, "paced");
+                }
+                let started = Instant::now();
+                let result = $send.await.map_err(|e| port_error(api.action(), e));
+                log_call(api.action(), $target, started, &result);
+                result
+            }
+            Err(refused) => Err($crate::aws::member::past_cutoff(api.action(), $target, refused)),
         }
-        let started = Instant::now();
-        let result = $send.await.map_err(|e| port_error(api.action(), e));
-        log_call(api.action(), $target, started, &result);
-        result
     }};
+}
+
+/// A call the pacer refused because its token would come after the playbook's cut-off: transient,
+/// so the finding is resumed on redelivery, when the account's budget has refilled.
+pub(crate) fn past_cutoff(api: &str, target: &str, refused: super::pacer::PastCutoff) -> PortError {
+    tracing::warn!(
+        api,
+        target,
+        wait_ms = refused.wait.as_millis() as u64,
+        "not sent: paced past the cut-off"
+    );
+    PortError::new(
+        PortErrorKind::Transient,
+        api,
+        Some("PacedPastDeadline"),
+        format!(
+            "not sent: the account's {} budget ([pacing] {}) gives the next call in {} ms, after this invocation's cut-off; resumed on redelivery",
+            refused.service.prefix(),
+            refused.service.prefix(),
+            refused.wait.as_millis()
+        ),
+    )
 }
 
 /// The error codes that mean "this configuration is absent", not "this bucket or user is missing".

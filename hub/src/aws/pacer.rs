@@ -7,7 +7,13 @@
 //!
 //! The rates are per hub instance: with `n` instances busy on one account, the account sees up to `n`
 //! times the rate (docs/capacity.md).
+//!
+//! A playbook runs under a cut-off ([`CUTOFF`], set by the engine from the invocation's deadline): a
+//! call whose token would only come after it is refused at once, unsent, as a transient failure, so
+//! the playbook reports the steps it did and the finding is resumed on redelivery, instead of the
+//! call waiting into the deadline and the playbook being cut off with its report.
 
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Jitter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -15,6 +21,19 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::settings::Pacing;
+
+tokio::task_local! {
+    /// The instant by which a paced call of the current playbook must have its token.
+    pub static CUTOFF: Instant;
+}
+
+/// A call the pacer refused: its token would come only after the playbook's cut-off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PastCutoff {
+    pub service: Service,
+    /// How long the call would have waited for its token.
+    pub wait: Duration,
+}
 
 /// The AWS services the member adapters call, named by their IAM action prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -141,28 +160,44 @@ impl Pacer {
         buckets.get(&service).map(|(rate, _)| *rate)
     }
 
-    /// Wait for a token to call `action` in `account` and `region`; how long it waited.
-    pub async fn wait(&self, action: &str, account: &str, region: &str) -> Duration {
+    /// Wait for a token to call `action` in `account` and `region`; how long it waited. Refused at
+    /// once, without a token, when the token would come after the task's [`CUTOFF`].
+    pub async fn wait(
+        &self,
+        action: &str,
+        account: &str,
+        region: &str,
+    ) -> Result<Duration, PastCutoff> {
         let Some(service) = Service::of(action) else {
-            return Duration::ZERO;
+            return Ok(Duration::ZERO);
         };
         let limiter = {
             let buckets = self.buckets.read().unwrap_or_else(PoisonError::into_inner);
             buckets.get(&service).map(|(_, limiter)| limiter.clone())
         };
         let Some(limiter) = limiter else {
-            return Duration::ZERO;
+            return Ok(Duration::ZERO);
         };
         let key = (
             account.to_owned(),
             (!service.global()).then(|| region.to_owned()),
         );
         let started = Instant::now();
+        let Err(not_until) = limiter.check_key(&key) else {
+            return Ok(Duration::ZERO);
+        };
+        let wait = not_until.wait_time_from(limiter.clock().now());
+        if CUTOFF
+            .try_with(|cutoff| started + wait > *cutoff)
+            .unwrap_or(false)
+        {
+            return Err(PastCutoff { service, wait });
+        }
         // A little jitter, so the calls that waited for one key do not all wake at the same instant.
         limiter
             .until_key_ready_with_jitter(&key, Jitter::up_to(Duration::from_millis(20)))
             .await;
-        started.elapsed()
+        Ok(started.elapsed())
     }
 }
 

@@ -30,7 +30,8 @@ fn rates(iam: f64, s3: f64) -> Pacing {
 async fn burst(pacer: &Pacer, n: usize, action: &str, account: &str, region: &str) -> Duration {
     let started = Instant::now();
     for _ in 0..n {
-        pacer.wait(action, account, region).await;
+        let waited = pacer.wait(action, account, region).await;
+        assert!(waited.is_ok(), "no cut-off, no refusal: {waited:?}");
     }
     started.elapsed()
 }
@@ -57,7 +58,8 @@ async fn a_burst_beyond_the_rate_waits_for_tokens_per_account_and_service() {
     assert!(s3 < Duration::from_millis(150), "{s3:?}");
     let global = pacer
         .wait("iam:UpdateAccessKey", "111111111111", "eu-west-1")
-        .await;
+        .await
+        .unwrap_or_default();
     assert!(
         global >= Duration::from_millis(100),
         "IAM is one bucket per account: {global:?}"
@@ -75,7 +77,8 @@ async fn regional_services_have_a_bucket_per_region_and_new_settings_apply() {
     );
     let same = pacer
         .wait("s3:GetBucketPolicy", "111111111111", "us-east-1")
-        .await;
+        .await
+        .unwrap_or_default();
     assert!(same >= Duration::from_millis(300), "{same:?}");
     pacer.set(&rates(5.0, 1000.0));
     assert_eq!(pacer.rate(Service::S3), Some(1000.0));
@@ -88,4 +91,88 @@ async fn regional_services_have_a_bucket_per_region_and_new_settings_apply() {
     )
     .await;
     assert!(raised < Duration::from_millis(150), "{raised:?}");
+}
+
+#[tokio::test]
+async fn a_call_whose_token_comes_after_the_cutoff_is_refused_at_once_without_a_token() {
+    let pacer = Pacer::new(&rates(1.0, 1000.0));
+    let wait = |cutoff: Instant| {
+        CUTOFF.scope(
+            cutoff,
+            pacer.wait("iam:ListAccessKeys", "111111111111", "us-east-1"),
+        )
+    };
+    let soon = Instant::now() + Duration::from_millis(300);
+    // A token in the bucket: sent, whatever the cut-off.
+    assert_eq!(wait(soon).await, Ok(Duration::ZERO));
+    // The next token comes in ≈ 1 s, after the cut-off: refused now, not after waiting.
+    let started = Instant::now();
+    let refused = wait(soon).await;
+    assert!(started.elapsed() < Duration::from_millis(100));
+    match refused {
+        Err(PastCutoff { service, wait }) => {
+            assert_eq!(service, Service::Iam);
+            assert!(wait > Duration::from_millis(500), "{wait:?}");
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+    // The refusal took no token: with a later cut-off the call waits for the next one and goes.
+    let later = Instant::now() + Duration::from_secs(5);
+    let waited = wait(later).await.unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        waited > Duration::from_millis(500) && waited < Duration::from_millis(1500),
+        "{waited:?}"
+    );
+    // Other accounts' buckets are their own.
+    let other = CUTOFF
+        .scope(
+            soon,
+            pacer.wait("iam:ListAccessKeys", "222222222222", "us-east-1"),
+        )
+        .await;
+    assert_eq!(other, Ok(Duration::ZERO));
+}
+
+#[tokio::test]
+async fn a_member_call_refused_by_the_pacer_fails_transient_and_is_not_sent() {
+    use riposte_shared::ports::{IamPort, PortErrorKind};
+    let pacer = std::sync::Arc::new(Pacer::new(&rates(1.0, 1000.0)));
+    // Nothing listens on port 9: a call that were sent would fail on the connection, not with the
+    // pacer's code.
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test"),
+            ),
+        )
+        .build();
+    let account =
+        riposte_shared::ids::AccountId::parse("111111111111").unwrap_or_else(|e| panic!("{e}"));
+    let member = crate::aws::member::MemberClients::new(&config, &account, true, pacer.clone());
+    // The account's one IAM token of this second is taken.
+    let first = pacer
+        .wait("iam:ListAccessKeys", "111111111111", "us-east-1")
+        .await;
+    assert_eq!(first, Ok(Duration::ZERO));
+    let started = Instant::now();
+    let refused = CUTOFF
+        .scope(
+            Instant::now() + Duration::from_millis(200),
+            member.list_access_keys("ci-deployer"),
+        )
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("the call was not refused"));
+    assert!(started.elapsed() < Duration::from_millis(100), "it waited");
+    assert_eq!(refused.kind, PortErrorKind::Transient);
+    assert_eq!(refused.code.as_deref(), Some("PacedPastDeadline"));
+    assert_eq!(refused.api, "iam:ListAccessKeys");
+    assert!(
+        refused.message.contains("[pacing] iam"),
+        "{}",
+        refused.message
+    );
 }

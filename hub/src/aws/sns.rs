@@ -2,7 +2,7 @@
 //! Chatbot document as `default` and the plain-text e-mail as `email`.
 
 use aws_sdk_sns::types::PublishBatchRequestEntry;
-use riposte_shared::notify::{self, Notice};
+use riposte_shared::notify::{self, Notification};
 use riposte_shared::ports::{NotifyPort, PortError, PortErrorKind, PortResult};
 use std::time::Instant;
 
@@ -26,9 +26,9 @@ impl Sns {
 }
 
 impl NotifyPort for Sns {
-    async fn notify(&self, notices: &[Notice]) -> PortResult<()> {
+    async fn notify(&self, messages: &[Notification]) -> PortResult<()> {
         let mut failures = Vec::new();
-        for chunk in notices.chunks(MAX_BATCH) {
+        for chunk in messages.chunks(MAX_BATCH) {
             let entries = chunk
                 .iter()
                 .enumerate()
@@ -82,10 +82,10 @@ pub enum Notifier {
 }
 
 impl NotifyPort for Notifier {
-    async fn notify(&self, notices: &[Notice]) -> PortResult<()> {
+    async fn notify(&self, messages: &[Notification]) -> PortResult<()> {
         match self {
             Notifier::Off => Ok(()),
-            Notifier::Sns(sns) => sns.notify(notices).await,
+            Notifier::Sns(sns) => sns.notify(messages).await,
         }
     }
 }

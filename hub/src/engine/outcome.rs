@@ -2,7 +2,7 @@
 //! retried), tell the team, and log one audit line and one EMF line per finding.
 
 use riposte_shared::ids::FindingRef;
-use riposte_shared::notify::Notice;
+use riposte_shared::notify::{compose, Notice};
 use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use riposte_shared::writeback::{group, RiposteStatus, WriteBack};
 use std::collections::{BTreeMap, HashMap};
@@ -95,7 +95,8 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
         if notices.is_empty() {
             return None;
         }
-        match self.notifier.notify(&notices).await {
+        let messages = compose(notices, settings.notifications.digest_from.get() as usize);
+        match self.notifier.notify(&messages).await {
             Ok(()) => None,
             Err(e) => {
                 tracing::warn!(run = report.run, error = %e, "notification failed");

@@ -1,0 +1,300 @@
+//! Digests: when one run has many outcomes alike (a flood of public buckets in one account), the
+//! team gets one message listing them instead of one message each. It spares the channel (an SNS
+//! e-mail subscription that receives more than 10 messages a second is suspended; a chat channel
+//! scrolls past a wall of identical alerts) and PublishBatch calls.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use super::{ascii_subject, verb, Notice};
+use crate::writeback::RiposteStatus;
+
+/// Most findings in one digest: a chat message stays readable and far under SNS's 256 KB.
+pub const DIGEST_MAX: usize = 25;
+
+/// What one SNS message carries.
+#[derive(Clone, Debug)]
+pub enum Notification {
+    /// One finding, threaded under its id.
+    One(Box<Notice>),
+    /// Findings of one run that share an outcome, a playbook and an account.
+    Digest(Vec<Notice>),
+}
+
+impl Notification {
+    /// The findings the message tells about.
+    pub fn notices(&self) -> &[Notice] {
+        match self {
+            Notification::One(notice) => std::slice::from_ref(notice.as_ref()),
+            Notification::Digest(notices) => notices,
+        }
+    }
+}
+
+/// A run's notices as messages: `digest_from` or more that share an outcome, a playbook and an
+/// account go as digests of at most [`DIGEST_MAX`]; the others one message each. 0: never a digest.
+pub fn compose(notices: Vec<Notice>, digest_from: usize) -> Vec<Notification> {
+    let mut groups: BTreeMap<(RiposteStatus, Option<String>, String), Vec<Notice>> =
+        BTreeMap::new();
+    for notice in notices {
+        let key = (
+            notice.status,
+            notice.playbook.clone(),
+            notice.account.clone(),
+        );
+        groups.entry(key).or_default().push(notice);
+    }
+    let mut messages = Vec::new();
+    for (_, group) in groups {
+        if digest_from == 0 || group.len() < digest_from {
+            messages.extend(group.into_iter().map(|n| Notification::One(Box::new(n))));
+            continue;
+        }
+        let mut group = group.into_iter().peekable();
+        while group.peek().is_some() {
+            let chunk: Vec<Notice> = group.by_ref().take(DIGEST_MAX).collect();
+            messages.push(match <[Notice; 1]>::try_from(chunk) {
+                // The tail of a split group may be a single finding: it goes as itself.
+                Ok([one]) => Notification::One(Box::new(one)),
+                Err(chunk) => Notification::Digest(chunk),
+            });
+        }
+    }
+    messages
+}
+
+fn first(notices: &[Notice]) -> Option<&Notice> {
+    notices.first()
+}
+
+fn headline(notices: &[Notice]) -> String {
+    let Some(n) = first(notices) else {
+        return String::new();
+    };
+    format!(
+        "Riposte {} {} findings ({}) in {}",
+        verb(n.status),
+        notices.len(),
+        n.playbook.as_deref().unwrap_or("no playbook"),
+        n.account
+    )
+}
+
+/// One line per finding: what it was about and what happened.
+fn line(notice: &Notice) -> String {
+    let what = if notice.actions.is_empty() {
+        notice.reason.clone()
+    } else {
+        notice.actions.join("; ")
+    };
+    format!("{} ({}): {what}", notice.resource, notice.region)
+}
+
+/// What is left for people, each step once, naming the resource it is about; for findings
+/// awaiting approval, the console action and one command approving them all.
+fn next_steps(notices: &[Notice]) -> Vec<String> {
+    let mut steps: Vec<String> = Vec::new();
+    for n in notices {
+        for step in &n.next_steps {
+            let step = format!("{}: {step}", n.resource);
+            if !steps.contains(&step) {
+                steps.push(step);
+            }
+        }
+    }
+    if first(notices).is_some_and(|n| n.status == RiposteStatus::AwaitingApproval) {
+        steps.push(
+            "Approve in Security Hub: select the findings, Actions → \"Riposte: approve\"".into(),
+        );
+        let ids: Vec<String> = notices
+            .iter()
+            .map(|n| format!("'{}'", n.finding_id))
+            .collect();
+        steps.push(format!("or run: riposte approve {}", ids.join(" ")));
+    }
+    steps
+}
+
+fn record_line(notices: &[Notice]) -> String {
+    let Some(n) = first(notices) else {
+        return String::new();
+    };
+    match &n.audit_record {
+        Some(record) => format!("Run {}, audit record {record}", n.run),
+        None => format!("Run {}", n.run),
+    }
+}
+
+/// The Chatbot custom notification for a digest, threaded per run, outcome, playbook and account.
+pub fn chatbot(notices: &[Notice]) -> Value {
+    let Some(n) = first(notices) else {
+        return Value::Null;
+    };
+    let mut description = format!("*{} findings*", notices.len());
+    for notice in notices {
+        description.push_str(&format!("\n• *{}*: {}", notice.title, line(notice)));
+    }
+    description.push_str(&format!("\n{}", record_line(notices)));
+    let playbook = n.playbook.clone().unwrap_or_default();
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": format!("{}:{}:{playbook}:{}:{}", n.run, n.status.as_str(), n.account, n.finding_id),
+        "content": {
+            "textType": "client-markdown",
+            "title": headline(notices),
+            "description": description,
+            "nextSteps": next_steps(notices),
+            "keywords": [n.status.as_str(), playbook, n.account],
+        },
+        "metadata": {
+            "threadId": format!("{}:{}:{playbook}:{}", n.run, n.status.as_str(), n.account),
+            "summary": headline(notices),
+            "eventType": format!("riposte.{}", n.status.as_str()),
+            "relatedResources": notices.iter().flat_map(|n| [n.resource.clone(), n.finding_id.clone()]).collect::<Vec<_>>(),
+            "additionalContext": {
+                "account": n.account, "run": n.run, "playbook": playbook,
+                "findings": notices.len().to_string(),
+            },
+        },
+    })
+}
+
+/// The plain-text e-mail for a digest: every finding with its id, console link and outcome.
+pub fn email(notices: &[Notice]) -> String {
+    let mut body = format!("{}\n", headline(notices));
+    for n in notices {
+        body.push_str(&format!(
+            "\n- {}\n  {}\n  Resource: {} ({})\n  Why: {}\n",
+            n.title, n.finding_id, n.resource, n.region, n.reason
+        ));
+        for action in &n.actions {
+            body.push_str(&format!("  Done: {action}\n"));
+        }
+        if let Some(url) = &n.console_url {
+            body.push_str(&format!("  {url}\n"));
+        }
+    }
+    let steps = next_steps(notices);
+    if !steps.is_empty() {
+        body.push_str("\nWhat is left for you:\n");
+        for step in &steps {
+            body.push_str(&format!("  - {step}\n"));
+        }
+    }
+    body.push_str(&format!("\n{}.\n", record_line(notices)));
+    body
+}
+
+pub fn subject(notices: &[Notice]) -> String {
+    ascii_subject(&headline(notices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(i: usize, status: RiposteStatus, account: &str) -> Notice {
+        Notice {
+            finding_id: format!(
+                "arn:aws:securityhub:us-east-1:{account}:security-control/S3.8/finding/f-{i}"
+            ),
+            title: "S3 general purpose buckets should block public access".into(),
+            account: account.into(),
+            region: "us-east-1".into(),
+            resource: format!("bucket/b-{i}"),
+            playbook: Some("public-bucket".into()),
+            status,
+            reason: "meets the policy".into(),
+            actions: vec![format!("public access block on b-{i}")],
+            next_steps: Vec::new(),
+            run: "run-1".into(),
+            console_url: None,
+            audit_record: Some("s3://audit/riposte/runs/run-1.json".into()),
+        }
+    }
+
+    fn shape(messages: &[Notification]) -> Vec<(bool, usize)> {
+        messages
+            .iter()
+            .map(|m| (matches!(m, Notification::Digest(_)), m.notices().len()))
+            .collect()
+    }
+
+    #[test]
+    fn alike_outcomes_of_one_account_go_as_one_digest_the_rest_alone() {
+        let mut notices: Vec<Notice> = (0..7)
+            .map(|i| notice(i, RiposteStatus::Remediated, "111122223333"))
+            .collect();
+        notices.extend((7..9).map(|i| notice(i, RiposteStatus::Remediated, "444455556666")));
+        notices.push(notice(9, RiposteStatus::Failed, "111122223333"));
+        let messages = compose(notices, 5);
+        let mut got = shape(&messages);
+        got.sort();
+        assert_eq!(got, vec![(false, 1), (false, 1), (false, 1), (true, 7)]);
+        // Nothing lost, nothing twice.
+        let mut ids: Vec<&str> = messages
+            .iter()
+            .flat_map(|m| m.notices().iter().map(|n| n.finding_id.as_str()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 10);
+        assert_eq!(
+            shape(&compose(
+                (0..7)
+                    .map(|i| notice(i, RiposteStatus::Remediated, "1"))
+                    .collect(),
+                0
+            ))
+            .len(),
+            7
+        );
+    }
+
+    #[test]
+    fn a_large_group_is_split_and_a_lone_tail_goes_as_itself() {
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| notice(i, RiposteStatus::Remediated, "1"))
+                .collect()
+        };
+        assert_eq!(
+            shape(&compose(many(60), 5)),
+            vec![(true, 25), (true, 25), (true, 10)]
+        );
+        assert_eq!(shape(&compose(many(26), 5)), vec![(true, 25), (false, 1)]);
+        assert_eq!(shape(&compose(many(4), 5)), vec![(false, 1); 4]);
+    }
+
+    #[test]
+    fn a_digest_names_every_finding_and_how_to_approve_them_all() {
+        let notices: Vec<Notice> = (0..3)
+            .map(|i| notice(i, RiposteStatus::AwaitingApproval, "111122223333"))
+            .collect();
+        let doc = chatbot(&notices);
+        let description = doc["content"]["description"].as_str().unwrap_or_default();
+        let mail = email(&notices);
+        for n in &notices {
+            assert!(description.contains(&n.resource), "{description}");
+            assert!(mail.contains(&n.finding_id), "{mail}");
+        }
+        let steps = doc["content"]["nextSteps"].to_string();
+        let all = notices
+            .iter()
+            .map(|n| format!("'{}'", n.finding_id))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(steps.contains(&format!("riposte approve {all}")), "{steps}");
+        assert!(
+            mail.contains("riposte approve") && mail.contains("s3://audit/"),
+            "{mail}"
+        );
+        assert_eq!(
+            doc["metadata"]["threadId"],
+            "run-1:awaiting-approval:public-bucket:111122223333"
+        );
+        assert!(subject(&notices).starts_with("Riposte awaits approval for 3 findings"));
+        assert!(subject(&notices).len() < 100);
+    }
+}
