@@ -25,12 +25,17 @@ struct FakeSpokes {
     hold: Option<std::time::Duration>,
     inside: AtomicUsize,
     most_inside: AtomicUsize,
+    /// The pacer's cut-off as each playbook's session request saw it.
+    cutoffs: Mutex<Vec<Option<std::time::Instant>>>,
 }
 
 impl SpokesPort for FakeSpokes {
     type Member = FakeAccount;
     async fn member(&self, account: &AccountId, _region: &Region) -> PortResult<Arc<FakeAccount>> {
         self.member_calls.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut cutoffs) = self.cutoffs.lock() {
+            cutoffs.push(crate::aws::pacer::CUTOFF.try_with(|c| *c).ok());
+        }
         if let Some(hold) = self.hold {
             let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_inside.fetch_max(now, Ordering::SeqCst);

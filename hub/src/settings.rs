@@ -139,6 +139,7 @@ pub struct Notifications {
     pub statuses: Vec<RiposteStatus>,
     /// When one run has this many findings with the same outcome, playbook and account, they go
     /// as one digest message (at most 25 findings each) instead of one message each (0: never).
+    /// Needs-human and awaiting-approval findings always get a message each.
     pub digest_from: Bounded<0, 1000>,
 }
 

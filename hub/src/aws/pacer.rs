@@ -187,16 +187,24 @@ impl Pacer {
             return Ok(Duration::ZERO);
         };
         let wait = not_until.wait_time_from(limiter.clock().now());
-        if CUTOFF
-            .try_with(|cutoff| started + wait > *cutoff)
-            .unwrap_or(false)
-        {
+        let cutoff = CUTOFF.try_with(|cutoff| *cutoff).ok();
+        if cutoff.is_some_and(|cutoff| started + wait > cutoff) {
             return Err(PastCutoff { service, wait });
         }
         // A little jitter, so the calls that waited for one key do not all wake at the same instant.
-        limiter
-            .until_key_ready_with_jitter(&key, Jitter::up_to(Duration::from_millis(20)))
-            .await;
+        let ready =
+            limiter.until_key_ready_with_jitter(&key, Jitter::up_to(Duration::from_millis(20)));
+        match cutoff {
+            // Other calls may take the tokens first: the cut-off bounds the whole wait, and a wait
+            // given up takes no token.
+            Some(cutoff) => tokio::time::timeout_at(cutoff.into(), ready)
+                .await
+                .map_err(|_| PastCutoff {
+                    service,
+                    wait: started.elapsed(),
+                })?,
+            None => ready.await,
+        }
         Ok(started.elapsed())
     }
 }

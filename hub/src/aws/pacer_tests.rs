@@ -176,3 +176,30 @@ async fn a_member_call_refused_by_the_pacer_fails_transient_and_is_not_sent() {
         refused.message
     );
 }
+
+#[tokio::test]
+async fn calls_queued_on_one_bucket_are_refused_at_the_cutoff_not_after() {
+    let pacer = Pacer::new(&rates(5.0, 1000.0));
+    let started = Instant::now();
+    let cutoff = started + Duration::from_millis(500);
+    // Ten calls at once on one account's IAM bucket (5 tokens, then one per 200 ms): each sees
+    // only the next token's wait when it checks, but only one of them gets each token.
+    let calls = (0..10).map(|_| {
+        CUTOFF.scope(
+            cutoff,
+            pacer.wait("iam:ListAccessKeys", "111111111111", "us-east-1"),
+        )
+    });
+    let results = futures::future::join_all(calls).await;
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(650), "{elapsed:?}");
+    let sent = results.iter().filter(|r| r.is_ok()).count();
+    assert!((5..=8).contains(&sent), "{results:?}");
+    assert!(
+        results.iter().all(|r| match r {
+            Ok(waited) => *waited <= Duration::from_millis(550),
+            Err(refused) => refused.service == Service::Iam,
+        }),
+        "{results:?}"
+    );
+}

@@ -31,13 +31,34 @@ impl Notification {
     }
 }
 
+/// Outcomes that always go one message per finding: a person must act on each (an urgent
+/// containment by hand; an approval, which must be weighed finding by finding).
+fn always_alone(status: RiposteStatus) -> bool {
+    matches!(
+        status,
+        RiposteStatus::NeedsHuman | RiposteStatus::AwaitingApproval
+    )
+}
+
+/// The order messages are sent in: what a person must act on first.
+fn urgency(status: RiposteStatus) -> u8 {
+    match status {
+        RiposteStatus::NeedsHuman => 0,
+        RiposteStatus::Failed => 1,
+        RiposteStatus::AwaitingApproval => 2,
+        _ => 3,
+    }
+}
+
 /// A run's notices as messages: `digest_from` or more that share an outcome, a playbook and an
-/// account go as digests of at most [`DIGEST_MAX`]; the others one message each. 0: never a digest.
+/// account go as digests of at most [`DIGEST_MAX`]; the others one message each (0: never a
+/// digest). Needs-human and awaiting-approval notices always go alone. Urgent messages first.
 pub fn compose(notices: Vec<Notice>, digest_from: usize) -> Vec<Notification> {
-    let mut groups: BTreeMap<(RiposteStatus, Option<String>, String), Vec<Notice>> =
+    let mut groups: BTreeMap<(u8, RiposteStatus, Option<String>, String), Vec<Notice>> =
         BTreeMap::new();
     for notice in notices {
         let key = (
+            urgency(notice.status),
             notice.status,
             notice.playbook.clone(),
             notice.account.clone(),
@@ -45,8 +66,8 @@ pub fn compose(notices: Vec<Notice>, digest_from: usize) -> Vec<Notification> {
         groups.entry(key).or_default().push(notice);
     }
     let mut messages = Vec::new();
-    for (_, group) in groups {
-        if digest_from == 0 || group.len() < digest_from {
+    for ((_, status, ..), group) in groups {
+        if digest_from == 0 || group.len() < digest_from || always_alone(status) {
             messages.extend(group.into_iter().map(|n| Notification::One(Box::new(n))));
             continue;
         }
@@ -63,12 +84,8 @@ pub fn compose(notices: Vec<Notice>, digest_from: usize) -> Vec<Notification> {
     messages
 }
 
-fn first(notices: &[Notice]) -> Option<&Notice> {
-    notices.first()
-}
-
 fn headline(notices: &[Notice]) -> String {
-    let Some(n) = first(notices) else {
+    let Some(n) = notices.first() else {
         return String::new();
     };
     format!(
@@ -80,18 +97,26 @@ fn headline(notices: &[Notice]) -> String {
     )
 }
 
-/// One line per finding: what it was about and what happened.
+/// One line per finding: what it was about and what happened (for a failure, why first).
 fn line(notice: &Notice) -> String {
-    let what = if notice.actions.is_empty() {
-        notice.reason.clone()
-    } else {
-        notice.actions.join("; ")
-    };
-    format!("{} ({}): {what}", notice.resource, notice.region)
+    let mut what: Vec<&str> = Vec::new();
+    if notice.status == RiposteStatus::Failed || notice.actions.is_empty() {
+        what.push(&notice.reason);
+    }
+    what.extend(notice.actions.iter().map(String::as_str));
+    let mut line = format!(
+        "{} ({}): {}",
+        notice.resource,
+        notice.region,
+        what.join("; ")
+    );
+    if let Some(url) = &notice.console_url {
+        line.push_str(&format!(" <{url}|finding>"));
+    }
+    line
 }
 
-/// What is left for people, each step once, naming the resource it is about; for findings
-/// awaiting approval, the console action and one command approving them all.
+/// What is left for people, each step once, naming the resource it is about.
 fn next_steps(notices: &[Notice]) -> Vec<String> {
     let mut steps: Vec<String> = Vec::new();
     for n in notices {
@@ -102,21 +127,11 @@ fn next_steps(notices: &[Notice]) -> Vec<String> {
             }
         }
     }
-    if first(notices).is_some_and(|n| n.status == RiposteStatus::AwaitingApproval) {
-        steps.push(
-            "Approve in Security Hub: select the findings, Actions → \"Riposte: approve\"".into(),
-        );
-        let ids: Vec<String> = notices
-            .iter()
-            .map(|n| format!("'{}'", n.finding_id))
-            .collect();
-        steps.push(format!("or run: riposte approve {}", ids.join(" ")));
-    }
     steps
 }
 
 fn record_line(notices: &[Notice]) -> String {
-    let Some(n) = first(notices) else {
+    let Some(n) = notices.first() else {
         return String::new();
     };
     match &n.audit_record {
@@ -127,9 +142,10 @@ fn record_line(notices: &[Notice]) -> String {
 
 /// The Chatbot custom notification for a digest, threaded per run, outcome, playbook and account.
 pub fn chatbot(notices: &[Notice]) -> Value {
-    let Some(n) = first(notices) else {
+    let Some(n) = notices.first() else {
         return Value::Null;
     };
+    let headline = headline(notices);
     let mut description = format!("*{} findings*", notices.len());
     for notice in notices {
         description.push_str(&format!("\n• *{}*: {}", notice.title, line(notice)));
@@ -142,14 +158,14 @@ pub fn chatbot(notices: &[Notice]) -> Value {
         "id": format!("{}:{}:{playbook}:{}:{}", n.run, n.status.as_str(), n.account, n.finding_id),
         "content": {
             "textType": "client-markdown",
-            "title": headline(notices),
+            "title": headline,
             "description": description,
             "nextSteps": next_steps(notices),
             "keywords": [n.status.as_str(), playbook, n.account],
         },
         "metadata": {
             "threadId": format!("{}:{}:{playbook}:{}", n.run, n.status.as_str(), n.account),
-            "summary": headline(notices),
+            "summary": headline,
             "eventType": format!("riposte.{}", n.status.as_str()),
             "relatedResources": notices.iter().flat_map(|n| [n.resource.clone(), n.finding_id.clone()]).collect::<Vec<_>>(),
             "additionalContext": {
@@ -237,6 +253,7 @@ mod tests {
             .iter()
             .flat_map(|m| m.notices().iter().map(|n| n.finding_id.as_str()))
             .collect();
+        assert_eq!(ids.len(), 10);
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 10);
@@ -268,33 +285,70 @@ mod tests {
     }
 
     #[test]
-    fn a_digest_names_every_finding_and_how_to_approve_them_all() {
+    fn a_failure_digest_names_every_finding_with_its_reason_and_link() {
         let notices: Vec<Notice> = (0..3)
-            .map(|i| notice(i, RiposteStatus::AwaitingApproval, "111122223333"))
+            .map(|i| Notice {
+                reason: format!("s3:PutBucketAcl denied on b-{i}"),
+                console_url: Some(format!("https://console/f-{i}")),
+                next_steps: vec!["grant the spoke role s3:PutBucketAcl".into()],
+                ..notice(i, RiposteStatus::Failed, "111122223333")
+            })
             .collect();
         let doc = chatbot(&notices);
         let description = doc["content"]["description"].as_str().unwrap_or_default();
         let mail = email(&notices);
-        for n in &notices {
+        for (i, n) in notices.iter().enumerate() {
             assert!(description.contains(&n.resource), "{description}");
-            assert!(mail.contains(&n.finding_id), "{mail}");
+            assert!(
+                description.contains(&format!("denied on b-{i}")),
+                "{description}"
+            );
+            assert!(
+                description.contains(&format!("<https://console/f-{i}|finding>")),
+                "{description}"
+            );
+            assert!(
+                mail.contains(&n.finding_id) && mail.contains(&n.reason),
+                "{mail}"
+            );
         }
-        let steps = doc["content"]["nextSteps"].to_string();
-        let all = notices
-            .iter()
-            .map(|n| format!("'{}'", n.finding_id))
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(steps.contains(&format!("riposte approve {all}")), "{steps}");
-        assert!(
-            mail.contains("riposte approve") && mail.contains("s3://audit/"),
-            "{mail}"
-        );
+        let steps: Vec<&str> = doc["content"]["nextSteps"]
+            .as_array()
+            .map(|s| s.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(steps.len(), 3, "one per resource: {steps:?}");
+        assert!(mail.contains("s3://audit/"), "{mail}");
         assert_eq!(
             doc["metadata"]["threadId"],
-            "run-1:awaiting-approval:public-bucket:111122223333"
+            "run-1:failed:public-bucket:111122223333"
         );
-        assert!(subject(&notices).starts_with("Riposte awaits approval for 3 findings"));
+        assert!(subject(&notices).starts_with("Riposte FAILED to remediate 3 findings"));
         assert!(subject(&notices).len() < 100);
+    }
+
+    #[test]
+    fn urgent_and_approval_notices_go_alone_and_urgent_ones_first() {
+        let mut notices: Vec<Notice> = Vec::new();
+        for status in [
+            RiposteStatus::Remediated,
+            RiposteStatus::AwaitingApproval,
+            RiposteStatus::NeedsHuman,
+        ] {
+            notices.extend((0..6).map(|i| notice(i, status, "111122223333")));
+        }
+        let messages = compose(notices, 5);
+        assert_eq!(shape(&messages).len(), 13, "one digest, twelve alone");
+        assert!(
+            matches!(messages.first(), Some(Notification::One(n)) if n.status == RiposteStatus::NeedsHuman)
+        );
+        let digests: Vec<_> = messages
+            .iter()
+            .filter(|m| matches!(m, Notification::Digest(_)))
+            .collect();
+        assert_eq!(digests.len(), 1);
+        assert!(digests[0]
+            .notices()
+            .iter()
+            .all(|n| n.status == RiposteStatus::Remediated));
     }
 }

@@ -198,8 +198,9 @@ async fn contain_user<P: IamPort + SecretsPort>(
                 }
             }
             // The finding's own region must be read; another covered region may be disabled or
-            // denied by an SCP: a person checks it, the containment stands.
-            Err(e) if *region != ctx.region => steps.push(StepRecord::new(
+            // denied by an SCP: a person checks it, the containment stands. A throttled or
+            // deferred listing is tried again on redelivery instead.
+            Err(e) if *region != ctx.region && !e.kind.retryable() => steps.push(StepRecord::new(
                 "rotate-secrets",
                 Some("secretsmanager:ListSecrets"),
                 &target,

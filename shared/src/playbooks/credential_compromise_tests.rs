@@ -254,3 +254,36 @@ fn linked_secrets_are_rotated_in_every_region_the_hub_covers_through_their_own_f
         .iter()
         .any(|m| m.contains("foreign-rotator") && m.contains("999999999999")));
 }
+
+/// Another covered region that cannot be listed: denied (an SCP, a disabled region) is a person's to
+/// check while the containment stands; throttled or deferred is retried on redelivery.
+#[test]
+fn another_regions_listing_is_for_a_person_when_denied_and_retried_when_transient() {
+    let other_first = RunContext {
+        secret_regions: ["eu-west-1", "us-east-1"]
+            .iter()
+            .map(|r| Region::parse(r).unwrap_or_else(|e| panic!("{e}")))
+            .collect(),
+        ..ctx()
+    };
+    let user = Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: "ci-deployer".into(),
+        access_key_id: None,
+        principal_id: None,
+    };
+    for (kind, retried) in [(PortErrorKind::Denied, false), (PortErrorKind::Transient, true)] {
+        let fake = account();
+        fake.fail("secretsmanager:ListSecrets", kind, "Code", Some(1));
+        let report = block_on(run(&fake, &other_first, &user));
+        match (&report.outcome, retried) {
+            (PlaybookOutcome::Remediated, false) => assert!(
+                report.manual.iter().any(|m| m.contains("eu-west-1")),
+                "{:?}",
+                report.manual
+            ),
+            (PlaybookOutcome::Failed { retryable: true, .. }, true) => {}
+            (other, _) => panic!("{kind:?}: {other:?}"),
+        }
+    }
+}
