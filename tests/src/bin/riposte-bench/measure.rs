@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use crate::capacity::Measured;
+
 pub struct Bench {
     emulator: Emulator,
 }
@@ -31,6 +33,17 @@ fn command(program: &str, args: &[&str]) -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+/// When, on what and how this run was made: date, commit, build profile.
+pub fn stamp() -> String {
+    format!(
+        "{}, commit `{}`, {} build, {} cores",
+        command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        command("git", &["rev-parse", "--short", "HEAD"]),
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    )
 }
 
 pub fn header(runs: usize, load: &riposte_tests::load::Load) -> String {
@@ -156,7 +169,7 @@ impl Bench {
     }
 
     /// One finding warm (p50/p95), the 100 + 100 batch, and the release bootstrap's cold start.
-    pub async fn singles_and_batch(&self, runs: usize) -> String {
+    pub async fn singles_and_batch(&self, runs: usize, measured: &mut Measured) -> String {
         let runs = runs.max(1);
         let count = (runs + 102).to_string();
         let scenario = self
@@ -173,20 +186,30 @@ impl Bench {
         let engine = self.container(&scenario).await;
         self.deliver(&engine, &[user(0), bucket(0)]).await;
         let mut out = format!("## One finding, end to end, warm\n\nDelivered alone, {runs} times per playbook, to a warm hub instance (session cached). Wall: the handler from SQS event to response (read Security Hub's copy, claim, playbook, verification, write-back, notification, audit record). Hub CPU: this process's CPU time over the same span (all its threads, from `schedstat`) (the emulator runs in another process); waiting on AWS ≈ wall − CPU.\n\n| playbook | wall p50 ms | wall p95 ms | hub CPU p50 ms | hub CPU p95 ms | waiting p50 ms |\n|---|---|---|---|---|---|\n");
-        for (name, make) in [
+        let hub = scenario.str("/hub_account");
+        for (name, make, single) in [
             (
                 "credential-compromise (user)",
                 &user as &dyn Fn(usize) -> Value,
+                &mut measured.user,
             ),
-            ("public-bucket", &bucket),
+            ("public-bucket", &bucket, &mut measured.bucket),
         ] {
             let (mut walls, mut cpus, mut waits) = (Vec::new(), Vec::new(), Vec::new());
             for i in 1..=runs {
+                self.emulator.clear_calls();
                 let (wall, cpu, _) = self.deliver(&engine, &[make(i)]).await;
+                if i == 1 {
+                    let calls = self.emulator.calls();
+                    single.calls = calls.len();
+                    single.member = member_calls(&calls, &hub).len();
+                }
                 walls.push(wall);
                 cpus.push(cpu);
                 waits.push(wall - cpu);
             }
+            single.wall_p50_ms = percentile(&mut walls, 0.5);
+            single.cpu_p50_ms = percentile(&mut cpus, 0.5);
             let _ = writeln!(
                 out,
                 "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
@@ -211,14 +234,16 @@ impl Bench {
         }
         let wall = started.elapsed().as_secs_f64();
         let calls = self.emulator.calls();
-        let member = member_calls(&calls, &scenario.str("/hub_account")).len();
+        let member = member_calls(&calls, &hub).len();
+        measured.batch_calls = calls.len();
+        measured.batch_member = member;
         let _ = write!(out, "\n## 100 compromised users + 100 public buckets\n\nOne account, a fresh hub instance, two SQS batches of 100.\n\n| wall s | calls in all | member | hub (STS, Security Hub, SNS, audit) |\n|---|---|---|---|\n| {wall:.2} | {} | {member} | {} |\n\n", calls.len(), calls.len() - member);
 
-        out.push_str(&self.cold_start(&scenario, user(runs + 101)));
+        out.push_str(&self.cold_start(&scenario, user(runs + 101), measured));
         out
     }
 
-    fn cold_start(&self, scenario: &Scenario, event: Value) -> String {
+    fn cold_start(&self, scenario: &Scenario, event: Value, measured: &mut Measured) -> String {
         let exe = std::env::current_exe().unwrap_or_default();
         let bootstrap = exe.with_file_name("bootstrap");
         if !bootstrap.exists() {
@@ -244,12 +269,25 @@ impl Bench {
             ("RIPOSTE_SNS_TOPIC_ARN", scenario.str("/topic_arn")),
         ];
         let cold = crate::coldstart::measure(&bootstrap, &env, &sqs_event(&[event]).to_string());
+        measured.cold_start_ms = Some(cold.first_event_ms);
+        measured.cold_rss_mib = Some(cold.peak_rss_mib);
         format!("## Cold start of `bootstrap`\n\nThe `bootstrap` built beside this benchmark (release when the benchmark is run with `--release`), from process start to the first event's response, against a local stand-in of the Lambda Runtime API, the emulator behind it (settings from defaults: no SSM read). Includes the first AssumeRole and the TLS-free loopback connections; on Lambda, add the platform's init and TLS handshakes.\n\n| first event handled ms | peak RSS MiB | binary MiB |\n|---|---|---|\n| {:.0} | {:.1} | {:.1} |\n\n", cold.first_event_ms, cold.peak_rss_mib, cold.binary_mib)
     }
 
     /// Findings per second per hub instance with latency injected on every call, at the default pace.
-    pub async fn throughput(&self, load: &riposte_tests::load::Load) -> String {
+    pub async fn throughput(
+        &self,
+        load: &riposte_tests::load::Load,
+        measured: &mut Measured,
+    ) -> String {
         let (_, r) = load.run(&self.emulator).await;
+        let per_instance = r.findings as f64 / r.wall_s.max(f64::EPSILON) / load.instances.max(1) as f64;
+        measured.throughput = Some((
+            r.findings,
+            load.latency_ms,
+            format!("{} accounts × {}", load.accounts, load.regions.join(", ")),
+            per_instance,
+        ));
         r.markdown(load)
     }
 }
