@@ -71,7 +71,9 @@ impl Measured {
             (Some(ms), Some(rss)) => {
                 let _ = writeln!(out, "| cold start of the release `bootstrap` | {ms:.0} ms to the first event handled, {rss:.1} MiB peak | local Runtime API stand-in; on Lambda add the platform's init and TLS |");
             }
-            _ => out.push_str("| cold start | not measured (build the release `bootstrap` first) | |\n"),
+            _ => out.push_str(
+                "| cold start | not measured (build the release `bootstrap` first) | |\n",
+            ),
         }
         if let Some((findings, latency, spread, per_instance)) = &self.throughput {
             let _ = writeln!(out, "| findings per second per hub instance | {per_instance:.1} | {findings} findings, {latency} ms added to every call, {spread}, default `[pacing]` (bound here by the one-process emulator) |");

@@ -64,7 +64,8 @@ fn main() {
         std::fs::write(&path, &report).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         eprintln!("wrote {}", path.display());
         let path = riposte_tests::repo_root().join(&args.capacity);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         std::fs::write(&path, capacity::splice(&text, &section))
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         eprintln!("wrote the measured section of {}", path.display());

@@ -35,14 +35,24 @@ fn command(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
 /// When, on what and how this run was made: date, commit, build profile.
 pub fn stamp() -> String {
     format!(
         "{}, commit `{}`, {} build, {} cores",
         command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         command("git", &["rev-parse", "--short", "HEAD"]),
-        if cfg!(debug_assertions) { "debug" } else { "release" },
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        profile(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     )
 }
 
@@ -57,11 +67,7 @@ pub fn header(runs: usize, load: &riposte_tests::load::Load) -> String {
                 .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_default();
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
+    let profile = profile();
     format!(
         "# Benchmarks\n\nWritten by `riposte-bench` (see README, \"Proofs beyond the scenario tests\"); never edited by hand.\n\n\
          | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | single-finding runs: {runs} per playbook; throughput: {findings} findings over {spread}, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100, the default `[pacing]` rates |\n\n\
@@ -281,7 +287,8 @@ impl Bench {
         measured: &mut Measured,
     ) -> String {
         let (_, r) = load.run(&self.emulator).await;
-        let per_instance = r.findings as f64 / r.wall_s.max(f64::EPSILON) / load.instances.max(1) as f64;
+        let per_instance =
+            r.findings as f64 / r.wall_s.max(f64::EPSILON) / load.instances.max(1) as f64;
         measured.throughput = Some((
             r.findings,
             load.latency_ms,
