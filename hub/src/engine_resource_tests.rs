@@ -62,31 +62,39 @@ fn bucket_finding(name: &str) -> serde_json::Value {
     finding
 }
 
-#[tokio::test]
-async fn at_most_max_per_account_findings_of_one_account_are_in_flight() {
+/// Account A of `spokes` made of six public buckets.
+fn six_public_buckets(spokes: &mut FakeSpokes) {
     let mut state = FakeState::default();
-    let names: Vec<String> = (0..6).map(|i| format!("bucket-{i}")).collect();
-    for name in &names {
+    for i in 0..6 {
         state
             .buckets
-            .insert(name.clone(), FakeBucket::public(ACCOUNT_A, None));
+            .insert(format!("bucket-{i}"), FakeBucket::public(ACCOUNT_A, None));
     }
+    spokes
+        .accounts
+        .insert(ACCOUNT_A.into(), Arc::new(FakeAccount::new(state)));
+}
+
+/// The six buckets' findings, imported into `e`'s Security Hub, as their events.
+fn six_bucket_events(e: &Engine<FakeSpokes, FakeFindings, FakeNotifier>) -> Vec<serde_json::Value> {
+    (0..6)
+        .map(|i| {
+            let finding = bucket_finding(&format!("bucket-{i}"));
+            e.findings.import(&finding);
+            imported(finding)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn at_most_max_per_account_findings_of_one_account_are_in_flight() {
     let mut spokes = FakeSpokes {
         hold: Some(std::time::Duration::from_millis(20)),
         ..FakeSpokes::default()
     };
-    spokes
-        .accounts
-        .insert(ACCOUNT_A.into(), Arc::new(FakeAccount::new(state)));
+    six_public_buckets(&mut spokes);
     let e = engine(spokes, config_with("[remediation]\nmax_per_account = 2\n"));
-    let events: Vec<serde_json::Value> = names
-        .iter()
-        .map(|name| {
-            let finding = bucket_finding(name);
-            e.findings.import(&finding);
-            imported(finding)
-        })
-        .collect();
+    let events = six_bucket_events(&e);
     let report = e.run(sqs(&events), Mode::Remediate).await;
     let remediated = report
         .findings
@@ -104,27 +112,11 @@ async fn at_most_max_per_account_findings_of_one_account_are_in_flight() {
 #[tokio::test]
 async fn alike_outcomes_of_one_run_share_one_claim_and_one_digest() {
     for (settings, digests, alone) in [("", 1, 0), ("[notifications]\ndigest_from = 0\n", 0, 6)] {
-        let mut state = FakeState::default();
-        let names: Vec<String> = (0..6).map(|i| format!("bucket-{i}")).collect();
-        for name in &names {
-            state
-                .buckets
-                .insert(name.clone(), FakeBucket::public(ACCOUNT_A, None));
-        }
         // The world's account B holds the compromised user kapil.
         let mut spokes = world();
-        spokes
-            .accounts
-            .insert(ACCOUNT_A.into(), Arc::new(FakeAccount::new(state)));
+        six_public_buckets(&mut spokes);
         let e = engine(spokes, config_with(settings));
-        let mut events: Vec<serde_json::Value> = names
-            .iter()
-            .map(|name| {
-                let finding = bucket_finding(name);
-                e.findings.import(&finding);
-                imported(finding)
-            })
-            .collect();
+        let mut events = six_bucket_events(&e);
         // A finding of another playbook in the same run: its claim is the same call.
         e.findings.import(&compromise_finding());
         events.push(imported(compromise_finding()));
