@@ -14,11 +14,13 @@ use std::time::Duration;
 
 mod calls;
 mod findings;
+mod hub;
 pub mod load;
 mod view;
 
 pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
 pub use findings::{all_findings, field, notifications, statuses};
+pub use hub::{audit_bucket, create_audit_bucket, create_limits_table, LIMITS_TABLE};
 pub use view::MemberView;
 
 pub fn repo_root() -> PathBuf {
@@ -337,25 +339,4 @@ pub fn riposte(
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The hub stack's audit archive bucket name, in the hub account.
-pub fn audit_bucket(scenario: &Scenario) -> String {
-    format!("riposte-audit-{}", scenario.str("/hub_account"))
-}
-
-/// Create the audit archive bucket; the hub's S3 client for reading it back.
-pub async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aws_sdk_s3::Client {
-    let config = emulator.sdk(scenario.hub_credentials());
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(audit_bucket(scenario))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    s3
 }

@@ -7,6 +7,8 @@
 use riposte_tests::{Emulator, MemberView, TEST_SETTINGS};
 use serde_json::json;
 
+#[path = "operator/limits.rs"]
+mod limits;
 #[path = "operator/support.rs"]
 mod support;
 use support::*;
@@ -192,8 +194,7 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
         limit_notices, 1,
         "told once: {notices:#?} (before: {drained_before:?})"
     );
-    hub.limiter_holds_under_concurrency(&emulator, &scenario)
-        .await;
+    limits::hold_under_concurrency(&emulator, &scenario).await;
 
     // 7. The kill switch: an automatic fix becomes notify-only.
     hub.put_kill_switch("on").await;

@@ -1,15 +1,23 @@
 //! Blast-radius limits: automatic remediations counted per member account and per playbook per clock
-//! hour in a DynamoDB table every hub instance shares. A count is taken by a conditional `ADD` (the
-//! condition keeps it at or under the limit whatever the concurrency); when the second count is refused
-//! the first is given back. The first finding refused in an hour also wins a conditional "notice" item,
-//! so the team is told once per account (or playbook) and hour.
+//! hour in a DynamoDB table every hub instance shares. A run takes its counts together: one conditional
+//! `ADD` of n per account and per playbook, not one per finding (the condition keeps a count at or under
+//! its limit whatever the concurrency; a refused `ADD` returns the count, and the room left is taken
+//! instead). Counts the playbook limit then refuses are given back to their accounts. The first run
+//! refused under a counter in an hour also wins a conditional "notice" item, so the team is told once per
+//! account (or playbook) and hour.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use futures::future::join_all;
 use riposte_shared::ports::PortResult;
+use std::collections::BTreeMap;
 use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::{log_call, port_error};
+
+/// Conditional `ADD`s tried on one counter before a run gives up its share (refused `ADD`s only happen
+/// when other instances take the same counter's last room at once).
+const ATTEMPTS: usize = 5;
 
 /// What taking the counts came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +47,25 @@ fn hour(now: OffsetDateTime) -> (String, i64) {
     (key, start + 2 * 3600)
 }
 
+/// The indices of `keys` per distinct key, each list in the order given.
+fn positions<'a>(keys: impl Iterator<Item = (usize, &'a str)>) -> BTreeMap<&'a str, Vec<usize>> {
+    let mut out: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, key) in keys {
+        out.entry(key).or_default().push(i);
+    }
+    out
+}
+
+/// A refused conditional `ADD`: the count it found (`None`: the item was not returned).
+struct Full(Option<u32>);
+
+/// One counter's refusals of a run: its findings, and the reason they wait.
+struct Refusal {
+    counter: String,
+    reason: String,
+    findings: Vec<usize>,
+}
+
 impl Limiter {
     pub fn new(config: &aws_config::SdkConfig, table: &str) -> Self {
         Self {
@@ -52,73 +79,203 @@ impl Limiter {
         &self,
         account: &str,
         playbook: &str,
-        (per_account, per_playbook): (u32, u32),
+        caps: (u32, u32),
         now: OffsetDateTime,
     ) -> PortResult<Taken> {
-        let (hour, expires) = hour(now);
-        let account_key = format!("account#{account}#{hour}");
-        let playbook_key = format!("playbook#{playbook}#{hour}");
-        if !self.add(&account_key, per_account, expires).await? {
-            let tell = self.first_notice(&account_key, expires).await?;
-            return Ok(Taken::Refused {
-                reason: format!(
-                    "blast-radius limit: {per_account} automatic remediations in account {account} this hour (limits.per_account_per_hour)"
-                ),
-                tell,
-            });
-        }
-        if !self.add(&playbook_key, per_playbook, expires).await? {
-            self.give_back(&account_key).await?;
-            let tell = self.first_notice(&playbook_key, expires).await?;
-            return Ok(Taken::Refused {
-                reason: format!(
-                    "blast-radius limit: {per_playbook} automatic remediations by playbook {playbook} this hour (limits.per_playbook_per_hour)"
-                ),
-                tell,
-            });
-        }
-        Ok(Taken::Granted)
+        let mut taken = self.take_all(&[(account, playbook)], caps, now).await;
+        taken.pop().unwrap_or(Ok(Taken::Granted))
     }
 
-    /// Add one to `counter` unless it reached `limit` (0: no limit, still counted). False when refused.
-    async fn add(&self, counter: &str, limit: u32, expires: i64) -> PortResult<bool> {
+    /// Count a run's automatic remediations, `asks` = (account, playbook) in order of priority, within
+    /// the limits (0: none): the first asks of an account or playbook get its room left. One conditional
+    /// update per account and per playbook in the common case; an answer per ask, in order.
+    pub async fn take_all(
+        &self,
+        asks: &[(&str, &str)],
+        (per_account, per_playbook): (u32, u32),
+        now: OffsetDateTime,
+    ) -> Vec<PortResult<Taken>> {
+        let (hour, expires) = hour(now);
+        let mut out: Vec<Option<PortResult<Taken>>> = vec![None; asks.len()];
+        let mut refusals = Vec::new();
+        // The accounts' counts first, then the playbooks' among the asks their account let through.
+        let accounts = positions(asks.iter().map(|(a, _)| *a).enumerate());
+        let counter = |scope: &str, name: &str| format!("{scope}#{name}#{hour}");
+        let taken = join_all(accounts.iter().map(|(account, asks)| {
+            self.take_up_to(
+                counter("account", account),
+                asks.len(),
+                per_account,
+                expires,
+            )
+        }))
+        .await;
+        let mut through = Vec::new();
+        for ((account, idx), taken) in accounts.iter().zip(taken) {
+            let granted = settle(&mut out, idx, taken);
+            through.extend_from_slice(&idx[..granted]);
+            if granted < idx.len() && out[idx[granted]].is_none() {
+                refusals.push(Refusal {
+                    counter: counter("account", account),
+                    reason: format!("blast-radius limit: {per_account} automatic remediations in account {account} this hour (limits.per_account_per_hour)"),
+                    findings: idx[granted..].to_vec(),
+                });
+            }
+        }
+        through.sort_unstable();
+        let playbooks = positions(through.iter().map(|&i| (i, asks[i].1)));
+        let taken = join_all(playbooks.iter().map(|(playbook, asks)| {
+            self.take_up_to(
+                counter("playbook", playbook),
+                asks.len(),
+                per_playbook,
+                expires,
+            )
+        }))
+        .await;
+        let mut returned: Vec<usize> = Vec::new();
+        for ((playbook, idx), taken) in playbooks.iter().zip(taken) {
+            let failed = taken.is_err();
+            let granted = settle(&mut out, idx, taken);
+            returned.extend_from_slice(&idx[granted..]);
+            if granted < idx.len() && !failed {
+                refusals.push(Refusal {
+                    counter: counter("playbook", playbook),
+                    reason: format!("blast-radius limit: {per_playbook} automatic remediations by playbook {playbook} this hour (limits.per_playbook_per_hour)"),
+                    findings: idx[granted..].to_vec(),
+                });
+            }
+        }
+        self.give_back_all(
+            &positions(returned.iter().map(|&i| (i, asks[i].0))),
+            &counter,
+        )
+        .await;
+        self.tell_once(refusals, &mut out, expires).await;
+        out.into_iter()
+            .map(|taken| taken.unwrap_or(Ok(Taken::Granted)))
+            .collect()
+    }
+
+    /// Take `n` counts of `counter`, or as many as its limit leaves room for (0: no limit, all counted).
+    async fn take_up_to(
+        &self,
+        counter: String,
+        n: usize,
+        limit: u32,
+        expires: i64,
+    ) -> PortResult<usize> {
+        let mut want = u32::try_from(n).unwrap_or(u32::MAX);
+        if limit > 0 {
+            want = want.min(limit);
+        }
+        for _ in 0..ATTEMPTS {
+            if want == 0 {
+                return Ok(0);
+            }
+            // Room for `want` more: the count is at most limit − want (no condition without a limit).
+            let most = (limit > 0).then(|| limit - want);
+            match self.add(&counter, want, most, expires).await? {
+                Ok(()) => return Ok(want as usize),
+                Err(Full(count)) => want = want.min(limit.saturating_sub(count.unwrap_or(limit))),
+            }
+        }
+        Ok(0)
+    }
+
+    /// Add `n` to `counter` unless it is above `most` (`None`: unconditionally). `Err(Full)` when refused.
+    async fn add(
+        &self,
+        counter: &str,
+        n: u32,
+        most: Option<u32>,
+        expires: i64,
+    ) -> PortResult<Result<(), Full>> {
         let started = Instant::now();
         let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("counter", AttributeValue::S(counter.to_owned()))
-            .update_expression("ADD #c :one SET expires_at = :expires")
+            .update_expression("ADD #c :n SET expires_at = :expires")
             .expression_attribute_names("#c", "count")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":n", AttributeValue::N(n.to_string()))
             .expression_attribute_values(":expires", AttributeValue::N(expires.to_string()));
-        if limit > 0 {
+        if let Some(most) = most {
             update = update
-                .condition_expression("attribute_not_exists(#c) OR #c < :limit")
-                .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()));
+                .condition_expression("attribute_not_exists(#c) OR #c <= :most")
+                .expression_attribute_values(":most", AttributeValue::N(most.to_string()))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
         }
-        let result = update.send().await;
-        let outcome = passed(result);
+        let outcome = match update.send().await {
+            Ok(_) => Ok(Ok(())),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(full)) => {
+                    let count = full
+                        .item()
+                        .and_then(|item| item.get("count"))
+                        .and_then(|c| c.as_n().ok())
+                        .and_then(|c| c.parse().ok());
+                    Ok(Err(Full(count)))
+                }
+                _ => Err(port_error("dynamodb:UpdateItem", e)),
+            },
+        };
         log_call("dynamodb:UpdateItem", counter, started, &outcome);
         outcome
     }
 
-    async fn give_back(&self, counter: &str) -> PortResult<()> {
-        let started = Instant::now();
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("counter", AttributeValue::S(counter.to_owned()))
-            .update_expression("ADD #c :minus")
-            .expression_attribute_names("#c", "count")
-            .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| port_error("dynamodb:UpdateItem", e));
-        log_call("dynamodb:UpdateItem", counter, started, &result);
-        result
+    /// Give back counts the playbook limit refused, one update per account. A failure is logged: the
+    /// count then stays high for the hour, which holds back automatic fixes, never lets more through.
+    async fn give_back_all(
+        &self,
+        accounts: &BTreeMap<&str, Vec<usize>>,
+        counter: &impl Fn(&str, &str) -> String,
+    ) {
+        join_all(accounts.iter().map(|(account, idx)| async move {
+            let counter = counter("account", account);
+            let started = Instant::now();
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("counter", AttributeValue::S(counter.clone()))
+                .update_expression("ADD #c :minus")
+                .expression_attribute_names("#c", "count")
+                .expression_attribute_values(":minus", AttributeValue::N(format!("-{}", idx.len())))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| port_error("dynamodb:UpdateItem", e));
+            log_call("dynamodb:UpdateItem", &counter, started, &result);
+        }))
+        .await;
+    }
+
+    /// Each refusal's reason on its findings; the first of a counter's findings tells the team when this
+    /// run is the first refused under it this hour. When that cannot be known, they are retried.
+    async fn tell_once(
+        &self,
+        refusals: Vec<Refusal>,
+        out: &mut [Option<PortResult<Taken>>],
+        expires: i64,
+    ) {
+        let first = join_all(
+            refusals
+                .iter()
+                .map(|r| self.first_notice(&r.counter, expires)),
+        )
+        .await;
+        for (refusal, first) in refusals.into_iter().zip(first) {
+            for (n, &i) in refusal.findings.iter().enumerate() {
+                out[i] = Some(first.clone().map(|first| Taken::Refused {
+                    reason: refusal.reason.clone(),
+                    tell: first && n == 0,
+                }));
+            }
+        }
     }
 
     /// True for exactly one caller per counter: the one that tells the team the limit was reached.
@@ -138,6 +295,20 @@ impl Limiter {
         let outcome = passed(result);
         log_call("dynamodb:UpdateItem", counter, started, &outcome);
         outcome
+    }
+}
+
+/// The asks `idx` of one counter after taking it: an error is every ask's answer; otherwise the number
+/// granted (the first ones), the rest left for the refusal.
+fn settle(out: &mut [Option<PortResult<Taken>>], idx: &[usize], taken: PortResult<usize>) -> usize {
+    match taken {
+        Ok(granted) => granted.min(idx.len()),
+        Err(e) => {
+            for &i in idx {
+                out[i] = Some(Err(e.clone()));
+            }
+            0
+        }
     }
 }
 

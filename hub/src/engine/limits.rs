@@ -1,7 +1,6 @@
 //! Admission before acting: every automatic remediation is counted against the hourly blast-radius
 //! limits the hub instances share.
 
-use futures::future::join_all;
 use riposte_shared::policy::Decision;
 use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use time::OffsetDateTime;
@@ -12,8 +11,9 @@ use crate::config::Config;
 use crate::report::Failure;
 
 impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
-    /// Count every automatic remediation against the hourly limits; beyond them a finding waits for
-    /// approval (the team is told once per limit and hour). An analyst's action is not counted. When
+    /// Count every automatic remediation against the hourly limits, all of the run's at once (one
+    /// update per account and per playbook); beyond them a finding waits for approval, the run's first
+    /// ones getting the room left (the team is told once per limit and hour). An analyst's action is not counted. When
     /// the counts cannot be read, nothing automatic runs and the message is retried.
     pub(super) async fn within_limits(&self, work: &mut [Work], config: &Config) {
         let Some(limiter) = &self.limits else {
@@ -31,12 +31,16 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 w.assessment.decision == Decision::Remediate && w.result.requested_by.is_none()
             })
             .collect();
-        let taken = join_all(automatic.iter().map(|w| {
-            let account = w.assessment.account.as_str();
-            let playbook = w.result.playbook.as_deref().unwrap_or("-");
-            limiter.take(account, playbook, caps, now)
-        }))
-        .await;
+        let asks: Vec<(&str, &str)> = automatic
+            .iter()
+            .map(|w| {
+                (
+                    w.assessment.account.as_str(),
+                    w.result.playbook.as_deref().unwrap_or("-"),
+                )
+            })
+            .collect();
+        let taken = limiter.take_all(&asks, caps, now).await;
         for (w, taken) in automatic.into_iter().zip(taken) {
             match taken {
                 Ok(crate::aws::limits::Taken::Granted) => {}

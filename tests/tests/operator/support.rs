@@ -2,18 +2,17 @@
 //! bucket in the hub account, engines built like Lambda containers, the `riposte` binary, and readers
 //! of Security Hub's findings, the team's notifications and a bucket's whole public-access state.
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use riposte_hub::cli::HubEngine;
-use riposte_tests::{audit_bucket, create_audit_bucket, sqs_event, Emulator, MemberView, Scenario};
+use riposte_tests::{
+    audit_bucket, create_audit_bucket, create_limits_table, sqs_event, Emulator, MemberView,
+    Scenario, LIMITS_TABLE as TABLE,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 
 pub const SETTINGS: &str = "/riposte/settings";
 pub const KILL_SWITCH: &str = "/riposte/kill-switch";
-pub const TABLE: &str = "riposte-limits";
 /// The containers keep what they read this long (RIPOSTE_SETTINGS_TTL_SECONDS).
 const TTL_SECONDS: u64 = 1;
 
@@ -78,27 +77,7 @@ impl Hub {
     /// The parameters (settings empty, switch off), the limits table and the audit bucket.
     pub async fn set_up(emulator: &Emulator, scenario: &Scenario) -> Self {
         let sdk = emulator.sdk(scenario.hub_credentials());
-        let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-        ddb.create_table()
-            .table_name(TABLE)
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("counter")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap_or_else(|e| panic!("{e}")),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("counter")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap_or_else(|e| panic!("{e}")),
-            )
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        create_limits_table(emulator, scenario).await;
         let audit = create_audit_bucket(emulator, scenario).await;
         let hub = Self {
             audit,
@@ -274,31 +253,6 @@ impl Hub {
         }
     }
 
-    /// Twenty counts taken at once by four hub instances against a limit of five: exactly five granted.
-    pub async fn limiter_holds_under_concurrency(&self, emulator: &Emulator, scenario: &Scenario) {
-        let sdk = emulator.sdk(scenario.hub_credentials());
-        let limiters: Vec<_> = (0..4)
-            .map(|_| riposte_hub::aws::limits::Limiter::new(&sdk, TABLE))
-            .collect();
-        let now = time::OffsetDateTime::now_utc();
-        let takes = (0..20).map(|i| {
-            let limiter = limiters[i % 4].clone();
-            tokio::spawn(
-                async move { limiter.take("999900000001", "load-test", (5, 0), now).await },
-            )
-        });
-        let mut granted = 0;
-        for take in futures_join(takes).await {
-            if matches!(take, Ok(riposte_hub::aws::limits::Taken::Granted)) {
-                granted += 1;
-            }
-        }
-        assert_eq!(
-            granted, 5,
-            "the per-account cap holds under concurrent takes"
-        );
-    }
-
     /// A new OU under the root holding `account` (moved by the management account); its id.
     pub async fn move_to_new_ou(
         &self,
@@ -359,14 +313,6 @@ impl Hub {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }
-}
-
-async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-    let mut out = Vec::new();
-    for handle in handles.collect::<Vec<_>>() {
-        out.push(handle.await.unwrap_or_else(|e| panic!("{e}")));
-    }
-    out
 }
 
 /// The hub's JSON log lines, captured like CloudWatch would receive them.

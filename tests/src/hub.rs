@@ -1,0 +1,55 @@
+//! The hub account's own resources a test wires its hub with: the audit archive and the limits table.
+
+use crate::{Emulator, Scenario};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+
+/// The hub stack's limits table (blast-radius counts), as the tests name it.
+pub const LIMITS_TABLE: &str = "riposte-limits";
+
+/// The hub stack's audit archive bucket name, in the hub account.
+pub fn audit_bucket(scenario: &Scenario) -> String {
+    format!("riposte-audit-{}", scenario.str("/hub_account"))
+}
+
+/// Create the audit archive bucket; the hub's S3 client for reading it back.
+pub async fn create_audit_bucket(emulator: &Emulator, scenario: &Scenario) -> aws_sdk_s3::Client {
+    let config = emulator.sdk(scenario.hub_credentials());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(audit_bucket(scenario))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    s3
+}
+
+/// Create the limits table with the hub stack's key schema (`counter`, a string).
+pub async fn create_limits_table(emulator: &Emulator, scenario: &Scenario) {
+    let ddb = aws_sdk_dynamodb::Client::new(&emulator.sdk(scenario.hub_credentials()));
+    ddb.create_table()
+        .table_name(LIMITS_TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("counter")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("counter")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+}
