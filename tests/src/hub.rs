@@ -53,3 +53,27 @@ pub async fn create_limits_table(emulator: &Emulator, scenario: &Scenario) {
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
 }
+
+/// A hub wired as the hub stack deploys it: the SNS topic (the tests' wiring has it), the audit archive
+/// and the limits table, with the tests' settings and the blast-radius counts taken but no limit set, so
+/// that every finding runs and the counting costs what it costs. Create the resources first with
+/// [`create_deployed_resources`].
+pub fn deployed_config(scenario: &Scenario) -> riposte_hub::config::Config {
+    let settings = format!(
+        "{}\n[limits]\nper_account_per_hour = 0\nper_playbook_per_hour = 0\n",
+        crate::TEST_SETTINGS
+    );
+    let mut config = scenario.hub_config_with(&settings);
+    config.audit_bucket = Some((audit_bucket(scenario), scenario.str("/hub_account")));
+    config.limits_table = Some(LIMITS_TABLE.into());
+    config
+}
+
+/// The audit archive bucket and the limits table of [`deployed_config`]; the hub's S3 client.
+pub async fn create_deployed_resources(
+    emulator: &Emulator,
+    scenario: &Scenario,
+) -> aws_sdk_s3::Client {
+    create_limits_table(emulator, scenario).await;
+    create_audit_bucket(emulator, scenario).await
+}

@@ -20,7 +20,10 @@ mod view;
 
 pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
 pub use findings::{all_findings, field, notifications, statuses};
-pub use hub::{audit_bucket, create_audit_bucket, create_limits_table, LIMITS_TABLE};
+pub use hub::{
+    audit_bucket, create_audit_bucket, create_deployed_resources, create_limits_table,
+    deployed_config, LIMITS_TABLE,
+};
 pub use view::MemberView;
 
 pub fn repo_root() -> PathBuf {

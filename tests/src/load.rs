@@ -9,11 +9,15 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::{audit_bucket, create_audit_bucket, member_calls, sqs_event, Emulator, Scenario};
+use crate::{
+    audit_bucket, create_deployed_resources, member_calls, sqs_event, Emulator, Scenario,
+    LIMITS_TABLE,
+};
 
 /// The settings of a load run: the defaults (the `[pacing]` rates included), with MEDIUM controls
-/// remediated as in the other tests. A run may append its own.
-pub const LOAD_SETTINGS: &str = "[remediation]\nseverity_threshold = \"MEDIUM\"\n";
+/// remediated as in the other tests, and the blast-radius counts taken in the limits table with no limit
+/// set (a storm past the default 50 an hour would wait for approval). A run may append its own.
+pub const LOAD_SETTINGS: &str = "[remediation]\nseverity_threshold = \"MEDIUM\"\n[limits]\nper_account_per_hour = 0\nper_playbook_per_hour = 0\n";
 
 /// The window in which the pace is checked: a bucket of rate r holding ⌈r⌉ tokens lets at most
 /// ⌈r⌉ + r·W calls through in any W seconds. The emulator stamps a call when it reads it, so calls
@@ -80,7 +84,7 @@ struct Observed {
 impl Load {
     pub async fn run(&self, emulator: &Emulator) -> (Scenario, LoadReport) {
         let scenario = self.scenario(emulator);
-        create_audit_bucket(emulator, &scenario).await;
+        create_deployed_resources(emulator, &scenario).await;
         let hub = scenario.str("/hub_account");
         let settings = format!("{LOAD_SETTINGS}{}", self.settings);
         let config = scenario.hub_config_with(&settings);
@@ -88,6 +92,7 @@ impl Load {
             .map(|_| {
                 let mut config = scenario.hub_config_with(&settings);
                 config.audit_bucket = Some((audit_bucket(&scenario), hub.clone()));
+                config.limits_table = Some(LIMITS_TABLE.into());
                 let sdk = emulator.sdk(scenario.hub_credentials());
                 riposte_hub::cli::engine_from(&sdk, config, false)
             })
@@ -309,7 +314,7 @@ impl LoadReport {
     /// The run as a Markdown section (the benchmark's throughput section, the load test's record).
     pub fn markdown(&self, load: &Load) -> String {
         let (n, h) = (self.findings as f64, load.instances as f64);
-        let mut out = format!("## Throughput with latency, at each account's pace\n\n{} findings (compromised users, then public buckets) spread over {} member accounts × {} ({} hub instances, SQS batches of 100), {} ms added by the emulator to every call (the emulator's latency switch, not fakes), the default `[pacing]` rates (calls per second per service, account and region, per instance; IAM per account). Each account's findings wait for its tokens; other accounts' do not, so the hub's rate grows with the accounts a storm spans. {} of {} findings remediated (read back from Security Hub), {} messages sent back.\n\n| wall s | findings/s | findings/s per instance | member calls/s | AssumeRole | BatchUpdateFindings | peak calls in flight in one account | hub CPU ms per finding | peak memory MiB (test process) |\n|---|---|---|---|---|---|---|---|---|\n| {:.1} | {:.1} | {:.1} | {:.0} | {} | {} | {} | {:.2} | {:.0} |\n\n",
+        let mut out = format!("## Throughput with latency, at each account's pace\n\n{} findings (compromised users, then public buckets) spread over {} member accounts × {} ({} hub instances, SQS batches of 100), {} ms added by the emulator to every call (the emulator's latency switch, not fakes), the limits table wired (counts taken, no limit set), the default `[pacing]` rates (calls per second per service, account and region, per instance; IAM per account). Each account's findings wait for its tokens; other accounts' do not, so the hub's rate grows with the accounts a storm spans. {} of {} findings remediated (read back from Security Hub), {} messages sent back.\n\n| wall s | findings/s | findings/s per instance | member calls/s | AssumeRole | BatchUpdateFindings | peak calls in flight in one account | hub CPU ms per finding | peak memory MiB (test process) |\n|---|---|---|---|---|---|---|---|---|\n| {:.1} | {:.1} | {:.1} | {:.0} | {} | {} | {} | {:.2} | {:.0} |\n\n",
             self.findings, load.accounts, load.regions.join(", "), load.instances, load.latency_ms,
             self.remediated(), self.findings, self.redelivered.len(),
             self.wall_s, n / self.wall_s, n / self.wall_s / h, self.member_calls as f64 / self.wall_s,

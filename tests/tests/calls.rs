@@ -19,8 +19,8 @@
 //! (users and buckets 101–200, no linked secret), against the 1,520.
 
 use riposte_tests::{
-    audit_bucket, create_audit_bucket, create_limits_table, member_calls, sqs_event, Emulator,
-    MemberView, Scenario, LIMITS_TABLE, TEST_SETTINGS,
+    create_deployed_resources, deployed_config, member_calls, sqs_event, Emulator, MemberView,
+    Scenario,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -41,8 +41,8 @@ const BATCH_CEILING: usize = 1_520;
 /// How a hub is wired.
 #[derive(Clone, Copy, PartialEq)]
 enum Wiring {
-    /// As the hub stack deploys it: the SNS topic, the audit archive, the limits table (its limits
-    /// raised above the batch, so that every finding runs).
+    /// As the hub stack deploys it: the SNS topic, the audit archive, the limits table (counts taken, no
+    /// limit set, so that every finding runs).
     Deployed,
     /// Without the two optional outputs (topic, archive) and without blast-radius limits.
     Bare,
@@ -50,20 +50,13 @@ enum Wiring {
 
 fn engine(emulator: &Emulator, scenario: &Scenario, wiring: Wiring) -> riposte_hub::cli::HubEngine {
     let sdk = emulator.sdk(scenario.hub_credentials());
-    let mut config = match wiring {
-        Wiring::Deployed => {
-            let limits = "[limits]\nper_account_per_hour = 1000\nper_playbook_per_hour = 1000\n";
-            scenario.hub_config_with(&format!("{TEST_SETTINGS}\n{limits}"))
-        }
-        Wiring::Bare => scenario.hub_config(),
+    let config = match wiring {
+        Wiring::Deployed => deployed_config(scenario),
+        Wiring::Bare => riposte_hub::config::Config {
+            sns_topic_arn: None,
+            ..scenario.hub_config()
+        },
     };
-    match wiring {
-        Wiring::Deployed => {
-            config.audit_bucket = Some((audit_bucket(scenario), scenario.str("/hub_account")));
-            config.limits_table = Some(LIMITS_TABLE.into());
-        }
-        Wiring::Bare => config.sns_topic_arn = None,
-    }
     riposte_hub::cli::engine_from(&sdk, config, false)
 }
 
@@ -113,8 +106,7 @@ async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
     let count = COUNT.to_string();
     let scenario = emulator.scenario_with(&["--set", "batch", "--count", &count]);
     let hub = scenario.str("/hub_account");
-    create_audit_bucket(&emulator, &scenario).await;
-    create_limits_table(&emulator, &scenario).await;
+    create_deployed_resources(&emulator, &scenario).await;
     let by_id: BTreeMap<String, Value> = emulator
         .events()
         .into_iter()

@@ -1,8 +1,8 @@
 //! The measurements, each returning its Markdown section.
 
 use riposte_tests::{
-    audit_bucket, create_audit_bucket, member_calls, process_usage, sqs_event, tally, Emulator,
-    Scenario,
+    create_deployed_resources, deployed_config, member_calls, process_usage, sqs_event, tally,
+    Emulator, Scenario,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ pub fn header(runs: usize, load: &riposte_tests::load::Load) -> String {
     let profile = profile();
     format!(
         "# Benchmarks\n\nWritten by `riposte-bench` (see README, \"Proofs beyond the scenario tests\"); never edited by hand.\n\n\
-         | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | single-finding runs: {runs} per playbook; throughput: {findings} findings over {spread}, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100, the default `[pacing]` rates |\n\n\
+         | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | the hub wired as the stack deploys it (SNS topic, audit archive, limits table: counts taken, no limit set); single-finding runs: {runs} per playbook; throughput: {findings} findings over {spread}, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100, the default `[pacing]` rates |\n\n\
          Times on the emulator are not AWS times: a call costs ≈ 3 ms of loopback and Python here, 20–100 ms on AWS. \
          The call counts are what AWS would see.\n\n",
         command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
@@ -88,11 +88,9 @@ impl Bench {
     }
 
     async fn container(&self, scenario: &Scenario) -> riposte_hub::cli::HubEngine {
-        let mut config = scenario.hub_config();
-        config.audit_bucket = Some((audit_bucket(scenario), scenario.str("/hub_account")));
         riposte_hub::cli::engine_from(
             &self.emulator.sdk(scenario.hub_credentials()),
-            config,
+            deployed_config(scenario),
             false,
         )
     }
@@ -124,7 +122,7 @@ impl Bench {
     /// Every coverage finding alone, on one warm container: the calls it costs.
     pub async fn per_playbook(&self) -> String {
         let scenario = self.emulator.scenario_set("coverage");
-        create_audit_bucket(&self.emulator, &scenario).await;
+        create_deployed_resources(&self.emulator, &scenario).await;
         let events = self.events_by_id();
         let hub = scenario.str("/hub_account");
         let engine = self.container(&scenario).await;
@@ -181,7 +179,7 @@ impl Bench {
         let scenario = self
             .emulator
             .scenario_with(&["--set", "batch", "--count", &count]);
-        create_audit_bucket(&self.emulator, &scenario).await;
+        create_deployed_resources(&self.emulator, &scenario).await;
         let events = self.events_by_id();
         let account = scenario.str("/incidents/users/account_id");
         let user =
@@ -191,7 +189,7 @@ impl Bench {
         };
         let engine = self.container(&scenario).await;
         self.deliver(&engine, &[user(0), bucket(0)]).await;
-        let mut out = format!("## One finding, end to end, warm\n\nDelivered alone, {runs} times per playbook, to a warm hub instance (session cached). Wall: the handler from SQS event to response (read Security Hub's copy, claim, playbook, verification, write-back, notification, audit record). Hub CPU: this process's CPU time over the same span (all its threads, from `schedstat`) (the emulator runs in another process); waiting on AWS ≈ wall − CPU.\n\n| playbook | wall p50 ms | wall p95 ms | hub CPU p50 ms | hub CPU p95 ms | waiting p50 ms |\n|---|---|---|---|---|---|\n");
+        let mut out = format!("## One finding, end to end, warm\n\nDelivered alone, {runs} times per playbook, to a warm hub instance (session cached). Wall: the handler from SQS event to response (read Security Hub's copy, blast-radius counts, claim, playbook, verification, write-back, notification, audit record). Hub CPU: this process's CPU time over the same span (all its threads, from `schedstat`) (the emulator runs in another process); waiting on AWS ≈ wall − CPU.\n\n| playbook | wall p50 ms | wall p95 ms | hub CPU p50 ms | hub CPU p95 ms | waiting p50 ms |\n|---|---|---|---|---|---|\n");
         let hub = scenario.str("/hub_account");
         for (name, make, single) in [
             (
@@ -243,7 +241,7 @@ impl Bench {
         let member = member_calls(&calls, &hub).len();
         measured.batch_calls = calls.len();
         measured.batch_member = member;
-        let _ = write!(out, "\n## 100 compromised users + 100 public buckets\n\nOne account, a fresh hub instance, two SQS batches of 100.\n\n| wall s | calls in all | member | hub (STS, Security Hub, SNS, audit) |\n|---|---|---|---|\n| {wall:.2} | {} | {member} | {} |\n\n", calls.len(), calls.len() - member);
+        let _ = write!(out, "\n## 100 compromised users + 100 public buckets\n\nOne account, a fresh hub instance, two SQS batches of 100.\n\n| wall s | calls in all | member | hub (STS, Security Hub, blast-radius counts, SNS, audit) |\n|---|---|---|---|\n| {wall:.2} | {} | {member} | {} |\n\n", calls.len(), calls.len() - member);
 
         out.push_str(&self.cold_start(&scenario, user(runs + 101), measured));
         out
