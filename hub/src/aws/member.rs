@@ -152,6 +152,28 @@ macro_rules! call {
     }};
 }
 
+/// S3's and S3 Control's `PublicAccessBlockConfiguration` are two SDK types with the same four fields:
+/// `(read $configuration)` gives the domain's `PublicAccessBlock` (a field S3 leaves out is off), and
+/// `(build $type, $settings)` the SDK's.
+macro_rules! public_access_block {
+    (read $c:expr) => {
+        PublicAccessBlock {
+            block_public_acls: $c.block_public_acls().unwrap_or(false),
+            ignore_public_acls: $c.ignore_public_acls().unwrap_or(false),
+            block_public_policy: $c.block_public_policy().unwrap_or(false),
+            restrict_public_buckets: $c.restrict_public_buckets().unwrap_or(false),
+        }
+    };
+    (build $type:ty, $s:expr) => {
+        <$type>::builder()
+            .block_public_acls($s.block_public_acls)
+            .ignore_public_acls($s.ignore_public_acls)
+            .block_public_policy($s.block_public_policy)
+            .restrict_public_buckets($s.restrict_public_buckets)
+            .build()
+    };
+}
+
 /// A call the pacer refused because its token would come after the playbook's cut-off: transient,
 /// so the finding is resumed on redelivery, when the account's budget has refilled.
 pub(crate) fn past_cutoff(api: &str, target: &str, refused: super::pacer::PastCutoff) -> PortError {

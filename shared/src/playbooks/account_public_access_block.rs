@@ -6,9 +6,10 @@
 
 use serde_json::json;
 
-use super::{failed, RunContext};
+use super::switch::{turn_on_from, Setting};
+use super::RunContext;
 use crate::asff::Finding;
-use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
+use crate::audit::PlaybookReport;
 use crate::ports::{PublicAccessBlock, S3Port};
 use crate::spec::{Grant, Inverse, Mode, PlaybookSpec, Risk, Trigger};
 use crate::target::Target;
@@ -46,52 +47,25 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
 
 pub async fn run<P: S3Port>(ports: &P, _ctx: &RunContext, target: &Target) -> PlaybookReport {
     let label = target.label();
-    let (read, write) = (
-        "s3:GetAccountPublicAccessBlock",
-        "s3:PutAccountPublicAccessBlock",
-    );
-    let step = match ports.get_account_public_access_block().await {
-        Ok(Some(current)) if current.all_on() => StepRecord::new(
-            "block-public-access",
-            Some(write),
-            &label,
-            StepOutcome::AlreadyDone,
-            "the account's Block Public Access is already fully on",
-        ),
-        Ok(current) => match ports
-            .put_account_public_access_block(PublicAccessBlock::ALL_ON)
-            .await
-        {
-            Ok(()) => StepRecord::new(
-                "block-public-access",
-                Some(write),
-                &label,
-                StepOutcome::Done,
-                "the account's four Block Public Access settings turned on",
-            )
-            .with_prior(json!({ "account_public_access_block": current })),
-            Err(e) => failed("block-public-access", write, &label, e),
-        },
-        Err(e) => failed("block-public-access", read, &label, e),
+    let current = ports.get_account_public_access_block().await;
+    let setting = Setting {
+        step: "block-public-access",
+        what: "the account's four Block Public Access settings on",
+        read_api: "s3:GetAccountPublicAccessBlock",
+        write_api: "s3:PutAccountPublicAccessBlock",
+        label: &label,
+        prior: json!({ "account_public_access_block": current.as_ref().ok().copied().flatten() }),
     };
-    if step.outcome == StepOutcome::Failed {
-        return PlaybookReport::conclude(vec![step], Ok(()));
-    }
-    let verified = match ports.get_account_public_access_block().await {
-        Ok(Some(settings)) if settings.all_on() => Ok(()),
-        Ok(settings) => Err(format!(
-            "the account's Block Public Access reads back as {settings:?}, not fully on"
-        )
-        .into()),
-        Err(e) => Err(e.into()),
-    };
-    PlaybookReport::conclude(vec![step], verified)
+    let all_on = |settings: Option<PublicAccessBlock>| Some(settings.is_some_and(|s| s.all_on()));
+    let read = || async { ports.get_account_public_access_block().await.map(all_on) };
+    let write = || ports.put_account_public_access_block(PublicAccessBlock::ALL_ON);
+    turn_on_from(setting, current.map(all_on), read, write).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::PlaybookOutcome;
+    use crate::audit::{PlaybookOutcome, StepOutcome};
     use crate::fake::{FakeAccount, FakeState};
     use crate::ports::PortErrorKind;
     use futures::executor::block_on;

@@ -4,9 +4,10 @@
 
 use serde_json::json;
 
-use super::{failed, RunContext};
+use super::switch::{turn_on, Setting};
+use super::RunContext;
 use crate::asff::Finding;
-use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
+use crate::audit::PlaybookReport;
 use crate::ports::Ec2Port;
 use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
 use crate::target::Target;
@@ -40,43 +41,22 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
 
 pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
     let label = format!("{} in {}", target.label(), ctx.region);
-    let (read, write) = ("ec2:GetEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault");
-    let step = match ports.ebs_encryption_by_default().await {
-        Ok(true) => StepRecord::new(
-            "encrypt-by-default",
-            Some(write),
-            &label,
-            StepOutcome::AlreadyDone,
-            "EBS encryption by default is already on",
-        ),
-        Ok(false) => match ports.enable_ebs_encryption_by_default().await {
-            Ok(()) => StepRecord::new(
-                "encrypt-by-default",
-                Some(write),
-                &label,
-                StepOutcome::Done,
-                format!("EBS encryption by default turned on in {}", ctx.region),
-            )
-            .with_prior(json!({ "ebs_encryption_by_default": false, "region": ctx.region })),
-            Err(e) => failed("encrypt-by-default", write, &label, e),
-        },
-        Err(e) => failed("encrypt-by-default", read, &label, e),
+    let setting = Setting {
+        step: "encrypt-by-default",
+        what: "EBS encryption by default on",
+        read_api: "ec2:GetEbsEncryptionByDefault",
+        write_api: "ec2:EnableEbsEncryptionByDefault",
+        label: &label,
+        prior: json!({ "ebs_encryption_by_default": false, "region": ctx.region }),
     };
-    if step.outcome == StepOutcome::Failed {
-        return PlaybookReport::conclude(vec![step], Ok(()));
-    }
-    let verified = match ports.ebs_encryption_by_default().await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err("EBS encryption by default still reads as off".to_owned().into()),
-        Err(e) => Err(e.into()),
-    };
-    PlaybookReport::conclude(vec![step], verified)
+    let read = || async { ports.ebs_encryption_by_default().await.map(Some) };
+    turn_on(setting, read, || ports.enable_ebs_encryption_by_default()).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::PlaybookOutcome;
+    use crate::audit::{PlaybookOutcome, StepOutcome};
     use crate::fake::{FakeAccount, FakeState};
     use crate::ports::PortErrorKind;
     use futures::executor::block_on;

@@ -57,12 +57,7 @@ impl S3Port for MemberClients {
         )?;
         Ok(out
             .and_then(|o| o.public_access_block_configuration().cloned())
-            .map(|c| PublicAccessBlock {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-            }))
+            .map(|c| public_access_block!(read c)))
     }
     async fn put_public_access_block(
         &self,
@@ -70,12 +65,7 @@ impl S3Port for MemberClients {
         owner: &str,
         settings: PublicAccessBlock,
     ) -> PortResult<()> {
-        let configuration = PublicAccessBlockConfiguration::builder()
-            .block_public_acls(settings.block_public_acls)
-            .ignore_public_acls(settings.ignore_public_acls)
-            .block_public_policy(settings.block_public_policy)
-            .restrict_public_buckets(settings.restrict_public_buckets)
-            .build();
+        let configuration = public_access_block!(build PublicAccessBlockConfiguration, settings);
         let request = self
             .s3
             .put_public_access_block()

@@ -27,12 +27,7 @@ impl MemberClients {
         )?;
         Ok(out
             .and_then(|o| o.public_access_block_configuration().cloned())
-            .map(|c| PublicAccessBlock {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-            }))
+            .map(|c| public_access_block!(read c)))
     }
 
     pub(super) async fn set_account_public_access_block(
@@ -40,12 +35,7 @@ impl MemberClients {
         settings: PublicAccessBlock,
     ) -> PortResult<()> {
         let account = self.account.as_str();
-        let configuration = PublicAccessBlockConfiguration::builder()
-            .block_public_acls(settings.block_public_acls)
-            .ignore_public_acls(settings.ignore_public_acls)
-            .block_public_policy(settings.block_public_policy)
-            .restrict_public_buckets(settings.restrict_public_buckets)
-            .build();
+        let configuration = public_access_block!(build PublicAccessBlockConfiguration, settings);
         let request = self
             .s3control
             .put_public_access_block()
