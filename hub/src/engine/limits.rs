@@ -12,8 +12,8 @@ use crate::report::Failure;
 
 impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
     /// Count every automatic remediation against the hourly limits, all of the run's at once (one
-    /// update per account and per playbook); beyond them a finding waits for approval, the run's first
-    /// ones getting the room left (the team is told once per limit and hour). An analyst's action is not counted. When
+    /// update per account and per playbook); beyond them a finding waits for approval, the most severe
+    /// getting the room left (the team is told once per limit and hour). An analyst's action is not counted. When
     /// the counts cannot be read, nothing automatic runs and the message is retried.
     pub(super) async fn within_limits(&self, work: &mut [Work], config: &Config) {
         let Some(limiter) = &self.limits else {
@@ -25,12 +25,14 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             limits.per_playbook_per_hour.get(),
         );
         let now = OffsetDateTime::now_utc();
-        let automatic: Vec<&mut Work> = work
+        let mut automatic: Vec<&mut Work> = work
             .iter_mut()
             .filter(|w| {
                 w.assessment.decision == Decision::Remediate && w.result.requested_by.is_none()
             })
             .collect();
+        // The room left under a limit goes to the most severe findings first (then in message order).
+        automatic.sort_by_key(|w| std::cmp::Reverse(w.finding.severity_label()));
         let asks: Vec<(&str, &str)> = automatic
             .iter()
             .map(|w| {
