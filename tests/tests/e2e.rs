@@ -9,6 +9,9 @@ use riposte_tests::{
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+#[path = "e2e/records.rs"]
+mod records;
+
 /// Findings in Security Hub keyed by id: (workflow status, riposte:status, note text, riposte:playbook).
 async fn findings(
     emulator: &Emulator,
@@ -261,97 +264,8 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
             assert_eq!(call["expected_bucket_owner"], call["account_id"], "{call}");
         }
     }
-    // One audit record for the run, with the prior state of what changed (for a later undo).
-    let listed = audit
-        .list_objects_v2()
-        .bucket(audit_bucket(&scenario))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let keys: Vec<String> = listed
-        .contents()
-        .iter()
-        .filter_map(|o| o.key().map(str::to_owned))
-        .collect();
-    assert_eq!(keys.len(), 1, "{keys:?}");
-    let object = audit
-        .get_object()
-        .bucket(audit_bucket(&scenario))
-        .key(&keys[0])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let bytes = object
-        .body
-        .collect()
-        .await
-        .map(|b| b.into_bytes())
-        .unwrap_or_default();
-    let record: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-    let user = record["findings"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["resource"] == "user/ci-deployer"))
-        .cloned()
-        .unwrap_or_default();
-    let priors: Vec<&Value> = user["steps"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.get("prior"))
-        .collect();
-    assert_eq!(
-        priors.iter().filter(|p| p["status"] == "Active").count(),
-        2,
-        "{user}"
-    );
-    // The spoke session its calls were made under, to join with member CloudTrail.
-    assert!(
-        user["spoke_session"]
-            .as_str()
-            .is_some_and(|s| s.starts_with("riposte-")),
-        "{user}"
-    );
-    assert!(calls.iter().any(
-        |c| c["operation"] == "PutObject" && c["expected_bucket_owner"] == hub_account.as_str()
-    ));
-
-    // The team was told: one notification per handled finding, as Chatbot documents.
-    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let received = sqs
-        .receive_message()
-        .queue_url(scenario.str("/notification_queue_url"))
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let documents: Vec<Value> = received
-        .messages()
-        .iter()
-        .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
-        .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok())
-        .collect();
-    assert_eq!(
-        documents.len(),
-        10,
-        "remediated x8, excluded, failed; nothing for the forged message"
-    );
-    let rotate = documents
-        .iter()
-        .find(|d| d["metadata"]["threadId"] == scenario.finding_id("old-keys").as_str())
-        .map(|d| d["content"]["nextSteps"].to_string())
-        .unwrap_or_default();
-    assert!(
-        rotate.contains("must rotate") && rotate.contains("never used"),
-        "{rotate}"
-    );
-    let about_sandbox = documents
-        .iter()
-        .filter(|d| d["metadata"]["threadId"] == sandbox_id.as_str())
-        .count();
-    assert_eq!(about_sandbox, 1, "one notice for the missing spoke role");
-    assert!(documents.iter().all(|d| d["version"] == "1.0"
-        && d["source"] == "custom"
-        && d["metadata"]["threadId"].is_string()));
+    records::the_audit_record_keeps_the_prior_state(&audit, &scenario, &calls, &hub_account).await;
+    records::the_team_is_told_once_per_handled_finding(&emulator, &scenario, &sandbox_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
