@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
-use tracing::Instrument;
 
 use crate::config::Config;
 use crate::report::{Failure, FindingResult, RunReport, WriteBackState};
@@ -27,7 +26,7 @@ mod outcome;
 mod playbook;
 mod undo;
 use intake::{Delivery, Work};
-use playbook::{apply_report, summary};
+use playbook::summary;
 
 /// Attempts for findings Security Hub leaves unprocessed (throttling is retried by the SDK itself).
 const WRITE_BACK_ATTEMPTS: u32 = 3;
@@ -365,74 +364,6 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             }
         }
         work
-    }
-
-    /// One finding's playbook, at most `max_per_account` at a time per account and one at a time per
-    /// resource, timed and logged in the finding's span; none starts too close to the invocation's
-    /// deadline.
-    async fn remediate_one(
-        &self,
-        run: &str,
-        w: &mut Work,
-        [resource, account]: [Arc<Semaphore>; 2],
-        deadline: Option<Instant>,
-        config: &Config,
-    ) {
-        let undo = matches!(w.assessment.decision, Decision::Undo(_));
-        if w.assessment.decision != Decision::Remediate && !undo {
-            return;
-        }
-        // The resource first: waiting for it holds none of the account's slots.
-        let _resource = resource.acquire().await;
-        let _permit = account.acquire().await;
-        if deadline.is_some_and(|d| d.saturating_duration_since(Instant::now()) < TIME_MARGIN) {
-            w.result.status = Some(RiposteStatus::Failed);
-            w.result.reason = "not started: the invocation's time budget ran out".into();
-            w.result.failure = Some(Failure::Transient);
-            return;
-        }
-        let started = Instant::now();
-        let span = tracing::info_span!(
-            "finding",
-            run,
-            finding_id = %w.finding.id,
-            account = %w.result.account,
-            region = %w.result.region,
-            playbook = w.result.playbook.as_deref().unwrap_or(""),
-        );
-        // A playbook still running at half the margin before the deadline is abandoned (transient):
-        // the invocation must end in time to report its batch.
-        let bounded: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> = if undo {
-            Box::pin(self.run_undo(w, config).instrument(span))
-        } else {
-            Box::pin(self.run_playbook(w, config).instrument(span))
-        };
-        let report = match deadline {
-            Some(d) => {
-                let stop = d.checked_sub(TIME_MARGIN / 2).unwrap_or(d);
-                // A paced call that could not get its token before this is not sent (transient):
-                // the playbook still reports what it did.
-                let cutoff = stop.checked_sub(CALL_ROOM).unwrap_or(stop);
-                tokio::time::timeout_at(
-                    tokio::time::Instant::from_std(stop),
-                    crate::aws::pacer::CUTOFF.scope(cutoff, bounded),
-                )
-                .await
-                .unwrap_or_else(|_| {
-                    Err((
-                        "stopped: the invocation's time budget ran out mid-playbook".into(),
-                        Failure::Transient,
-                    ))
-                })
-            }
-            None => bounded.await,
-        };
-        apply_report(&mut w.result, report);
-        if undo {
-            undo::conclude(&mut w.result);
-        }
-        w.result.spoke_session = self.spokes.session_name();
-        w.result.hub_ms = started.elapsed().as_secs_f64() * 1000.0;
     }
 }
 
