@@ -13,8 +13,8 @@
 //!
 //! The hub as the stack deploys it adds, per batch: one PublishBatch to the SNS topic (the notices of
 //! alike outcomes go as digests of 25), one PutObject to the audit archive (both optional), and the
-//! blast-radius counts: one conditional UpdateItem for the account and one per playbook, a run's counts
-//! taken together. So the batch is measured twice: on the hub as deployed (1,519 + 2 PublishBatch +
+//! blast-radius counts: one UpdateItem for the account and one per playbook (conditional when a limit is
+//! set; here none is, so that every finding runs), a run's counts taken together. So the batch is measured twice: on the hub as deployed (1,519 + 2 PublishBatch +
 //! 2 PutObject + 6 UpdateItem + the RotateSecret of user 1's linked secret = 1,530), and on a bare hub
 //! (users and buckets 101–200, no linked secret), against the 1,520.
 
@@ -33,7 +33,7 @@ const BUCKET_TARGET: usize = 9;
 /// outcomes (one per playbook).
 const HUB_PER_BATCH: usize = 5 + 3;
 /// Per SQS batch, on the hub as deployed: one audit record, one PublishBatch (four digests of 25), the
-/// blast-radius counts (one conditional update for the account, one per playbook).
+/// blast-radius counts (one update for the account, one per playbook).
 const DEPLOYED_PER_BATCH: usize = 1 + 1 + 3;
 /// The ceiling for 100 users + 100 buckets in one account.
 const BATCH_CEILING: usize = 1_520;

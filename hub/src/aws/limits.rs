@@ -1,22 +1,23 @@
 //! Blast-radius limits: automatic remediations counted per member account and per playbook per clock
-//! hour in a DynamoDB table every hub instance shares. A run takes its counts together: one conditional
-//! `ADD` of n per account and per playbook, not one per finding (the condition keeps a count at or under
-//! its limit whatever the concurrency; a refused `ADD` returns the count, and the room left is taken
-//! instead). Counts the playbook limit then refuses are given back to their accounts. The first run
-//! refused under a counter in an hour also wins a conditional "notice" item, so the team is told once per
-//! account (or playbook) and hour.
+//! hour in a DynamoDB table every hub instance shares. A run takes its counts together (`run.rs`): one
+//! conditional `ADD` of n per account and per playbook, not one per finding. The condition keeps a count
+//! at or under its limit whatever the concurrency; a refused `ADD` returns the count, and the room left
+//! is taken instead. Counts a playbook's limit then refuses are given back to their accounts. The first
+//! run refused under a counter in an hour also wins a conditional "notice" item, so the team is told once
+//! per account (or playbook) and hour.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
-use futures::future::join_all;
-use riposte_shared::ports::PortResult;
-use std::collections::BTreeMap;
+use aws_smithy_types::retry::RetryConfig;
+use riposte_shared::ports::{PortError, PortErrorKind, PortResult};
 use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::{log_call, port_error};
 
-/// Conditional `ADD`s tried on one counter before a run gives up its share (refused `ADD`s only happen
-/// when other instances take the same counter's last room at once).
+mod run;
+
+/// Conditional `ADD`s tried on one counter before a run gives up (refused `ADD`s only happen when other
+/// instances take the same counter's last room at once): its findings are then retried.
 const ATTEMPTS: usize = 5;
 
 /// What taking the counts came to.
@@ -47,24 +48,8 @@ fn hour(now: OffsetDateTime) -> (String, i64) {
     (key, start + 2 * 3600)
 }
 
-/// The indices of `keys` per distinct key, each list in the order given.
-fn positions<'a>(keys: impl Iterator<Item = (usize, &'a str)>) -> BTreeMap<&'a str, Vec<usize>> {
-    let mut out: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, key) in keys {
-        out.entry(key).or_default().push(i);
-    }
-    out
-}
-
 /// A refused conditional `ADD`: the count it found (`None`: the item was not returned).
 struct Full(Option<u32>);
-
-/// One counter's refusals of a run: its findings, and the reason they wait.
-struct Refusal {
-    counter: String,
-    reason: String,
-    findings: Vec<usize>,
-}
 
 impl Limiter {
     pub fn new(config: &aws_config::SdkConfig, table: &str) -> Self {
@@ -83,84 +68,13 @@ impl Limiter {
         now: OffsetDateTime,
     ) -> PortResult<Taken> {
         let mut taken = self.take_all(&[(account, playbook)], caps, now).await;
-        taken.pop().unwrap_or(Ok(Taken::Granted))
-    }
-
-    /// Count a run's automatic remediations, `asks` = (account, playbook) in order of priority, within
-    /// the limits (0: none): the first asks of an account or playbook get its room left. One conditional
-    /// update per account and per playbook in the common case; an answer per ask, in order.
-    pub async fn take_all(
-        &self,
-        asks: &[(&str, &str)],
-        (per_account, per_playbook): (u32, u32),
-        now: OffsetDateTime,
-    ) -> Vec<PortResult<Taken>> {
-        let (hour, expires) = hour(now);
-        let mut out: Vec<Option<PortResult<Taken>>> = vec![None; asks.len()];
-        let mut refusals = Vec::new();
-        // The accounts' counts first, then the playbooks' among the asks their account let through.
-        let accounts = positions(asks.iter().map(|(a, _)| *a).enumerate());
-        let counter = |scope: &str, name: &str| format!("{scope}#{name}#{hour}");
-        let taken = join_all(accounts.iter().map(|(account, asks)| {
-            self.take_up_to(
-                counter("account", account),
-                asks.len(),
-                per_account,
-                expires,
-            )
-        }))
-        .await;
-        let mut through = Vec::new();
-        for ((account, idx), taken) in accounts.iter().zip(taken) {
-            let granted = settle(&mut out, idx, taken);
-            through.extend_from_slice(&idx[..granted]);
-            if granted < idx.len() && out[idx[granted]].is_none() {
-                refusals.push(Refusal {
-                    counter: counter("account", account),
-                    reason: format!("blast-radius limit: {per_account} automatic remediations in account {account} this hour (limits.per_account_per_hour)"),
-                    findings: idx[granted..].to_vec(),
-                });
-            }
-        }
-        through.sort_unstable();
-        let playbooks = positions(through.iter().map(|&i| (i, asks[i].1)));
-        let taken = join_all(playbooks.iter().map(|(playbook, asks)| {
-            self.take_up_to(
-                counter("playbook", playbook),
-                asks.len(),
-                per_playbook,
-                expires,
-            )
-        }))
-        .await;
-        let mut returned: Vec<usize> = Vec::new();
-        for ((playbook, idx), taken) in playbooks.iter().zip(taken) {
-            let failed = taken.is_err();
-            let granted = settle(&mut out, idx, taken);
-            returned.extend_from_slice(&idx[granted..]);
-            if granted < idx.len() && !failed {
-                refusals.push(Refusal {
-                    counter: counter("playbook", playbook),
-                    reason: format!("blast-radius limit: {per_playbook} automatic remediations by playbook {playbook} this hour (limits.per_playbook_per_hour)"),
-                    findings: idx[granted..].to_vec(),
-                });
-            }
-        }
-        self.give_back_all(
-            &positions(returned.iter().map(|&i| (i, asks[i].0))),
-            &counter,
-        )
-        .await;
-        self.tell_once(refusals, &mut out, expires).await;
-        out.into_iter()
-            .map(|taken| taken.unwrap_or(Ok(Taken::Granted)))
-            .collect()
+        taken.pop().unwrap_or_else(|| Err(not_taken()))
     }
 
     /// Take `n` counts of `counter`, or as many as its limit leaves room for (0: no limit, all counted).
     async fn take_up_to(
         &self,
-        counter: String,
+        counter: &str,
         n: usize,
         limit: u32,
         expires: i64,
@@ -175,12 +89,17 @@ impl Limiter {
             }
             // Room for `want` more: the count is at most limit − want (no condition without a limit).
             let most = (limit > 0).then(|| limit - want);
-            match self.add(&counter, want, most, expires).await? {
+            match self.add(counter, want, most, expires).await? {
                 Ok(()) => return Ok(want as usize),
                 Err(Full(count)) => want = want.min(limit.saturating_sub(count.unwrap_or(limit))),
             }
         }
-        Ok(0)
+        Err(PortError::new(
+            PortErrorKind::Transient,
+            "dynamodb:UpdateItem",
+            Some("Contended"),
+            format!("{counter}: {ATTEMPTS} conditional updates refused while other hub instances took its room"),
+        ))
     }
 
     /// Add `n` to `counter` unless it is above `most` (`None`: unconditionally). `Err(Full)` when refused.
@@ -227,55 +146,28 @@ impl Limiter {
         outcome
     }
 
-    /// Give back counts the playbook limit refused, one update per account. A failure is logged: the
-    /// count then stays high for the hour, which holds back automatic fixes, never lets more through.
-    async fn give_back_all(
-        &self,
-        accounts: &BTreeMap<&str, Vec<usize>>,
-        counter: &impl Fn(&str, &str) -> String,
-    ) {
-        join_all(accounts.iter().map(|(account, idx)| async move {
-            let counter = counter("account", account);
-            let started = Instant::now();
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("counter", AttributeValue::S(counter.clone()))
-                .update_expression("ADD #c :minus")
-                .expression_attribute_names("#c", "count")
-                .expression_attribute_values(":minus", AttributeValue::N(format!("-{}", idx.len())))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| port_error("dynamodb:UpdateItem", e));
-            log_call("dynamodb:UpdateItem", &counter, started, &result);
-        }))
-        .await;
-    }
-
-    /// Each refusal's reason on its findings; the first of a counter's findings tells the team when this
-    /// run is the first refused under it this hour. When that cannot be known, they are retried.
-    async fn tell_once(
-        &self,
-        refusals: Vec<Refusal>,
-        out: &mut [Option<PortResult<Taken>>],
-        expires: i64,
-    ) {
-        let first = join_all(
-            refusals
-                .iter()
-                .map(|r| self.first_notice(&r.counter, expires)),
-        )
-        .await;
-        for (refusal, first) in refusals.into_iter().zip(first) {
-            for (n, &i) in refusal.findings.iter().enumerate() {
-                out[i] = Some(first.clone().map(|first| Taken::Refused {
-                    reason: refusal.reason.clone(),
-                    tell: first && n == 0,
-                }));
-            }
-        }
+    /// Give `n` counts back to `counter`. Sent once, never retried by the SDK: an `ADD -n` applied twice
+    /// (its answer lost, then retried) would leave room for n more than the limit. A failure is logged:
+    /// the count then stays high for the hour, which holds back automatic fixes, never lets more through.
+    async fn give_back(&self, counter: &str, n: usize) {
+        let started = Instant::now();
+        let once =
+            aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled());
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("counter", AttributeValue::S(counter.to_owned()))
+            .update_expression("ADD #c :minus")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_values(":minus", AttributeValue::N(format!("-{n}")))
+            .customize()
+            .config_override(once)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| port_error("dynamodb:UpdateItem", e));
+        log_call("dynamodb:UpdateItem", counter, started, &result);
     }
 
     /// True for exactly one caller per counter: the one that tells the team the limit was reached.
@@ -298,18 +190,14 @@ impl Limiter {
     }
 }
 
-/// The asks `idx` of one counter after taking it: an error is every ask's answer; otherwise the number
-/// granted (the first ones), the rest left for the refusal.
-fn settle(out: &mut [Option<PortResult<Taken>>], idx: &[usize], taken: PortResult<usize>) -> usize {
-    match taken {
-        Ok(granted) => granted.min(idx.len()),
-        Err(e) => {
-            for &i in idx {
-                out[i] = Some(Err(e.clone()));
-            }
-            0
-        }
-    }
+/// An ask no count was decided for: never run unchecked, retried.
+fn not_taken() -> PortError {
+    PortError::new(
+        PortErrorKind::Transient,
+        "dynamodb:UpdateItem",
+        None,
+        "no blast-radius count was decided for this finding",
+    )
 }
 
 /// A conditional update's answer: true when it was written, false when its condition refused it.

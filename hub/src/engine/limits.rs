@@ -1,6 +1,7 @@
 //! Admission before acting: every automatic remediation is counted against the hourly blast-radius
 //! limits the hub instances share.
 
+use riposte_shared::asff::SeverityLabel;
 use riposte_shared::policy::Decision;
 use riposte_shared::ports::{FindingsPort, NotifyPort, SpokesPort};
 use time::OffsetDateTime;
@@ -31,8 +32,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 w.assessment.decision == Decision::Remediate && w.result.requested_by.is_none()
             })
             .collect();
-        // The room left under a limit goes to the most severe findings first (then in message order).
-        automatic.sort_by_key(|w| std::cmp::Reverse(w.finding.severity_label()));
+        most_severe_first(&mut automatic, |w| w.finding.severity_label());
         let asks: Vec<(&str, &str)> = automatic
             .iter()
             .map(|w| {
@@ -57,5 +57,32 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 }
             }
         }
+    }
+}
+
+/// The order in which a run's automatic remediations are offered the room left under a limit: the most
+/// severe first, then in message order; a finding without a severity last.
+fn most_severe_first<T>(items: &mut [T], severity: impl Fn(&T) -> Option<SeverityLabel>) {
+    items.sort_by_key(|item| std::cmp::Reverse(severity(item)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_severe_come_first_then_the_message_order() {
+        use SeverityLabel::*;
+        let mut items = vec![
+            (0, Some(Medium)),
+            (1, None),
+            (2, Some(High)),
+            (3, Some(Critical)),
+            (4, Some(High)),
+            (5, Some(Low)),
+        ];
+        most_severe_first(&mut items, |(_, s)| *s);
+        let order: Vec<usize> = items.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, [3, 2, 4, 0, 5, 1]);
     }
 }

@@ -50,7 +50,7 @@ pub async fn run<P: S3Port>(ports: &P, _ctx: &RunContext, target: &Target) -> Pl
     let current = ports.get_account_public_access_block().await;
     let setting = Setting {
         step: "block-public-access",
-        what: "the account's four Block Public Access settings on",
+        what: "Block Public Access on for the whole account (all four settings)",
         read_api: "s3:GetAccountPublicAccessBlock",
         write_api: "s3:PutAccountPublicAccessBlock",
         label: &label,

@@ -1,7 +1,8 @@
 //! The blast-radius counts themselves, in the operator story's limits table, under concurrent hub
 //! instances: the cap holds whether findings are counted one at a time or a run's at once, the room left
-//! is granted rather than refused whole, counts a playbook's limit refuses go back to their account, and
-//! a run's counts cost one update per account and per playbook, not per finding.
+//! is granted rather than refused whole, counts a playbook's limit refuses go back to their account (and
+//! are offered again to the run's other asks), answers come back in the order asked, and a run's counts
+//! cost one update per account and per playbook, not per finding.
 
 use riposte_hub::aws::limits::{Limiter, Taken};
 use riposte_shared::ports::PortResult;
@@ -94,4 +95,45 @@ pub async fn hold_under_concurrency(emulator: &Emulator, scenario: &Scenario) {
         .take_all(&[("999900000003", "uncapped"); 10], (10, 0), now)
         .await;
     assert_eq!(granted(&answers), 7, "{answers:?}");
+
+    // Room given back is offered again: an account with room for two, asked for two findings of a
+    // full playbook first and one of another playbook after. The full playbook refuses its two, their
+    // counts go back, and the third finding runs rather than waiting under the account's limit.
+    let filled = limiter
+        .take_all(&[("999900000004", "full"); 3], (10, 3), now)
+        .await;
+    assert_eq!(granted(&filled), 3, "{filled:?}");
+    let asks = [
+        ("999900000005", "full"),
+        ("999900000005", "full"),
+        ("999900000005", "open"),
+    ];
+    let answers = limiter.take_all(&asks, (2, 3), now).await;
+    for answer in &answers[..2] {
+        assert!(
+            matches!(answer, Ok(Taken::Refused { reason, .. }) if reason.contains("playbook full")),
+            "{answers:?}"
+        );
+    }
+    assert!(matches!(answers[2], Ok(Taken::Granted)), "{answers:?}");
+
+    // Answers in the order asked, accounts interleaved: each account's first asks get its room.
+    let (c, d) = ("999900000006", "999900000007");
+    let asks = [
+        (c, "mixed"),
+        (d, "mixed"),
+        (c, "mixed"),
+        (d, "mixed"),
+        (c, "mixed"),
+    ];
+    let answers = limiter.take_all(&asks, (2, 0), now).await;
+    let shape: Vec<bool> = answers
+        .iter()
+        .map(|a| matches!(a, Ok(Taken::Granted)))
+        .collect();
+    assert_eq!(shape, [true, true, true, true, false], "{answers:?}");
+    assert!(
+        matches!(&answers[4], Ok(Taken::Refused { reason, tell: true }) if reason.contains(c)),
+        "{answers:?}"
+    );
 }
