@@ -7,6 +7,7 @@
 use riposte_hub::aws::limits::{Limiter, Taken};
 use riposte_shared::ports::PortResult;
 use riposte_tests::{Emulator, Scenario, LIMITS_TABLE as TABLE};
+use serde_json::json;
 
 async fn joined<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut out = Vec::new();
@@ -136,4 +137,32 @@ pub async fn hold_under_concurrency(emulator: &Emulator, scenario: &Scenario) {
         matches!(&answers[4], Ok(Taken::Refused { reason, tell: true }) if reason.contains(c)),
         "{answers:?}"
     );
+
+    // A give-back is sent once, never retried: applied twice (its answer lost), it would open room past
+    // the limit. Here it fails (HTTP 500): the account's count stays high, which only holds fixes back.
+    let e = "999900000008";
+    let before = update_items(emulator);
+    emulator.fault(json!({"operation": "UpdateItem", "code": "InternalServerError", "status": 500, "after": 2}));
+    let answers = limiter.take_all(&[(e, "one-only"); 3], (3, 1), now).await;
+    emulator.clear_faults();
+    assert_eq!(granted(&answers), 1, "{answers:?}");
+    assert_eq!(
+        update_items(emulator) - before,
+        4,
+        "account, playbook, the failed give-back once, the notice"
+    );
+    let answers = limiter.take_all(&[(e, "other")], (3, 0), now).await;
+    assert!(
+        matches!(&answers[0], Ok(Taken::Refused { reason, .. }) if reason.contains(e)),
+        "the two counts were not given back: {answers:?}"
+    );
+
+    // The table down for every retry: no finding is granted; every answer is an error, so the engine
+    // holds them and their messages are retried.
+    emulator.fault(json!({"operation": "UpdateItem", "code": "InternalServerError", "status": 500, "count": -1}));
+    let answers = limiter
+        .take_all(&[("999900000009", "down"); 3], (10, 0), now)
+        .await;
+    emulator.clear_faults();
+    assert!(answers.iter().all(Result::is_err), "{answers:?}");
 }
