@@ -73,20 +73,7 @@ pub async fn the_team_is_told_once_per_handled_finding(
     scenario: &Scenario,
     sandbox_id: &str,
 ) {
-    let sqs = aws_sdk_sqs::Client::new(&emulator.sdk(scenario.hub_credentials()));
-    let received = sqs
-        .receive_message()
-        .queue_url(scenario.str("/notification_queue_url"))
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let documents: Vec<Value> = received
-        .messages()
-        .iter()
-        .filter_map(|m| serde_json::from_str::<Value>(m.body()?).ok())
-        .filter_map(|envelope| serde_json::from_str(envelope["Message"].as_str()?).ok())
-        .collect();
+    let documents: Vec<Value> = riposte_tests::notifications(emulator, scenario).await;
     assert_eq!(
         documents.len(),
         10,
