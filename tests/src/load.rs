@@ -91,6 +91,7 @@ impl Load {
         let containers: Vec<riposte_hub::cli::HubEngine> = (0..self.instances)
             .map(|_| {
                 let mut config = scenario.hub_config_with(&settings);
+                // `deployed_config`'s wiring, with the load run's own settings (paced, limits counted).
                 config.audit_bucket = Some((audit_bucket(&scenario), hub.clone()));
                 config.limits_table = Some(LIMITS_TABLE.into());
                 let sdk = emulator.sdk(scenario.hub_credentials());

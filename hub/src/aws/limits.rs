@@ -16,8 +16,9 @@ use super::{log_call, port_error};
 
 mod run;
 
-/// Conditional `ADD`s tried on one counter before a run gives up (refused `ADD`s only happen when other
-/// instances take the same counter's last room at once): its findings are then retried.
+/// Conditional `ADD`s tried on one counter: a refused one returns the count and the room left is asked for
+/// next, so more than two happen only while other instances take the same counter's room at once. Past
+/// them the run gives up, and its findings are retried.
 const ATTEMPTS: usize = 5;
 
 /// What taking the counts came to.
@@ -93,6 +94,9 @@ impl Limiter {
                 Ok(()) => return Ok(want as usize),
                 Err(Full(count)) => want = want.min(limit.saturating_sub(count.unwrap_or(limit))),
             }
+        }
+        if want == 0 {
+            return Ok(0);
         }
         Err(PortError::new(
             PortErrorKind::Transient,
