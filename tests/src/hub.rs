@@ -63,7 +63,12 @@ pub fn deployed_config(scenario: &Scenario) -> riposte_hub::config::Config {
         "{}\n[limits]\nper_account_per_hour = 0\nper_playbook_per_hour = 0\n",
         crate::TEST_SETTINGS
     );
-    let mut config = scenario.hub_config_with(&settings);
+    deployed_config_with(scenario, &settings)
+}
+
+/// [`deployed_config`]'s wiring with a settings document of the caller's own (the load runs': paced).
+pub fn deployed_config_with(scenario: &Scenario, settings: &str) -> riposte_hub::config::Config {
+    let mut config = scenario.hub_config_with(settings);
     config.audit_bucket = Some((audit_bucket(scenario), scenario.str("/hub_account")));
     config.limits_table = Some(LIMITS_TABLE.into());
     config

@@ -22,7 +22,7 @@ pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
 pub use findings::{all_findings, field, notifications, statuses};
 pub use hub::{
     audit_bucket, create_audit_bucket, create_deployed_resources, create_limits_table,
-    deployed_config, LIMITS_TABLE,
+    deployed_config, deployed_config_with, LIMITS_TABLE,
 };
 pub use view::MemberView;
 

@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use crate::{
-    audit_bucket, create_deployed_resources, member_calls, sqs_event, Emulator, Scenario,
-    LIMITS_TABLE,
+    create_deployed_resources, deployed_config_with, member_calls, sqs_event, Emulator, Scenario,
 };
 
 /// The settings of a load run: the defaults (the `[pacing]` rates included), with MEDIUM controls
@@ -90,10 +89,7 @@ impl Load {
         let config = scenario.hub_config_with(&settings);
         let containers: Vec<riposte_hub::cli::HubEngine> = (0..self.instances)
             .map(|_| {
-                let mut config = scenario.hub_config_with(&settings);
-                // `deployed_config`'s wiring, with the load run's own settings (paced, limits counted).
-                config.audit_bucket = Some((audit_bucket(&scenario), hub.clone()));
-                config.limits_table = Some(LIMITS_TABLE.into());
+                let config = deployed_config_with(&scenario, &settings);
                 let sdk = emulator.sdk(scenario.hub_credentials());
                 riposte_hub::cli::engine_from(&sdk, config, false)
             })
