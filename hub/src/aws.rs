@@ -2,6 +2,7 @@
 //! client) from the standard AWS chain, and the mapping of SDK errors to the domain's.
 
 pub mod audit;
+pub mod explain;
 pub mod limits;
 pub mod member;
 pub mod pacer;
@@ -64,9 +65,11 @@ where
         }
         _ => classify(code.as_deref(), status),
     };
-    let message = error.message().map(str::to_owned).unwrap_or_else(|| {
-        aws_smithy_types::error::display::DisplayErrorContext(&error).to_string()
-    });
+    // Never the SDK's debug text: it reaches the notes written back, the notices and the audit record.
+    let message = error
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| explain::sdk_error(&error));
     PortError {
         kind,
         api: api.to_owned(),

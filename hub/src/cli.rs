@@ -12,7 +12,10 @@ use crate::engine::{Engine, Mode};
 use crate::HubError;
 use riposte_shared::event::AnalystAction;
 
+#[macro_use]
+mod out;
 mod args;
+mod catalogue_view;
 mod generated;
 pub mod operator;
 mod process;
@@ -21,7 +24,8 @@ mod spokes;
 mod sweep;
 
 pub use args::{ActionsCommand, ConfigAction, Render, SpokesCommand};
-use generated::{playbooks, render_file};
+use catalogue_view::playbooks;
+use generated::render_file;
 pub use process::{init_logging, json_subscriber, runtime};
 
 pub type HubEngine = Engine<SessionCache, SecurityHub, Notifier>;
@@ -102,8 +106,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
-    /// List the playbook catalogue: triggers, default mode, steps, IAM actions, risk.
+    /// List the playbook catalogue: one line per playbook (id, what it answers, default mode, risk,
+    /// undo); --long adds the steps and the IAM actions in member accounts.
     Playbooks {
+        /// Every field: steps and IAM actions too.
+        #[arg(long)]
+        long: bool,
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
@@ -134,10 +142,7 @@ pub async fn build_engine(emit_metrics: bool) -> Result<HubEngine, HubError> {
     let config = Config::from_env()?;
     let sdk = crate::aws::load_sdk_config().await;
     if sdk.region().is_none() {
-        return Err(HubError::Input(riposte_shared::Error::Config {
-            name: "AWS_REGION".into(),
-            reason: "not set: the aggregation region where findings are written back".into(),
-        }));
+        return Err(HubError::Usage(crate::aws::explain::NO_REGION.into()));
     }
     Ok(engine_from(&sdk, config, emit_metrics))
 }
@@ -192,7 +197,7 @@ fn read_event(path: &str) -> Result<String, HubError> {
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
     );
@@ -229,7 +234,7 @@ async fn run_event(
         }
     };
     match output {
-        Output::Table => print!("{}", report.table()),
+        Output::Table => out!("{}", report.table()),
         Output::Json => print_json(&report),
     }
     Ok(if !report.refused_messages.is_empty() {
@@ -275,14 +280,14 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         Command::Plan { event, output } => {
             run_event(&event, output, Mode::Plan, &operator::Access::default()).await
         }
-        Command::Playbooks { output } => {
-            playbooks(output);
+        Command::Playbooks { output, long } => {
+            playbooks(output, long);
             Ok(0)
         }
         Command::SpokeRole {
             action: Render::Print,
         } => {
-            print!("{}", riposte_spoke_role::render_spoke_template());
+            out!("{}", riposte_spoke_role::render_spoke_template());
             Ok(0)
         }
         Command::SpokeRole {
@@ -297,7 +302,7 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         Command::EventPattern {
             action: Render::Print,
         } => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
                     "ImportedRule": riposte_shared::catalogue::imported_event_pattern(),
@@ -319,8 +324,9 @@ async fn dispatch(cli: Cli) -> Result<i32, HubError> {
         Command::Docs {
             action: Render::Print,
         } => {
-            println!("{}", riposte_spoke_role::render_docs_block());
-            println!("{}", crate::settings::docs::render_block());
+            outln!("{}", riposte_spoke_role::render_summary_block());
+            outln!("{}", riposte_spoke_role::render_docs_block());
+            outln!("{}", crate::settings::docs::render_block());
             Ok(0)
         }
         Command::Docs {

@@ -69,6 +69,44 @@ pub enum Scope {
     AnyResource,
 }
 
+impl Scope {
+    /// The resource type in a person's words (`riposte playbooks --output json`).
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Scope::IamUser => "IAM user",
+            Scope::IamRole => "IAM role",
+            Scope::S3Bucket => "S3 bucket",
+            Scope::Secret => "Secrets Manager secret",
+            Scope::LambdaFunction => "Lambda function (a secret's rotation function)",
+            Scope::AnyLambdaFunction => "Lambda function",
+            Scope::Ec2SecurityGroup => "EC2 security group",
+            Scope::Ec2Subnet => "EC2 subnet",
+            Scope::Ec2Instance => "EC2 instance",
+            Scope::Ec2FlowLog => "VPC and its new flow log",
+            Scope::Ec2Snapshot => "EBS snapshot",
+            Scope::Ec2VolumeSnapshot => "EBS volume and its new snapshot",
+            Scope::Ec2VpcSecurityGroup => "VPC and its new security group",
+            Scope::Ec2NetworkInterface => {
+                "network interface, its instance, VPC and security groups"
+            }
+            Scope::IamInstanceProfile => "IAM instance profile",
+            Scope::SqsQueue => "SQS queue",
+            Scope::DynamoDbTable => "DynamoDB table",
+            Scope::KmsKey => "KMS key",
+            Scope::CloudTrailTrail => "CloudTrail trail",
+            Scope::EcrRepository => "ECR repository",
+            Scope::SnsTopic => "SNS topic",
+            Scope::RedshiftCluster => "Redshift cluster",
+            Scope::SsmDocument => "Systems Manager document",
+            Scope::RdsDb => "RDS DB instance",
+            Scope::RdsSnapshot => "RDS DB snapshot",
+            Scope::RdsClusterSnapshot => "RDS DB cluster snapshot",
+            Scope::RdsSnapshots => "RDS DB snapshots and cluster snapshots",
+            Scope::AnyResource => "any (the action has no resource type)",
+        }
+    }
+}
+
 /// Action → resource type, from the Service Authorization Reference (CloudTrail, DynamoDB, EC2, ECR,
 /// IAM, KMS, Lambda, CloudWatch Logs, RDS, Redshift, S3, Secrets Manager, SNS, SQS, SSM).
 pub const SERVICE_AUTHORIZATION: &[(&str, Scope)] = &[

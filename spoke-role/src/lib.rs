@@ -1,9 +1,12 @@
 //! Renders what is derived from the playbook catalogue, so permissions never drift from code:
 //! `stacksets/spoke-role.yaml` (trust + exactly the catalogue's IAM actions, resource-scoped) and the
-//! "Imported" EventBridge pattern block inside `cloudformation/hub.yaml`. Both are committed; the tests
-//! below fail when either is stale.
+//! "Imported" EventBridge pattern block inside `cloudformation/hub.yaml`, and the README's summary and
+//! playbook table. All are committed; the tests below fail when any is stale.
 
+mod coverage;
 mod yaml;
+
+pub use coverage::{render_summary_block, with_summary, Coverage, SUMMARY_BEGIN, SUMMARY_END};
 
 use riposte_shared::catalogue::{
     all_grants, config_rule_event_pattern, imported_event_pattern, Condition, Scope, Trigger,
@@ -366,9 +369,10 @@ pub fn render_docs_block() -> String {
     format!("{DOCS_BEGIN}\n{}\n{DOCS_END}", rows.join("\n"))
 }
 
-/// `readme` with its marked playbook table replaced; `None` when the markers are missing.
+/// `readme` with its marked summary and playbook table replaced; `None` when a block's markers are missing.
 pub fn with_docs(readme: &str) -> Option<String> {
-    replace_block(readme, DOCS_BEGIN, DOCS_END, &render_docs_block())
+    let readme = coverage::with_summary(readme)?;
+    replace_block(&readme, DOCS_BEGIN, DOCS_END, &render_docs_block())
 }
 
 #[cfg(test)]

@@ -27,8 +27,93 @@ fn the_committed_readme_playbook_table_is_current() {
     let readme = committed(README_PATH);
     assert!(
         with_docs(&readme).as_deref() == Some(readme.as_str()),
-        "the playbook table in {README_PATH} is stale: run `cargo run -p riposte-hub --bin riposte -- docs render` and commit it"
+        "the generated blocks (summary, playbook table) in {README_PATH} are stale: run `cargo run -p riposte-hub --bin riposte -- docs render` and commit it"
     );
+}
+
+#[test]
+fn the_committed_readme_summary_is_current() {
+    let readme = committed(README_PATH);
+    assert!(
+        with_summary(&readme).as_deref() == Some(readme.as_str()),
+        "the summary in {README_PATH} is stale (or its markers are missing): run `cargo run -p riposte-hub --bin riposte -- docs render` and commit it"
+    );
+}
+
+/// `text` without its generated blocks (`<!-- BEGIN GENERATED … -->` to `<!-- END GENERATED … -->`).
+fn prose(text: &str) -> String {
+    let mut prose = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<!-- BEGIN GENERATED") {
+        prose.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("<!-- END GENERATED")
+            .map_or("", |end| &rest[start + end..]);
+    }
+    prose.push_str(rest);
+    prose
+}
+
+/// "41 Security Hub controls", "30 playbooks", "12 services": a count the catalogue should state.
+fn hand_written_counts(text: &str) -> Vec<String> {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    words.extend(["", "", ""]);
+    let noun = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    words
+        .windows(4)
+        .filter(|w| {
+            w[0].trim_matches(|c: char| !c.is_ascii_digit())
+                .parse::<u32>()
+                .is_ok()
+        })
+        .filter_map(|w| match noun(w[1]).as_str() {
+            "playbooks" | "controls" | "services" => Some(w[..2].join(" ")),
+            "Security" if noun(w[2]) == "Hub" && noun(w[3]).starts_with("control") => {
+                Some(w.join(" "))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn no_doc_counts_playbooks_controls_or_services_by_hand() {
+    assert_eq!(
+        hand_written_counts("across 41 Security Hub controls, for all 30 playbooks (12 services)."),
+        [
+            "41 Security Hub controls,",
+            "30 playbooks",
+            "(12 services)."
+        ]
+    );
+    let generated =
+        "a\n<!-- BEGIN GENERATED x: -->\n41 controls\n<!-- END GENERATED x -->\nb 2 playbooks";
+    assert_eq!(hand_written_counts(&prose(generated)), ["2 playbooks"]);
+    let mut docs: Vec<String> = [
+        "README.md",
+        "stacksets/README.md",
+        "cloudformation/README.md",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let dir = format!("{}/../docs", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // benchmarks.md is written whole by riposte-bench.
+        if name.ends_with(".md") && name != "benchmarks.md" {
+            docs.push(format!("docs/{name}"));
+        }
+    }
+    for path in docs {
+        let counts = hand_written_counts(&prose(&committed(&path)));
+        assert!(
+            counts.is_empty(),
+            "{path} states counts by hand: {counts:?}; say it without the number or generate it from the catalogue (spoke-role/src/coverage.rs)"
+        );
+    }
 }
 
 #[test]

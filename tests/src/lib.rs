@@ -13,10 +13,15 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 mod calls;
+pub mod demo;
+pub mod demo_records;
 mod findings;
 mod hub;
 pub mod load;
 mod view;
+
+#[cfg(test)]
+mod readme_tests;
 
 pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
 pub use findings::{all_findings, field, notifications, statuses};

@@ -17,6 +17,17 @@ pub struct MemberView {
 
 impl MemberView {
     pub async fn new(emulator: &Emulator, scenario: &Scenario, account: &str) -> Self {
+        Self::try_new(emulator, scenario, account)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`MemberView::new`], or why the read-back role could not be assumed.
+    pub async fn try_new(
+        emulator: &Emulator,
+        scenario: &Scenario,
+        account: &str,
+    ) -> Result<Self, String> {
         let management = emulator.sdk(scenario.management_credentials());
         let assumed = aws_sdk_sts::Client::new(&management)
             .assume_role()
@@ -26,10 +37,15 @@ impl MemberView {
             .role_session_name("riposte-test-readback")
             .send()
             .await
-            .unwrap_or_else(|e| panic!("read-back role in {account}: {e:?}"));
+            .map_err(|e| {
+                format!(
+                    "read-back role in {account}: {}",
+                    riposte_hub::aws::explain::sdk_error(&e)
+                )
+            })?;
         let c = assumed
             .credentials
-            .unwrap_or_else(|| panic!("no credentials"));
+            .ok_or_else(|| format!("read-back role in {account}: no credentials"))?;
         let config = emulator.sdk(Credentials::new(
             c.access_key_id,
             c.secret_access_key,
@@ -40,12 +56,12 @@ impl MemberView {
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
             .build();
-        Self {
+        Ok(Self {
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::new(&config),
             config,
-        }
+        })
     }
 
     /// A security group's rules as (direction, protocol, port, source), sorted.

@@ -36,7 +36,10 @@ pub enum ConfigAction {
     },
     /// Print the effective settings: the wiring from the environment and the document in force
     /// (RIPOSTE_CONFIG_PARAMETER read from SSM, else RIPOSTE_CONFIG_FILE, else the defaults).
-    Show,
+    Show {
+        #[command(flatten)]
+        access: operator::Access,
+    },
     /// Print the commented example document (the defaults).
     Example,
 }

@@ -7,6 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{engine_from, print_json, Output};
+use crate::aws::explain;
 use crate::aws::securityhub::SecurityHub;
 use crate::config::Config;
 use crate::engine::Mode;
@@ -42,13 +43,7 @@ pub struct OnFindings {
 
 /// The SDK configuration and the caller's identity, or a message saying what is missing.
 pub async fn connect(access: &Access) -> Result<(aws_config::SdkConfig, String), HubError> {
-    let mut sdk =
-        crate::aws::load_sdk_config_for(access.profile.as_deref(), access.region.as_deref()).await;
-    if sdk.region().is_none() {
-        return Err(HubError::Usage(
-            "no region: give --region (the aggregation region, where Security Hub holds the findings) or set AWS_REGION".into(),
-        ));
-    }
+    let mut sdk = sdk_for(access).await?;
     if let Some(role) = &access.hub_role_arn {
         let provider = aws_config::sts::AssumeRoleProvider::builder(role)
             .session_name("riposte-operator")
@@ -67,19 +62,35 @@ pub async fn connect(access: &Access) -> Result<(aws_config::SdkConfig, String),
         .send()
         .await
         .map_err(|e| {
-            let cause = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
             HubError::Usage(match &access.hub_role_arn {
                 Some(role) => format!(
-                    "cannot act as {role}: {cause}. Check that your credentials (--profile, or AWS_PROFILE / keys) belong to the hub stack's OperatorPrincipalArn"
+                    "{}. Your credentials (--profile, or AWS_PROFILE / keys) must belong to the hub stack's OperatorPrincipalArn.",
+                    explain::failed(&format!("acting as {role}"), &e)
                 ),
                 None => format!(
-                    "no usable AWS credentials: {cause}. Give --profile PROFILE, or --hub-role-arn ARN (the hub stack's HubRoleArn) with credentials allowed to assume it"
+                    "{}. To act as the hub role, add --hub-role-arn ARN (the hub stack's HubRoleArn).",
+                    explain::failed("finding who you are (sts:GetCallerIdentity)", &e)
                 ),
             })
         })?
         .arn
         .unwrap_or_else(|| "unknown caller".into());
     Ok((sdk, who))
+}
+
+/// The SDK configuration for `access` (a known profile, a region), without calling AWS.
+pub async fn sdk_for(access: &Access) -> Result<aws_config::SdkConfig, HubError> {
+    if let Some(profile) = &access.profile {
+        explain::check_profile(profile)
+            .await
+            .map_err(HubError::Usage)?;
+    }
+    let sdk =
+        crate::aws::load_sdk_config_for(access.profile.as_deref(), access.region.as_deref()).await;
+    if sdk.region().is_none() {
+        return Err(HubError::Usage(explain::NO_REGION.into()));
+    }
+    Ok(sdk)
 }
 
 /// Run `action` on the named findings: Security Hub's copies, decided and acted on by the engine.
@@ -124,7 +135,7 @@ pub async fn run(action: AnalystAction, on: OnFindings) -> Result<i32, HubError>
     let engine = engine_from(&sdk, config, false);
     let report = engine.run(vec![message], Mode::Remediate).await;
     match output {
-        Output::Table => print!("{}", report.table()),
+        Output::Table => out!("{}", report.table()),
         Output::Json => print_json(&report),
     }
     // Refused (expired, changed, already handled) or failed: the operator must look.
@@ -193,17 +204,17 @@ pub async fn create_actions(access: &Access) -> Result<i32, HubError> {
             .send()
             .await;
         match created {
-            Ok(out) => println!("created {}", out.action_target_arn().unwrap_or(id)),
+            Ok(out) => outln!("created {}", out.action_target_arn().unwrap_or(id)),
             Err(e)
                 if aws_sdk_securityhub::error::ProvideErrorMetadata::code(&e)
                     == Some("ResourceConflictException") =>
             {
-                println!("exists  {id} ({name})")
+                outln!("exists  {id} ({name})")
             }
             Err(e) => {
-                return Err(HubError::Usage(format!(
-                    "cannot create the custom action {name}: {}",
-                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                return Err(HubError::Usage(explain::failed(
+                    &format!("creating the custom action {name}"),
+                    &e,
                 )))
             }
         }

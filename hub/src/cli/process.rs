@@ -1,8 +1,12 @@
 //! The process around both entry points: logging and the async runtime.
 
+/// A person's terminal: Riposte's warnings, none of the SDK's (it logs its credential-chain attempts
+/// with Rust debug text; every failure that matters is reported by the command itself, in words).
+const PERSON: &str = "warn,aws_config=off,aws_runtime=off,aws_smithy_runtime=off,aws_smithy_http_client=off,aws_sdk_sts=off,hyper=off,hyper_util=off";
+
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if json { "info" } else { "warn" }));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if json { "info" } else { PERSON }));
     let _ = if json {
         tracing::subscriber::set_global_default(json_subscriber(std::io::stderr, filter))
             .map_err(|e| e.to_string())

@@ -8,11 +8,11 @@ use crate::HubError;
 pub async fn run(action: ConfigAction) -> Result<i32, HubError> {
     match action {
         ConfigAction::Example => {
-            print!("{EXAMPLE}");
+            out!("{EXAMPLE}");
             Ok(0)
         }
         ConfigAction::Check { file } => Ok(check(&file)),
-        ConfigAction::Show => show().await,
+        ConfigAction::Show { access } => show(&access).await,
     }
 }
 
@@ -28,7 +28,7 @@ fn check(file: &std::path::Path) -> i32 {
     };
     match Settings::parse(&text) {
         Ok(_) => {
-            println!("{display}: ok");
+            outln!("{display}: ok");
             0
         }
         Err(errors) => {
@@ -41,7 +41,7 @@ fn check(file: &std::path::Path) -> i32 {
     }
 }
 
-async fn show() -> Result<i32, HubError> {
+async fn show(access: &super::operator::Access) -> Result<i32, HubError> {
     let base = Config::from_env()?;
     let scope = &base.document.scope;
     let needs_aws = base.config_parameter.is_some()
@@ -49,7 +49,10 @@ async fn show() -> Result<i32, HubError> {
         || !scope.include_ous.is_empty()
         || !scope.exclude_ous.is_empty();
     let live = if needs_aws {
-        let sdk = crate::aws::load_sdk_config().await;
+        let sdk = match access.hub_role_arn {
+            Some(_) => super::operator::connect(access).await?.0,
+            None => super::operator::sdk_for(access).await?,
+        };
         crate::settings::live::LiveSettings::new(&sdk, &base)
     } else {
         None
@@ -62,15 +65,15 @@ async fn show() -> Result<i32, HubError> {
         Some(live) => live.config(&base).await?,
         None => base.clone(),
     };
-    println!("# Wiring (environment)");
+    outln!("# Wiring (environment)");
     for (name, _) in VARIABLES {
         let value = std::env::var(name).unwrap_or_default();
-        println!(
+        outln!(
             "# {name:<32} {}",
             if value.is_empty() { "-" } else { &value }
         );
     }
-    println!(
+    outln!(
         "# kill switch: {}",
         if config.policy.kill_switch {
             "ON - automatic remediation is paused"
@@ -88,12 +91,12 @@ async fn show() -> Result<i32, HubError> {
             .iter()
             .map(String::as_str)
             .collect();
-        println!(
+        outln!(
             "# accounts in scope (OUs expanded): {}",
             accounts.join(", ")
         );
     }
-    println!("# Settings in force, from {source}\n");
-    print!("{}", config.document.to_toml());
+    outln!("# Settings in force, from {source}\n");
+    out!("{}", config.document.to_toml());
     Ok(0)
 }

@@ -62,8 +62,8 @@ pub async fn verify(access: &Access, output: Output) -> Result<i32, HubError> {
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| {
             HubError::Usage(format!(
-                "cannot list the organization's accounts ({}): run from the management account or an Organizations delegated administrator",
-                e.code().unwrap_or("unreachable")
+                "{}. Run from the management account or an Organizations delegated administrator.",
+                crate::aws::explain::failed("listing the organization's accounts", &e)
             ))
         })?;
         accounts.extend(page.accounts().iter().cloned());
@@ -119,7 +119,7 @@ pub async fn verify(access: &Access, output: Output) -> Result<i32, HubError> {
                     r.detail.as_str(),
                 ]);
             }
-            println!("{table}");
+            outln!("{table}");
         }
     }
     Ok(if bad { 1 } else { 0 })
@@ -150,7 +150,7 @@ async fn probe(
                 format!("cannot assume {role}: the role is missing or its trust refuses the hub; deploy the spoke StackSet to this account"),
             )
         }
-        Err(e) => return (Health::Unknown, format!("AssumeRole failed: {}", e.code().unwrap_or("unreachable"))),
+        Err(e) => return (Health::Unknown, crate::aws::explain::failed("AssumeRole", &e)),
     };
     let mut regions: Vec<String> = config.regions.iter().map(ToString::to_string).collect();
     if regions.is_empty() {
@@ -170,8 +170,8 @@ async fn probe(
             return (
                 Health::AccessDenied,
                 format!(
-                    "the spoke role was assumed but {region} refused it ({})",
-                    e.code().unwrap_or("unreachable")
+                    "the spoke role was assumed but {region} refused it: {}",
+                    crate::aws::explain::sdk_error(&e)
                 ),
             );
         }

@@ -159,9 +159,9 @@ pub async fn run(args: SweepArgs) -> Result<i32, HubError> {
                     bar.set_message(format!("{} {}", f.decision.as_str(), f.resource))
                 }
                 (None, Output::Json) => {
-                    println!("{}", serde_json::to_string(f).unwrap_or_default())
+                    outln!("{}", serde_json::to_string(f).unwrap_or_default())
                 }
-                (None, Output::Table) => println!(
+                (None, Output::Table) => outln!(
                     "{:<14} {:<24} {} {}",
                     f.decision.as_str(),
                     f.playbook.as_deref().unwrap_or("-"),

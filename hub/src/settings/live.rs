@@ -4,7 +4,6 @@
 //! settings; with none yet the run fails (its messages are redelivered), so nothing runs on settings
 //! nobody chose. Any kill-switch value but off/false/0/no pauses: a typo fails safe.
 
-use aws_sdk_ssm::error::ProvideErrorMetadata;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -124,9 +123,9 @@ impl LiveSettings {
             // The switch is read with the document: unreadable, the settings fail (or the last good
             // stay) and the switch of the last good read applies.
             Err(e) => {
-                return Err(format!(
-                    "cannot read the settings parameters: {}",
-                    e.code().unwrap_or("unreachable")
+                return Err(crate::aws::explain::failed(
+                    "reading the settings parameters (ssm:GetParameters)",
+                    &e,
                 ))
             }
         };
@@ -201,7 +200,8 @@ pub async fn accounts_under(
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| orgs_error(&parent, e.code()))?;
+            let page =
+                page.map_err(|e| orgs_error(&parent, &crate::aws::explain::sdk_error(&e)))?;
             accounts.extend(
                 page.accounts()
                     .iter()
@@ -214,7 +214,8 @@ pub async fn accounts_under(
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| orgs_error(&parent, e.code()))?;
+            let page =
+                page.map_err(|e| orgs_error(&parent, &crate::aws::explain::sdk_error(&e)))?;
             parents.extend(
                 page.organizational_units()
                     .iter()
@@ -225,10 +226,9 @@ pub async fn accounts_under(
     Ok(Arc::new(accounts))
 }
 
-fn orgs_error(parent: &str, code: Option<&str>) -> String {
+fn orgs_error(parent: &str, cause: &str) -> String {
     format!(
-        "cannot list the accounts under {parent} ({}): the hub account must be an AWS Organizations \
-         delegated administrator with organizations:List* (or drop the OU from the scope)",
-        code.unwrap_or("unreachable")
+        "cannot list the accounts under {parent} ({cause}): the hub account must be an AWS \
+         Organizations delegated administrator with organizations:List* (or drop the OU from the scope)"
     )
 }
