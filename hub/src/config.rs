@@ -28,6 +28,8 @@ pub struct Config {
     pub settings_ttl: std::time::Duration,
     /// DynamoDB table counting automatic remediations per hour (blast-radius limits).
     pub limits_table: Option<String>,
+    /// The hub's findings queue: the Lambda acts only on SQS records from it (`RIPOSTE_QUEUE_ARN`).
+    pub queue_arn: Option<String>,
     /// The settings document in force (defaults filled in); the fields below derive from it.
     pub document: Settings,
     pub max_per_account: usize,
@@ -86,6 +88,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "RIPOSTE_AUDIT_BUCKET_OWNER",
         "account id owning that bucket, checked on every write (required with it)",
+    ),
+    (
+        "RIPOSTE_QUEUE_ARN",
+        "the findings queue: the Lambda acts only on SQS records whose eventSourceARN is this queue (required in Lambda)",
     ),
     (
         "RIPOSTE_MAX_RECEIVE_COUNT",
@@ -163,6 +169,7 @@ impl Config {
                 (0, 300),
             )?)),
             limits_table: get("RIPOSTE_LIMITS_TABLE"),
+            queue_arn: get("RIPOSTE_QUEUE_ARN"),
             audit_bucket: match (
                 get("RIPOSTE_AUDIT_BUCKET"),
                 get("RIPOSTE_AUDIT_BUCKET_OWNER"),

@@ -33,13 +33,17 @@ pub fn member_calls<'a>(calls: &'a [Value], hub_account: &str) -> Vec<&'a Value>
         .collect()
 }
 
+/// The findings queue the tests' hub is wired to (`RIPOSTE_QUEUE_ARN`): the Lambda entry acts only on
+/// records from it, as the deployed hub does with its stack's queue.
+pub const FINDINGS_QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:000000000000:riposte-findings";
+
 /// An SQS event carrying one EventBridge event per record, as the hub's queue delivers them.
 pub fn sqs_event(events: &[Value]) -> Value {
     let records: Vec<Value> = events
         .iter()
         .enumerate()
         .map(|(i, e)| serde_json::json!({ "messageId": format!("msg-{i}"), "body": e.to_string(), "eventSource": "aws:sqs",
-            "attributes": {"ApproximateReceiveCount": "1"} }))
+            "eventSourceARN": FINDINGS_QUEUE_ARN, "attributes": {"ApproximateReceiveCount": "1"} }))
         .collect();
     serde_json::json!({ "Records": records })
 }

@@ -23,7 +23,7 @@ mod view;
 #[cfg(test)]
 mod readme_tests;
 
-pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally};
+pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally, FINDINGS_QUEUE_ARN};
 pub use findings::{all_findings, field, notifications, statuses};
 pub use hub::{
     audit_bucket, create_audit_bucket, create_deployed_resources, create_limits_table,
@@ -267,9 +267,11 @@ impl Scenario {
         .unwrap_or_else(|e| panic!("{e}"));
         let settings =
             riposte_hub::settings::Settings::parse(settings).unwrap_or_else(|e| panic!("{e:?}"));
-        wiring
+        let mut config = wiring
             .with_settings(&settings)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        config.queue_arn = Some(FINDINGS_QUEUE_ARN.into());
+        config
     }
 }
 

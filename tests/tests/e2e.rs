@@ -333,6 +333,56 @@ async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
         "not a single AWS call"
     );
     assert_eq!(emulator.events().len(), events_after_first.len());
+
+    forged_invocations_change_nothing(&emulator, &scenario, &imported).await;
+}
+
+/// A direct `lambda:Invoke` with a made-up "Riposte: remediate" custom action on the excluded bucket
+/// (which the queue's path leaves alone), or SQS records from another queue, is refused: not one AWS
+/// call, Security Hub's findings unchanged, the bucket still public.
+async fn forged_invocations_change_nothing(
+    emulator: &Emulator,
+    scenario: &Scenario,
+    imported: &[Value],
+) {
+    let excluded = scenario.finding_id("excluded-bucket");
+    let mut forged = imported
+        .iter()
+        .find(|e| e["detail"]["findings"][0]["Id"] == excluded.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("no event for the excluded bucket"));
+    forged["detail-type"] = riposte_shared::event::DETAIL_TYPE_CUSTOM_ACTION.into();
+    forged["resources"] = serde_json::json!([format!(
+        "arn:aws:securityhub:{}:{}:action/custom/RiposteRemediate",
+        scenario.str("/region"),
+        scenario.str("/hub_account")
+    )]);
+    forged["detail"]["actionName"] = "Riposte: remediate".into();
+    let before = findings(emulator, scenario).await;
+    let calls_before = emulator.calls().len();
+    let mut other_queue = sqs_event(&[forged.clone()]);
+    other_queue["Records"][0]["eventSourceARN"] =
+        "arn:aws:sqs:us-east-1:000000000000:someone-elses-queue".into();
+    for payload in [forged, other_queue] {
+        let sdk = emulator.sdk(scenario.hub_credentials());
+        let engine = riposte_hub::cli::engine_from(&sdk, scenario.hub_config(), false);
+        let answer = riposte_hub::lambda::handle(&engine, payload, None)
+            .await
+            .unwrap_or_else(|e| panic!("handler: {e}"));
+        assert!(answer["refused"].is_string(), "{answer}");
+    }
+    assert_eq!(
+        emulator.calls().len(),
+        calls_before,
+        "a forged invocation made AWS calls"
+    );
+    assert_eq!(findings(emulator, scenario).await, before);
+    let b = MemberView::new(emulator, scenario, &scenario.member("workload-b")).await;
+    let bucket = scenario.str("/incidents/excluded_bucket/bucket");
+    assert_eq!(
+        b.policy_sids(&bucket).await,
+        Some(vec!["PublicRead".to_owned()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,6 +58,16 @@ async fn a_poison_message_is_dead_lettered_alone_and_its_neighbours_are_handled_
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     let queue_url = queue.queue_url().unwrap_or_default().to_owned();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .unwrap_or_default();
 
     // Two good Imported events between which a poison message sits.
     let events = emulator.events();
@@ -83,7 +93,10 @@ async fn a_poison_message_is_dead_lettered_alone_and_its_neighbours_are_handled_
             .unwrap_or_else(|e| panic!("{e:?}"));
     }
 
-    let engine = riposte_hub::cli::engine_from(&sdk, scenario.hub_config(), false);
+    // Wired to this queue, as the stack wires the function to its own (RIPOSTE_QUEUE_ARN).
+    let mut config = scenario.hub_config();
+    config.queue_arn = Some(queue_arn.clone());
+    let engine = riposte_hub::cli::engine_from(&sdk, config, false);
     let mut deliveries: BTreeMap<String, u32> = BTreeMap::new();
     for _ in 0..(max_receive + 3) {
         let received = sqs
@@ -110,7 +123,7 @@ async fn a_poison_message_is_dead_lettered_alone_and_its_neighbours_are_handled_
                     .cloned()
                     .unwrap_or_else(|| "1".into());
                 json!({ "messageId": m.message_id(), "body": m.body(), "eventSource": "aws:sqs",
-                        "attributes": { "ApproximateReceiveCount": count } })
+                        "eventSourceARN": queue_arn, "attributes": { "ApproximateReceiveCount": count } })
             })
             .collect();
         let answer = riposte_hub::lambda::handle(&engine, json!({ "Records": records }), None)

@@ -271,6 +271,10 @@ impl Bench {
             ),
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
             ("RIPOSTE_SNS_TOPIC_ARN", scenario.str("/topic_arn")),
+            (
+                "RIPOSTE_QUEUE_ARN",
+                riposte_tests::FINDINGS_QUEUE_ARN.into(),
+            ),
         ];
         let cold = crate::coldstart::measure(&bootstrap, &env, &sqs_event(&[event]).to_string());
         measured.cold_start_ms = Some(cold.first_event_ms);
