@@ -163,9 +163,12 @@ async fn a_refusal_is_written_back_but_not_redelivered() {
 }
 
 #[tokio::test]
-async fn a_direct_eventbridge_invocation_fails_only_when_a_retry_can_help() {
+/// The engine's entry for one EventBridge event (the CLI's, the tests'); the Lambda's `handle` refuses it.
+async fn a_direct_eventbridge_event_fails_only_when_a_retry_can_help() {
     let e = engine(world(), default_config());
-    let ok = crate::lambda::handle(&e, imported(s3_finding()), None).await;
+    let ok = crate::lambda::run(&e, imported(s3_finding()), None)
+        .await
+        .map(|(v, _)| v);
     assert!(ok.is_ok_and(|v| v["findings"] == 1));
 
     let mut refused = s3_finding();
@@ -173,7 +176,7 @@ async fn a_direct_eventbridge_invocation_fails_only_when_a_retry_can_help() {
     refused["Resources"][0]["Details"]["AwsS3Bucket"]["OwnerAccountId"] = "222222222222".into();
     e.findings.import(&refused);
     assert!(
-        crate::lambda::handle(&e, imported(refused), None)
+        crate::lambda::run(&e, imported(refused), None)
             .await
             .is_ok(),
         "a refusal is final"
@@ -185,10 +188,39 @@ async fn a_direct_eventbridge_invocation_fails_only_when_a_retry_can_help() {
         .unreadable
         .lock()
         .unwrap_or_else(|p| p.into_inner()) = Some(PortErrorKind::Transient);
-    let error = crate::lambda::handle(&unreadable, imported(s3_finding()), None)
+    let error = crate::lambda::run(&unreadable, imported(s3_finding()), None)
         .await
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(error.contains("Security Hub cannot be read"), "{error}");
+}
+
+#[tokio::test]
+async fn the_lambda_refuses_a_direct_invocation_and_changes_nothing() {
+    let queue = "arn:aws:sqs:us-east-1:999999999999:riposte-hub-findings";
+    let mut config = default_config();
+    config.queue_arn = Some(queue.into());
+    let e = engine(world(), config);
+    e.findings.import(&s3_finding());
+    let answer = crate::lambda::handle(&e, imported(s3_finding()), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(answer["refused"]
+        .as_str()
+        .is_some_and(|r| r.contains("direct invocation")));
+    assert!(e.findings.final_payloads().is_empty());
+    e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_some()));
+    // The same event through the queue is handled.
+    let record = serde_json::json!({ "messageId": "m0", "body": imported(s3_finding()).to_string(),
+        "eventSource": "aws:sqs", "eventSourceARN": queue, "attributes": {"ApproximateReceiveCount": "1"} });
+    let answer = crate::lambda::handle(&e, serde_json::json!({ "Records": [record] }), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        answer["batchItemFailures"],
+        serde_json::json!([]),
+        "{answer}"
+    );
+    e.spokes.accounts[ACCOUNT_A].with_state(|s| assert!(s.buckets["example"].policy.is_none()));
 }

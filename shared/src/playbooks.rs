@@ -104,6 +104,7 @@ registry![
     account_public_access_block,
 ];
 
+mod iam_user;
 mod switch;
 
 use serde_json::Value;
@@ -134,6 +135,9 @@ pub struct RunContext {
     pub control: Option<String>,
     /// Keys and destinations the team chose for the resources Riposte fixes.
     pub settings: TeamSettings,
+    /// The protected principals' ARNs (`[principals] protected` and `break_glass`): a playbook that
+    /// resolves a user's unique id (`AIDA…`) checks the name it finds against them before any change.
+    pub protected_principals: Vec<String>,
 }
 
 /// Keys and destinations chosen by the team: a KMS key ARN or alias (`destinations.cloudtrail_kms_key`,
@@ -218,6 +222,7 @@ pub(crate) fn test_context(account: &str) -> RunContext {
         exclusion_tag: None,
         control: None,
         settings: TeamSettings::default(),
+        protected_principals: Vec::new(),
     }
 }
 

@@ -192,11 +192,11 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     let public_db = scenario.str("/incidents/databases/public_instance");
     assert!(databases::instance(&b, &public_db).await.0);
 
-    // EC2.8 waits for an analyst: nothing changed yet.
+    // EC2.8 waits for an analyst: nothing changed yet. Its metadata endpoint is off, and stays off.
     let instance = scenario.str("/incidents/imdsv2/instance_id");
     assert_eq!(
         http_tokens(&b, &instance).await.as_deref(),
-        Some("optional")
+        Some("optional/disabled")
     );
 
     let state = outcomes(&emulator, &scenario).await;
@@ -310,12 +310,17 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
         serde_json::json!([]),
         "{response}"
     );
+    // IMDSv2 required, and the endpoint the team turned off is not turned back on (the request omits
+    // HttpEndpoint: "the existing state is maintained").
     assert_eq!(
         http_tokens(&b, &instance).await.as_deref(),
-        Some("required")
+        Some("required/disabled")
     );
     let other = scenario.str("/bystanders/imdsv2/instance_id");
-    assert_eq!(http_tokens(&b, &other).await.as_deref(), Some("optional"));
+    assert_eq!(
+        http_tokens(&b, &other).await.as_deref(),
+        Some("optional/enabled")
+    );
 
     // Isolated: its interface in a group with no rule, no profile, a snapshot kept, the role's
     // credentials issued to it denied. The neighbour keeps its group.

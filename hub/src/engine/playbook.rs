@@ -152,6 +152,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
             control: w.finding.control_id(),
             settings: config.settings.clone(),
+            protected_principals: config.policy.protected_principals.clone(),
         }
     }
 }

@@ -252,7 +252,7 @@ impl SsmPort for FakeAccount {
         self.enter(api)?;
         self.with_state(|s| match s.documents.get_mut(name) {
             Some(d) => {
-                d.0.retain(|a| a != "all");
+                d.0.retain(|a| !a.eq_ignore_ascii_case("all"));
                 Ok(())
             }
             None => Err(missing(api, "InvalidDocument", name)),

@@ -58,8 +58,8 @@ impl Ec2Port for FakeAccount {
         self.enter(api)?;
         self.with_state(|s| match s.instances.get_mut(instance_id) {
             Some(instance) => {
+                // As EC2: the request names only HttpTokens; the endpoint keeps its state.
                 instance.http_tokens = "required".into();
-                instance.http_endpoint = "enabled".into();
                 Ok(())
             }
             None => Err(not_found(api, "InvalidInstanceID.NotFound", instance_id)),

@@ -65,7 +65,8 @@ pub async fn run<P: SsmPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         Ok(None) => return PlaybookReport::conclude(Vec::new(), Err(format!("document {name} does not exist").into())),
         Err(e) => return PlaybookReport::conclude(vec![failed("private", read, &label, e)], Ok(())),
     };
-    if !shared.iter().any(|a| a == "all") {
+    // The API's pattern for "everyone" is `(?i)all` (SSM API reference, ModifyDocumentPermission).
+    if !shared.iter().any(|a| a.eq_ignore_ascii_case("all")) {
         let step = StepRecord::new("private", Some(write), &label, StepOutcome::AlreadyDone, "the document is not public");
         return PlaybookReport::conclude(vec![step], Ok(()));
     }
@@ -75,7 +76,7 @@ pub async fn run<P: SsmPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         Err(e) => return PlaybookReport::conclude(vec![failed("private", write, &label, e)], Ok(())),
     };
     let verified = match ports.document_shared_with(name).await {
-        Ok(Some(after)) if !after.iter().any(|a| a == "all") => Ok(()),
+        Ok(Some(after)) if !after.iter().any(|a| a.eq_ignore_ascii_case("all")) => Ok(()),
         Ok(Some(_)) => Err(format!("{name} is still public").into()),
         Ok(None) => Err(format!("document {name} is gone").into()),
         Err(e) => Err(e.into()),
@@ -107,5 +108,18 @@ mod tests {
         assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
         assert!(fake.with_state(|s| s.documents["patch-all"].0.is_empty()));
         assert_eq!(fake.with_state(|s| s.documents["twin"].0.clone()), ["all"]);
+    }
+
+    #[test]
+    fn a_share_with_all_in_any_case_is_public() {
+        let fake = FakeAccount::new(FakeState {
+            documents: BTreeMap::from([("patch-all".to_string(), (vec!["All".to_string()], BTreeMap::new()))]),
+            ..FakeState::default()
+        });
+        let arn = "arn:aws:ssm:us-east-1:111111111111:document/patch-all";
+        let target = Target::Resource { arn: crate::arn::Arn::parse(arn).unwrap_or_else(|| panic!("arn")) };
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &target));
+        assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+        assert!(report.steps.iter().all(|s| s.outcome == StepOutcome::Done), "{report:?}");
     }
 }

@@ -21,7 +21,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "read the instance's metadata options; skip it when it carries the exclusion tag",
-        "set HttpTokens=required (endpoint left enabled); record the previous options",
+        "set HttpTokens=required, nothing else (a metadata endpoint that is off stays off); record the previous options",
         "verify by reading the instance back",
     ],
     grants: &[

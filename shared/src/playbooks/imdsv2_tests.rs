@@ -62,3 +62,21 @@ fn a_missing_instance_is_a_failure_that_names_it() {
         report.outcome
     );
 }
+
+#[test]
+fn a_metadata_endpoint_that_is_off_stays_off() {
+    let fake = account();
+    fake.with_state(|s| {
+        if let Some(i) = s.instances.get_mut("i-0legacy") {
+            i.http_endpoint = "disabled".into();
+        }
+    });
+    let ctx = crate::playbooks::test_context("111111111111");
+    let report = block_on(run(&fake, &ctx, &target()));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+    assert_eq!(tokens(&fake, "i-0legacy"), "required");
+    assert_eq!(
+        fake.with_state(|s| s.instances["i-0legacy"].http_endpoint.clone()),
+        "disabled"
+    );
+}

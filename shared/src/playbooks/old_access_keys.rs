@@ -21,12 +21,14 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Trigger::ConfigRule("access-keys-rotated"),
     ],
     steps: &[
+        "resolve a user named by unique id (AIDA…) through ListUsers; a protected principal is never touched",
         "skip when the user carries the exclusion tag",
         "deactivate (never delete) each active access key older than remediation.max_key_age_days (90 by default); younger keys stay",
         "tell when each deactivated key was last used, so its owner can rotate it",
         "verify by listing the keys again",
     ],
     grants: &[
+        Grant::on("iam:ListUsers"),
         Grant::on("iam:ListUserTags"),
         Grant::on("iam:ListAccessKeys"),
         Grant::on("iam:GetAccessKeyLastUsed"),
@@ -38,7 +40,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     undo: Inverse::None("the deactivated keys are listed in the audit record (step prior); re-activate one with `aws iam update-access-key --status Active` if it must live on"),
 };
 
-/// The user named by the finding's `AwsIamUser` resource.
+/// The user named by the finding's `AwsIamUser` resource (by name or by unique id).
 pub fn target(finding: &Finding) -> Result<Target, String> {
     crate::target::iam_user(finding)
 }
@@ -67,6 +69,13 @@ pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
             Err(format!("{} is not an IAM user", target.label()).into()),
         );
     };
+    // A unique id (`AIDA…`) is resolved to the name, and the name checked against the protected
+    // principals, before any call that changes something.
+    let user = match super::iam_user::resolve(ports, ctx, user, "deactivate-old-keys").await {
+        Ok(user) => user,
+        Err(report) => return report,
+    };
+    let user = &user;
     let label = format!("user/{user}");
     if let Some(report) = excluded_by_live_tag(ctx, "iam:ListUserTags", &label, || ports.list_user_tags(user)).await {
         return report;

@@ -103,3 +103,53 @@ fn a_denied_deactivation_fails_the_run() {
     assert!(matches!(report.outcome, PlaybookOutcome::Failed { retryable: false, .. }));
     assert_eq!(active(&fake, "test-admin2").len(), 2);
 }
+
+fn by_unique_id(id: &str) -> Target {
+    Target::IamPrincipal {
+        principal: PrincipalKind::User,
+        name: id.into(),
+        access_key_id: None,
+        principal_id: None,
+    }
+}
+
+fn with_ids(fake: &FakeAccount) {
+    fake.with_state(|s| {
+        for (name, id) in [("test-admin2", "AIDAEXAMPLEADMIN2222"), ("bystander", "AIDAEXAMPLEBYSTANDER")] {
+            if let Some(user) = s.users.get_mut(name) {
+                user.id = id.into();
+            }
+        }
+    });
+}
+
+#[test]
+fn a_user_named_by_unique_id_is_resolved_before_any_change() {
+    let fake = account();
+    with_ids(&fake);
+    let report = block_on(run(&fake, &ctx(), &by_unique_id("AIDAEXAMPLEADMIN2222")));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+    assert_eq!(active(&fake, "test-admin2"), ["AKIANEW"]);
+    assert_eq!(active(&fake, "bystander"), ["AKIABYSTANDER"]);
+    let unknown = block_on(run(&fake, &ctx(), &by_unique_id("AIDAEXAMPLENOBODY000")));
+    assert!(
+        matches!(&unknown.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("AIDAEXAMPLENOBODY000")),
+        "{unknown:?}"
+    );
+}
+
+#[test]
+fn a_protected_user_named_by_unique_id_is_never_touched() {
+    let fake = account();
+    with_ids(&fake);
+    let ctx = RunContext {
+        protected_principals: vec!["arn:aws:iam::111111111111:user/test-admin2".into()],
+        ..ctx()
+    };
+    let report = block_on(run(&fake, &ctx, &by_unique_id("AIDAEXAMPLEADMIN2222")));
+    assert!(
+        matches!(&report.outcome, PlaybookOutcome::Excluded { reason } if reason.contains("protected principal") && reason.contains("AIDAEXAMPLEADMIN2222")),
+        "{report:?}"
+    );
+    assert_eq!(active(&fake, "test-admin2"), ["AKIAOLD", "AKIANEW"]);
+}

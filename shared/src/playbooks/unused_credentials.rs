@@ -23,7 +23,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Trigger::ConfigRule("iam-user-unused-credentials-check"),
     ],
     steps: &[
-        "read the user (resolving a unique id through ListUsers); skip it when it carries the exclusion tag",
+        "read the user (resolving a unique id through ListUsers; a protected principal is never touched); skip it when it carries the exclusion tag",
         "deactivate each active key unused for the control's window (IAM.8: 90 days, IAM.22: 45); record it",
         "delete the console password if unused for the window (it cannot be restored: the note says so)",
         "verify that no such key is active and the password is gone",
@@ -70,6 +70,10 @@ pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         }
         Err(step) => return PlaybookReport::conclude(vec![step], Ok(())),
     };
+    // The policy's protected-principal check ran on the finding's name, which may be a unique id.
+    if let Some(arn) = super::iam_user::protected_user(ctx, &user.name) {
+        return super::iam_user::refuse_protected(name, &user.name, arn);
+    }
     let label = format!("user/{}", user.name);
     if let Some(report) = excluded_by_tag(ctx, Ok(user.tags.clone()), "iam:GetUser", &label) {
         return report;
@@ -88,7 +92,7 @@ async fn resolve<P: IamPort>(ports: &P, name: &str) -> Result<Option<crate::port
     let label = format!("user/{name}");
     match ports.get_user(name).await {
         Ok(Some(user)) => return Ok(Some(user)),
-        Ok(None) if name.starts_with("AIDA") => {}
+        Ok(None) if super::iam_user::is_unique_id(name) => {}
         Ok(None) => return Ok(None),
         Err(e) => return Err(failed("read-user", "iam:GetUser", &label, e)),
     }

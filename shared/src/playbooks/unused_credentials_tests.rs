@@ -95,3 +95,20 @@ fn a_tagged_user_is_left_alone() {
     assert!(matches!(report.outcome, PlaybookOutcome::Excluded { .. }));
     assert_eq!(active(&fake, "sharrtest").len(), 3);
 }
+
+#[test]
+fn a_break_glass_user_named_by_unique_id_is_checked_after_resolution() {
+    let fake = account();
+    let target = super::target(&finding("finding-control-iam-8-nodetails.json")).unwrap_or_else(|e| panic!("{e}"));
+    let ctx = RunContext {
+        protected_principals: vec!["arn:aws:iam::111122223333:user/sharrtest".into()],
+        ..ctx("IAM.22")
+    };
+    let report = block_on(run(&fake, &ctx, &target));
+    assert!(
+        matches!(&report.outcome, PlaybookOutcome::Excluded { reason } if reason.contains("user sharrtest (named by unique id AIDACKCEVSQ6C2EXAMPLE) is a protected principal")),
+        "{report:#?}"
+    );
+    assert_eq!(active(&fake, "sharrtest").len(), 3);
+    assert!(fake.with_state(|s| s.users["sharrtest"].password_created.is_some()));
+}

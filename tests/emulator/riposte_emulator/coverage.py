@@ -48,6 +48,9 @@ def setup(world: Any, accounts: dict[str, str]) -> tuple[dict, dict]:
     launched = ec2_b.run_instances(ImageId=image, MinCount=2, MaxCount=2, InstanceType="t3.micro", SubnetId=public,
                                    MetadataOptions={"HttpTokens": "optional", "HttpEndpoint": "enabled"})
     legacy, bystander_instance = (i["InstanceId"] for i in launched["Instances"])
+    # The team turned the legacy instance's metadata endpoint off: still EC2.8 (HttpTokens optional), and the
+    # fix must not turn the endpoint back on.
+    ec2_b.modify_instance_metadata_options(InstanceId=legacy, HttpEndpoint="disabled")
 
     miner, neighbour = setup_instances(world, b, vpc, public, image)
 

@@ -2,6 +2,7 @@
 
 use riposte_tests::MemberView;
 
+/// An instance's IMDS settings as "HttpTokens/HttpEndpoint" (`optional/disabled`).
 pub async fn http_tokens(view: &MemberView, instance: &str) -> Option<String> {
     let out = view
         .ec2
@@ -11,13 +12,12 @@ pub async fn http_tokens(view: &MemberView, instance: &str) -> Option<String> {
         .await
         .ok()?;
     let instance = out.reservations().first()?.instances().first()?.clone();
-    Some(
-        instance
-            .metadata_options()?
-            .http_tokens()?
-            .as_str()
-            .to_owned(),
-    )
+    let options = instance.metadata_options()?;
+    Some(format!(
+        "{}/{}",
+        options.http_tokens()?.as_str(),
+        options.http_endpoint()?.as_str()
+    ))
 }
 
 /// An instance's security groups (across its interfaces) and whether a profile is attached.

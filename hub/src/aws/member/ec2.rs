@@ -1,8 +1,6 @@
 //! EC2 security groups through the member session.
 
-use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, HttpTokensState, InstanceMetadataEndpointState, Tag,
-};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, HttpTokensState, Tag};
 use riposte_shared::ports::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -200,8 +198,9 @@ impl Ec2Port for MemberClients {
             .ec2
             .modify_instance_metadata_options()
             .instance_id(instance_id)
-            .http_tokens(HttpTokensState::Required)
-            .http_endpoint(InstanceMetadataEndpointState::Enabled);
+            // HttpEndpoint omitted: "If you don't specify a value, the existing state is maintained" (EC2 API
+            // reference, ModifyInstanceMetadataOptions). An endpoint the team turned off stays off.
+            .http_tokens(HttpTokensState::Required);
         call!(
             self,
             Api::Ec2ModifyInstanceMetadataOptions,
