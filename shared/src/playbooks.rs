@@ -133,6 +133,9 @@ pub struct RunContext {
     /// The finding's control id, for playbooks whose rule depends on the control (IAM.15 asks a length,
     /// IAM.17 an age); `None` for a Config-rule or threat finding.
     pub control: Option<String>,
+    /// The AWS Config rule name of a Config-integration finding (no control id): the playbooks whose fix
+    /// depends on the rule read it, never another rule's setting.
+    pub config_rule: Option<String>,
     /// Keys and destinations the team chose for the resources Riposte fixes.
     pub settings: TeamSettings,
     /// The protected principals' ARNs (`[principals] protected` and `break_glass`): a playbook that
@@ -221,6 +224,7 @@ pub(crate) fn test_context(account: &str) -> RunContext {
         secret_regions: vec![region],
         exclusion_tag: None,
         control: None,
+        config_rule: None,
         settings: TeamSettings::default(),
         protected_principals: Vec::new(),
     }

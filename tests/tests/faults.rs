@@ -51,8 +51,11 @@ impl World {
         let records: Vec<Value> = events
             .iter()
             .enumerate()
-            .map(|(i, e)| json!({"messageId": format!("msg-{i}"), "body": e.to_string(),
-                "eventSource": "aws:sqs", "attributes": {"ApproximateReceiveCount": receive.to_string()}}))
+            .map(|(i, e)| {
+                json!({"messageId": format!("msg-{i}"), "body": e.to_string(),
+                "eventSource": "aws:sqs", "eventSourceARN": riposte_tests::FINDINGS_QUEUE_ARN,
+                "attributes": {"ApproximateReceiveCount": receive.to_string()}})
+            })
             .collect();
         let response = riposte_hub::lambda::handle(engine, json!({ "Records": records }), None)
             .await

@@ -151,6 +151,7 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
                 .collect(),
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
             control: w.finding.control_id(),
+            config_rule: w.finding.config_rule(),
             settings: config.settings.clone(),
             protected_principals: config.policy.protected_principals.clone(),
         }

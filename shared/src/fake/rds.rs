@@ -31,15 +31,32 @@ impl RdsPort for FakeAccount {
                     id,
                 ))
             }
+            // Like RDS: PubliclyAccessible and AutoMinorVersionUpgrade apply at once; a backup retention
+            // turned on from 0 waits for the window unless ApplyImmediately, which also applies
+            // everything already pending.
             Some(db) => {
                 if let Some(v) = change.publicly_accessible {
                     db.publicly_accessible = v;
                 }
-                if let Some(v) = change.backup_retention_days {
-                    db.backup_retention_days = v;
-                }
                 if let Some(v) = change.auto_minor_version_upgrade {
                     db.auto_minor_version_upgrade = v;
+                }
+                match change.backup_retention_days {
+                    Some(v) if db.backup_retention_days == 0 && !change.apply_immediately => {
+                        db.pending
+                            .insert("BackupRetentionPeriod".into(), v.to_string());
+                    }
+                    Some(v) => db.backup_retention_days = v,
+                    None => {}
+                }
+                if change.apply_immediately {
+                    for (field, value) in std::mem::take(&mut db.pending) {
+                        // Another field (an instance class change) is applied: the pending entry goes.
+                        if field == "BackupRetentionPeriod" {
+                            db.backup_retention_days =
+                                value.parse().unwrap_or(db.backup_retention_days);
+                        }
+                    }
                 }
                 Ok(())
             }

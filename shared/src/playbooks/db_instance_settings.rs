@@ -1,6 +1,8 @@
 //! An RDS instance keeps too few automated backups (control RDS.11: at least 7 days) or does not take
-//! minor engine upgrades (RDS.13): raise what the control asks through ModifyDBInstance, applied at
-//! once, every other setting left as it is. Turning backups on from 0 pauses I/O briefly: the note
+//! minor engine upgrades (RDS.13): raise what the control (or, without one, the Config rule) asks
+//! through ModifyDBInstance, every other setting left as it is. `ApplyImmediately` also applies every
+//! change already pending, so it is used only where RDS would otherwise wait for the window (backups
+//! turned on from 0) and never over someone else's pending modifications. Turning backups on from 0 pauses I/O briefly: the note
 //! says so. An instance of an Aurora or Multi-AZ DB cluster takes these from its cluster: reported.
 
 use serde_json::json;
@@ -27,7 +29,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     steps: &[
         "read the instance; skip it when it carries the exclusion tag or belongs to a DB cluster",
         "RDS.11: raise the backup retention to 7 days; RDS.13: turn on automatic minor version upgrades",
-        "apply immediately; record the previous value; verify by reading the instance back",
+        "apply immediately only a retention turned on from 0, and never over someone else's pending modifications (refused for a person); record the previous value; verify by reading the instance back (a pending retention counts)",
     ],
     grants: &[
         Grant::on("rds:DescribeDBInstances"),
@@ -44,24 +46,53 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
     crate::target::arn_resource(finding, "AwsRdsDbInstance", "db")
 }
 
-/// What the control asks of this instance, with the note's words; `None`: already so.
-fn wanted(db: &DbInstance, control: Option<&str>) -> Option<(DbInstanceChange, String, serde_json::Value)> {
-    match control {
-        Some("RDS.13") if !db.auto_minor_version_upgrade => Some((
+/// The setting a finding asks for: its control's, else its Config rule's (never another's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Asked {
+    Backups,
+    MinorUpgrades,
+}
+
+fn asked(ctx: &RunContext) -> Option<Asked> {
+    let rule = ctx.config_rule.as_deref().unwrap_or_default();
+    match ctx.control.as_deref() {
+        Some("RDS.11") => Some(Asked::Backups),
+        Some("RDS.13") => Some(Asked::MinorUpgrades),
+        Some(_) => None,
+        None if rule.contains("rds-automatic-minor-version-upgrade-enabled") => Some(Asked::MinorUpgrades),
+        None if rule.contains("db-instance-backup-enabled") => Some(Asked::Backups),
+        None => None,
+    }
+}
+
+/// What the finding asks of this instance, with the note's words; `None`: already so (a pending
+/// retention RDS accepted counts: it is applied asynchronously or in the window).
+fn wanted(db: &DbInstance, asked: Asked) -> Option<(DbInstanceChange, String, serde_json::Value)> {
+    let pending_retention = db.pending.get("BackupRetentionPeriod").and_then(|d| d.parse::<i32>().ok());
+    match asked {
+        Asked::MinorUpgrades if !db.auto_minor_version_upgrade => Some((
             DbInstanceChange { auto_minor_version_upgrade: Some(true), ..DbInstanceChange::default() },
             "automatic minor version upgrades turned on (the next maintenance window may restart the engine)".into(),
             json!({ "db": db.id, "auto_minor_version_upgrade": false }),
         )),
-        Some("RDS.13") => None,
-        _ if db.backup_retention_days < MIN_BACKUP_DAYS => {
-            let pause = if db.backup_retention_days == 0 { " (turning backups on pauses I/O briefly)" } else { "" };
+        Asked::MinorUpgrades => None,
+        Asked::Backups if db.backup_retention_days.max(pending_retention.unwrap_or(0)) < MIN_BACKUP_DAYS => {
+            // From 0, RDS applies the change in the maintenance window unless ApplyImmediately; from
+            // another non-zero value it applies it "asynchronously as soon as possible" (RDS API
+            // reference, ModifyDBInstance, BackupRetentionPeriod).
+            let from_zero = db.backup_retention_days == 0;
+            let pause = if from_zero { " (turning backups on pauses I/O briefly)" } else { "" };
             Some((
-                DbInstanceChange { backup_retention_days: Some(MIN_BACKUP_DAYS), ..DbInstanceChange::default() },
+                DbInstanceChange {
+                    backup_retention_days: Some(MIN_BACKUP_DAYS),
+                    apply_immediately: from_zero,
+                    ..DbInstanceChange::default()
+                },
                 format!("backup retention {} → {MIN_BACKUP_DAYS} days{pause}", db.backup_retention_days),
                 json!({ "db": db.id, "backup_retention_days": db.backup_retention_days }),
             ))
         }
-        _ => None,
+        Asked::Backups => None,
     }
 }
 
@@ -72,6 +103,10 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     };
     let (id, label) = (arn.name(), target.label());
     let (read, write) = ("rds:DescribeDBInstances", "rds:ModifyDBInstance");
+    let Some(asked) = asked(ctx) else {
+        let reason = format!("the finding names no setting of this playbook (control {:?}, rule {:?})", ctx.control, ctx.config_rule);
+        return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
+    };
     let db = match ports.db_instance(id).await {
         Ok(Some(db)) => db,
         Ok(None) => return PlaybookReport::conclude(Vec::new(), Err(format!("DB instance {id} does not exist").into())),
@@ -84,21 +119,35 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         let reason = format!("{id} belongs to DB cluster {cluster}: its backups and upgrades are set on the cluster");
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     }
-    let Some((change, detail, prior)) = wanted(&db, ctx.control.as_deref()) else {
+    let Some((change, detail, prior)) = wanted(&db, asked) else {
         let step = StepRecord::new("db-settings", Some(write), &label, StepOutcome::AlreadyDone, "the instance already meets the control");
         return PlaybookReport::conclude(vec![step], Ok(()));
     };
+    if change.apply_immediately && !db.pending.is_empty() {
+        return PlaybookReport::conclude(Vec::new(), Err(someone_elses_pending(id, &db).into()));
+    }
     let step = match ports.modify_db_instance(id, &change).await {
         Ok(()) => StepRecord::new("db-settings", Some(write), &label, StepOutcome::Done, detail).with_prior(prior),
         Err(e) => return PlaybookReport::conclude(vec![failed("db-settings", write, &label, e)], Ok(())),
     };
     let verified = match ports.db_instance(id).await {
-        Ok(Some(after)) if wanted(&after, ctx.control.as_deref()).is_none() => Ok(()),
-        Ok(Some(_)) => Err(format!("{id} does not read back as changed (a pending modification?)").into()),
+        Ok(Some(after)) if wanted(&after, asked).is_none() => Ok(()),
+        Ok(Some(_)) => Err(format!("{id} does not read back as changed, nor pending").into()),
         Ok(None) => Err(format!("DB instance {id} is gone").into()),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)
+}
+
+/// Refused for a person: ApplyImmediately would also apply changes someone else scheduled for the
+/// maintenance window (an instance class change restarts the database).
+fn someone_elses_pending(id: &str, db: &DbInstance) -> String {
+    let pending: Vec<String> = db.pending.iter().map(|(field, value)| format!("{field} → {value}")).collect();
+    format!(
+        "{id} has pending modifications ({}) that ApplyImmediately would apply now with the backup change: \
+         turn backups on by hand once they are applied, or in the maintenance window",
+        pending.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -118,6 +167,7 @@ mod tests {
             auto_minor_version_upgrade: false,
             cluster: cluster.map(str::to_owned),
             tags: BTreeMap::new(),
+            pending: BTreeMap::new(),
         }
     }
 
@@ -168,5 +218,63 @@ mod tests {
         let report = run_on(&fake, "aurora-1", "RDS.11");
         assert!(matches!(&report.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("cluster")));
         assert!(!fake.calls().contains(&"rds:ModifyDBInstance".to_string()));
+    }
+
+    fn with_pending(fake: &FakeAccount, id: &str, retention: i32, class: Option<&str>) {
+        fake.with_state(|s| {
+            if let Some(db) = s.db_instances.get_mut(id) {
+                db.backup_retention_days = retention;
+                if let Some(class) = class {
+                    db.pending.insert("DBInstanceClass".into(), class.into());
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn backups_off_with_someone_elses_pending_change_are_refused_for_a_person() {
+        let fake = account();
+        with_pending(&fake, "orders", 0, Some("db.r6g.4xlarge"));
+        let report = run_on(&fake, "orders", "RDS.11");
+        assert!(
+            matches!(&report.outcome, PlaybookOutcome::Failed { reason, retryable: false } if reason.contains("DBInstanceClass → db.r6g.4xlarge")),
+            "{report:?}"
+        );
+        assert!(!fake.calls().contains(&"rds:ModifyDBInstance".to_string()));
+        let orders = fake.with_state(|s| s.db_instances["orders"].clone());
+        assert_eq!(orders.pending.get("DBInstanceClass").map(String::as_str), Some("db.r6g.4xlarge"));
+    }
+
+    #[test]
+    fn a_pending_change_is_never_flushed_by_a_change_that_needs_no_apply_immediately() {
+        let fake = account();
+        with_pending(&fake, "orders", 1, Some("db.r6g.4xlarge"));
+        assert_eq!(run_on(&fake, "orders", "RDS.11").outcome, PlaybookOutcome::Remediated);
+        assert_eq!(run_on(&fake, "orders", "RDS.13").outcome, PlaybookOutcome::Remediated);
+        let orders = fake.with_state(|s| s.db_instances["orders"].clone());
+        assert_eq!((orders.backup_retention_days, orders.auto_minor_version_upgrade), (7, true));
+        assert_eq!(orders.pending.get("DBInstanceClass").map(String::as_str), Some("db.r6g.4xlarge"));
+    }
+
+    #[test]
+    fn backups_turned_on_from_zero_apply_now_when_nothing_else_is_pending() {
+        let fake = account();
+        with_pending(&fake, "orders", 0, None);
+        assert_eq!(run_on(&fake, "orders", "RDS.11").outcome, PlaybookOutcome::Remediated);
+        assert_eq!(fake.with_state(|s| s.db_instances["orders"].backup_retention_days), 7);
+    }
+
+    #[test]
+    fn a_config_rule_finding_changes_its_rules_setting_only() {
+        let fake = account();
+        let ctx = RunContext {
+            config_rule: Some("securityhub-rds-automatic-minor-version-upgrade-enabled-a1b2c3".into()),
+            ..crate::playbooks::test_context("111111111111")
+        };
+        let arn = crate::arn::Arn::parse("arn:aws:rds:us-east-1:111111111111:db:orders");
+        let report = block_on(run(&fake, &ctx, &Target::Resource { arn: arn.unwrap_or_else(|| panic!("arn")) }));
+        assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+        let orders = fake.with_state(|s| s.db_instances["orders"].clone());
+        assert_eq!((orders.backup_retention_days, orders.auto_minor_version_upgrade), (1, true));
     }
 }

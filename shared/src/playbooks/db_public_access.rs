@@ -20,7 +20,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     steps: &[
         "read the instance; skip it when it carries the exclusion tag",
-        "set PubliclyAccessible=false, applied immediately; record the previous value",
+        "set PubliclyAccessible=false (RDS applies it at once; no ApplyImmediately, which would also apply pending modifications); record the previous value",
         "verify by reading the instance back",
     ],
     grants: &[
@@ -60,6 +60,9 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         prior: json!({ "db": id, "publicly_accessible": true }),
     };
     let private = |db: Option<DbInstance>| db.map(|db| !db.publicly_accessible);
+    // "Changes to the PubliclyAccessible parameter are applied immediately regardless of the value of
+    // the ApplyImmediately parameter" (RDS API reference, ModifyDBInstance): no ApplyImmediately, which
+    // would also apply someone else's pending modifications.
     let change = DbInstanceChange { publicly_accessible: Some(false), ..DbInstanceChange::default() };
     let read = || async { ports.db_instance(id).await.map(private) };
     turn_on_from(setting, first.map(private), read, || ports.modify_db_instance(id, &change)).await
@@ -89,5 +92,22 @@ mod tests {
         assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
         assert!(!fake.with_state(|s| s.db_instances["reports"].publicly_accessible));
         assert!(fake.with_state(|s| s.db_instances["bystander"].publicly_accessible));
+    }
+
+    #[test]
+    fn a_pending_instance_class_change_is_left_pending() {
+        let mut pending = DbInstance { id: "reports".into(), publicly_accessible: true, ..DbInstance::default() };
+        pending.pending.insert("DBInstanceClass".into(), "db.r6g.4xlarge".into());
+        let fake = FakeAccount::new(FakeState {
+            db_instances: BTreeMap::from([("reports".to_string(), pending)]),
+            ..FakeState::default()
+        });
+        let arn = crate::arn::Arn::parse("arn:aws:rds:us-east-1:111111111111:db:reports");
+        let target = Target::Resource { arn: arn.unwrap_or_else(|| panic!("arn")) };
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &target));
+        assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+        let after = fake.with_state(|s| s.db_instances["reports"].clone());
+        assert!(!after.publicly_accessible);
+        assert_eq!(after.pending.get("DBInstanceClass").map(String::as_str), Some("db.r6g.4xlarge"));
     }
 }

@@ -18,14 +18,22 @@ pub struct DbInstance {
     pub cluster: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// `PendingModifiedValues`: changes RDS accepted but applies only in the maintenance window (or with
+    /// the next `ApplyImmediately`), by field name (`DBInstanceClass` → `db.r6g.large`).
+    #[serde(default)]
+    pub pending: BTreeMap<String, String>,
 }
 
-/// Settings ModifyDBInstance changes (applied immediately); `None` leaves a setting as it is.
+/// Settings ModifyDBInstance changes; `None` leaves a setting as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbInstanceChange {
     pub publicly_accessible: Option<bool>,
     pub backup_retention_days: Option<i32>,
     pub auto_minor_version_upgrade: Option<bool>,
+    /// `ApplyImmediately`: applies this change now *and every change already pending* (RDS API
+    /// reference, ModifyDBInstance); only for a change that would otherwise wait for the window.
+    #[serde(default)]
+    pub apply_immediately: bool,
 }
 
 /// A DB snapshot or a DB cluster snapshot.

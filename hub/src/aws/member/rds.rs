@@ -19,6 +19,38 @@ fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The fields `PendingModifiedValues` holds, by their API names.
+fn pending(p: &aws_sdk_rds::types::PendingModifiedValues) -> BTreeMap<String, String> {
+    let fields: [(&str, Option<String>); 10] = [
+        ("DBInstanceClass", p.db_instance_class().map(str::to_owned)),
+        (
+            "AllocatedStorage",
+            p.allocated_storage().map(|v| v.to_string()),
+        ),
+        (
+            "BackupRetentionPeriod",
+            p.backup_retention_period().map(|v| v.to_string()),
+        ),
+        ("EngineVersion", p.engine_version().map(str::to_owned)),
+        ("MultiAZ", p.multi_az().map(|v| v.to_string())),
+        ("Port", p.port().map(|v| v.to_string())),
+        ("StorageType", p.storage_type().map(str::to_owned)),
+        ("Iops", p.iops().map(|v| v.to_string())),
+        (
+            "DBInstanceIdentifier",
+            p.db_instance_identifier().map(str::to_owned),
+        ),
+        (
+            "CACertificateIdentifier",
+            p.ca_certificate_identifier().map(str::to_owned),
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+        .collect()
+}
+
 impl RdsPort for MemberClients {
     async fn db_instance(&self, id: &str) -> PortResult<Option<DbInstance>> {
         let request = self.rds.describe_db_instances().db_instance_identifier(id);
@@ -36,6 +68,10 @@ impl RdsPort for MemberClients {
                 auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
                 cluster: db.db_cluster_identifier().map(str::to_owned),
                 tags: tags(db.tag_list()),
+                pending: db
+                    .pending_modified_values()
+                    .map(pending)
+                    .unwrap_or_default(),
             }))
     }
     async fn modify_db_instance(&self, id: &str, change: &DbInstanceChange) -> PortResult<()> {
@@ -43,7 +79,8 @@ impl RdsPort for MemberClients {
             .rds
             .modify_db_instance()
             .db_instance_identifier(id)
-            .apply_immediately(true)
+            // ApplyImmediately also applies every change already pending: only when the playbook asks.
+            .apply_immediately(change.apply_immediately)
             .set_publicly_accessible(change.publicly_accessible)
             .set_backup_retention_period(change.backup_retention_days)
             .set_auto_minor_version_upgrade(change.auto_minor_version_upgrade);
