@@ -35,7 +35,8 @@ Input (--event FILE, or - for stdin): an EventBridge \"Security Hub Findings - I
 event, an SQS event carrying them, a bare ASFF finding or a list of them, or a GetFindings response.
 
 Exit codes: 0 every finding handled, 1 some finding failed, 2 bad input (also when only some findings
-were unreadable: the others are still handled) or configuration.
+were unreadable: the others are still handled) or configuration, 141 standard output closed by its reader
+(`riposte playbooks | head -1`).
 
 AWS endpoint, region and credentials come from the standard AWS chain (AWS_REGION, AWS_ENDPOINT_URL,
 AWS_PROFILE or keys). Riposte's own settings, from the environment:";

@@ -206,3 +206,50 @@ fn the_role_s_inline_policies_fit_iam_s_size_limit() {
     let total = size(permissions_policy()) + size(revocation_policy());
     assert!(total < 10_240, "{total} characters of inline policy");
 }
+
+#[test]
+fn every_guard_names_a_granted_action_and_is_rendered_as_a_deny() {
+    let granted: Vec<&str> = riposte_shared::catalogue::all_grants()
+        .iter()
+        .map(|g| g.action)
+        .collect();
+    let policy = permissions_policy();
+    let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+    for guard in crate::guards::GUARDS {
+        assert!(
+            granted.contains(&guard.action),
+            "guard {} names {}, which no playbook grants",
+            guard.sid,
+            guard.action
+        );
+        let rendered = statements
+            .iter()
+            .find(|s| s["Sid"] == guard.sid)
+            .unwrap_or_else(|| panic!("guard {} is not rendered", guard.sid));
+        assert_eq!(rendered["Effect"], "Deny");
+        assert_eq!(rendered["Action"], guard.action);
+    }
+}
+
+#[test]
+fn tagging_is_allowed_only_for_riposte_keys() {
+    let policy = permissions_policy();
+    let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+    let tagging: Vec<&serde_json::Value> = statements
+        .iter()
+        .filter(|s| {
+            s["Effect"] == "Allow"
+                && s["Action"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|a| a == "ec2:CreateTags"))
+        })
+        .collect();
+    assert_eq!(tagging.len(), 1, "{tagging:?}");
+    assert_eq!(
+        tagging[0]["Action"].as_array().map(Vec::len),
+        Some(1),
+        "CreateTags shares its statement with nothing: {tagging:?}"
+    );
+    let condition = tagging[0]["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"].to_string();
+    assert!(condition.contains("riposte:*"), "{condition}");
+}

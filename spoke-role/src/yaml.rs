@@ -40,8 +40,14 @@ fn is_scalar(value: &Value) -> bool {
 }
 
 fn key(k: &str) -> String {
-    if k.chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    // YAML 1.1/1.2 reads these plain scalars as null or booleans (`Null:` is IAM's `Null` operator).
+    const RESERVED: &[&str] = &[
+        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES",
+        "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N",
+    ];
+    if !RESERVED.contains(&k)
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         k.to_owned()
     } else {

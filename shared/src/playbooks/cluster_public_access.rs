@@ -38,6 +38,8 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
     crate::target::arn_resource(finding, "AwsRedshiftCluster", "cluster")
 }
 
+use std::ops::Not;
+
 pub async fn run<P: RedshiftPort>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
     let Target::Resource { arn } = target else {
         let reason = format!("{} is not a cluster", target.label());
@@ -59,7 +61,11 @@ pub async fn run<P: RedshiftPort>(ports: &P, ctx: &RunContext, target: &Target) 
         label: &label,
         prior: json!({ "cluster": id, "publicly_accessible": true }),
     };
-    let private = |c: Option<RedshiftCluster>| c.map(|c| !c.publicly_accessible);
+    // Redshift applies the change asynchronously and shows it under PendingModifiedValues meanwhile
+    // (Redshift API reference, Cluster.PendingModifiedValues): a pending `false` is the fix under way.
+    let private = |c: Option<RedshiftCluster>| {
+        c.map(|c| c.pending_publicly_accessible.unwrap_or(c.publicly_accessible).not())
+    };
     let read = || async { ports.cluster(id).await.map(private) };
     turn_on_from(setting, first.map(private), read, || ports.make_cluster_private(id)).await
 }
@@ -85,5 +91,23 @@ mod tests {
         assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
         assert!(!fake.with_state(|s| s.clusters["bi"].publicly_accessible));
         assert!(fake.with_state(|s| s.clusters["twin"].publicly_accessible));
+    }
+
+    #[test]
+    fn a_change_still_pending_reads_as_the_fix_under_way() {
+        let cluster = RedshiftCluster {
+            id: "warehouse".into(),
+            publicly_accessible: true,
+            pending_publicly_accessible: Some(false),
+            ..RedshiftCluster::default()
+        };
+        let fake = FakeAccount::new(FakeState {
+            clusters: BTreeMap::from([("warehouse".to_string(), cluster)]),
+            ..FakeState::default()
+        });
+        let arn = crate::arn::Arn::parse("arn:aws:redshift:us-east-1:111111111111:cluster:warehouse");
+        let target = Target::Resource { arn: arn.unwrap_or_else(|| panic!("arn")) };
+        let report = block_on(run(&fake, &crate::playbooks::test_context("111111111111"), &target));
+        assert_eq!(report.steps[0].outcome, crate::audit::StepOutcome::AlreadyDone, "{report:?}");
     }
 }

@@ -14,7 +14,7 @@ use super::{excluded_by_tag, failed, RunContext};
 use crate::asff::Finding;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
 use crate::ports::{Ec2Port, IamPort, Instance};
-use crate::spec::{Grant, Mode, PlaybookSpec, Risk, Trigger, Inverse};
+use crate::spec::{Condition, Grant, Inverse, Mode, PlaybookSpec, Risk, Trigger};
 use crate::target::Target;
 
 mod isolate;
@@ -41,7 +41,13 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
     ],
     grants: &[
         Grant::on("ec2:DescribeInstances"),
-        Grant::on("ec2:CreateTags"),
+        // Only Riposte's own tag keys: a stolen session cannot set the exclusion tag, or tags an ABAC
+        // policy grants access on (aws:TagKeys, IAM User Guide "Controlling access during AWS requests").
+        Grant::when("ec2:CreateTags", Condition {
+            test: "ForAllValues:StringLike",
+            key: "aws:TagKeys",
+            value: "riposte:*",
+        }),
         Grant::on("ec2:ModifyInstanceAttribute"),
         Grant::on("ec2:CreateSnapshot"),
         Grant::on("ec2:DescribeSecurityGroups"),

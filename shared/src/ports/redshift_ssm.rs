@@ -14,6 +14,10 @@ pub struct RedshiftCluster {
     pub publicly_accessible: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// `PendingModifiedValues.PubliclyAccessible`: a change ModifyCluster accepted and Redshift is still
+    /// applying (the cluster shows `modifying`).
+    #[serde(default)]
+    pub pending_publicly_accessible: Option<bool>,
 }
 
 pub trait RedshiftPort: Send + Sync {

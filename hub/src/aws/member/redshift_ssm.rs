@@ -22,6 +22,9 @@ impl RedshiftPort for MemberClients {
                 id: c.cluster_identifier().unwrap_or(id).to_owned(),
                 status: c.cluster_status().unwrap_or_default().to_owned(),
                 publicly_accessible: c.publicly_accessible().unwrap_or(false),
+                pending_publicly_accessible: c
+                    .pending_modified_values()
+                    .and_then(|p| p.publicly_accessible()),
                 tags: c
                     .tags()
                     .iter()
