@@ -42,8 +42,8 @@ fn is_scalar(value: &Value) -> bool {
 fn key(k: &str) -> String {
     // YAML 1.1/1.2 reads these plain scalars as null or booleans (`Null:` is IAM's `Null` operator).
     const RESERVED: &[&str] = &[
-        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES",
-        "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N",
+        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes",
+        "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N",
     ];
     if !RESERVED.contains(&k)
         && k.chars()
