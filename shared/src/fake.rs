@@ -161,6 +161,17 @@ pub struct FakeAccount {
     calls: Mutex<Vec<String>>,
     /// api → (error kind, error code, remaining failures; None = always)
     failures: Mutex<BTreeMap<String, Failure>>,
+    /// The pauses a playbook asked for (`Settle`), which the fake does not wait.
+    pauses: Mutex<Vec<std::time::Duration>>,
+}
+
+impl crate::ports::Settle for FakeAccount {
+    async fn pause(&self, duration: std::time::Duration) -> bool {
+        if let Ok(mut pauses) = self.pauses.lock() {
+            pauses.push(duration);
+        }
+        true
+    }
 }
 
 impl FakeAccount {
@@ -179,6 +190,11 @@ impl FakeAccount {
     }
 
     /// Every call so far, as IAM action names, in order.
+    /// The pauses playbooks asked for, in order.
+    pub fn pauses(&self) -> Vec<std::time::Duration> {
+        self.pauses.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
     pub fn calls(&self) -> Vec<String> {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }

@@ -105,6 +105,7 @@ registry![
 ];
 
 mod iam_user;
+mod settle;
 mod switch;
 
 use serde_json::Value;

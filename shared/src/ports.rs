@@ -17,6 +17,7 @@ mod rds;
 mod redshift_ssm;
 mod s3;
 mod secrets;
+mod settle;
 mod sns;
 mod sqs;
 
@@ -31,6 +32,7 @@ pub use rds::*;
 pub use redshift_ssm::*;
 pub use s3::*;
 pub use secrets::*;
+pub use settle::Settle;
 pub use sns::*;
 pub use sqs::*;
 

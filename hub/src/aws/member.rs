@@ -216,3 +216,23 @@ mod redshift_ssm;
 mod s3;
 mod s3control;
 pub mod secrets;
+
+/// Configuration reads lag writes: a verification pauses between reads, but never into the playbook's
+/// cut-off (the pacer's [`CUTOFF`](super::pacer::CUTOFF), set from the invocation's deadline): a pause
+/// that would reach it is cut short, and none at all is taken once it is near.
+impl Settle for MemberClients {
+    async fn pause(&self, duration: std::time::Duration) -> bool {
+        let margin = std::time::Duration::from_secs(1);
+        let wait = match super::pacer::CUTOFF.try_with(|cutoff| *cutoff) {
+            Ok(cutoff) => cutoff
+                .checked_duration_since(std::time::Instant::now() + margin)
+                .map_or(std::time::Duration::ZERO, |left| left.min(duration)),
+            Err(_) => duration,
+        };
+        if wait.is_zero() {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
+    }
+}

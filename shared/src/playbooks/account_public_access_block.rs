@@ -59,7 +59,7 @@ pub async fn run<P: S3Port>(ports: &P, _ctx: &RunContext, target: &Target) -> Pl
     let all_on = |settings: Option<PublicAccessBlock>| Some(settings.is_some_and(|s| s.all_on()));
     let read = || async { ports.get_account_public_access_block().await.map(all_on) };
     let write = || ports.put_account_public_access_block(PublicAccessBlock::ALL_ON);
-    turn_on_from(setting, current.map(all_on), read, write).await
+    turn_on_from(ports, setting, current.map(all_on), read, write).await
 }
 
 #[cfg(test)]

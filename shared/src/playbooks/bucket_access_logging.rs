@@ -78,9 +78,11 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         .with_prior(json!({ "bucket": bucket, "logging": null })),
         Err(e) => return PlaybookReport::conclude(vec![failed("access-logging", write, &label, e)], Ok(())),
     };
-    let verified = match ports.get_bucket_logging(bucket, owner).await {
-        Ok(Some((target, _))) if target == logs => Ok(()),
-        Ok(other) => Err(format!("logging reads back as {other:?}").into()),
+    let logs_there = |read: &Option<(String, String)>| read.as_ref().is_some_and(|(target, _)| *target == logs);
+    let verified = match super::settle::until(ports, || ports.get_bucket_logging(bucket, owner), logs_there).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(Some((target, _)))) => Err(super::settle::propagating(format!("logging reads back to bucket {target}, not {logs}"))),
+        Ok(Err(None)) => Err(super::settle::propagating("logging reads back off".into())),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

@@ -67,7 +67,7 @@ pub async fn run<P: RedshiftPort>(ports: &P, ctx: &RunContext, target: &Target) 
         c.map(|c| c.pending_publicly_accessible.unwrap_or(c.publicly_accessible).not())
     };
     let read = || async { ports.cluster(id).await.map(private) };
-    turn_on_from(setting, first.map(private), read, || ports.make_cluster_private(id)).await
+    turn_on_from(ports, setting, first.map(private), read, || ports.make_cluster_private(id)).await
 }
 
 #[cfg(test)]

@@ -307,16 +307,18 @@ async fn verify_user<P: IamPort>(
     keys_changed: bool,
     attached: Option<&str>,
 ) -> Result<(), Failure> {
+    use super::settle::{propagating, until};
     if keys_changed {
-        let keys = ports.list_access_keys(user).await?;
-        if let Some(key) = keys.iter().find(|k| k.active) {
-            return Err(format!("access key {} is still active", key.id).into());
+        let active = |keys: &Vec<crate::ports::AccessKey>| keys.iter().find(|k| k.active).map(|k| k.id.clone());
+        if let Err(keys) = until(ports, || ports.list_access_keys(user), |k| active(k).is_none()).await? {
+            let key = active(&keys).unwrap_or_default();
+            return Err(propagating(format!("access key {key} is still active")));
         }
     }
     if let Some(policy) = attached {
-        let current = ports.list_attached_user_policies(user).await?;
-        if !current.iter().any(|p| p == policy) {
-            return Err("AWSDenyAll is not attached".into());
+        let attached = |current: &Vec<String>| current.iter().any(|p| p == policy);
+        if until(ports, || ports.list_attached_user_policies(user), attached).await?.is_err() {
+            return Err(propagating("AWSDenyAll is not attached".into()));
         }
     }
     Ok(())

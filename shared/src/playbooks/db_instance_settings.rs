@@ -104,7 +104,11 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     let (id, label) = (arn.name(), target.label());
     let (read, write) = ("rds:DescribeDBInstances", "rds:ModifyDBInstance");
     let Some(asked) = asked(ctx) else {
-        let reason = format!("the finding names no setting of this playbook (control {:?}, rule {:?})", ctx.control, ctx.config_rule);
+        let reason = format!(
+            "the finding names no setting of this playbook (control {}, Config rule {})",
+            ctx.control.as_deref().unwrap_or("none"),
+            ctx.config_rule.as_deref().unwrap_or("none")
+        );
         return PlaybookReport::conclude(Vec::new(), Err(reason.into()));
     };
     let db = match ports.db_instance(id).await {

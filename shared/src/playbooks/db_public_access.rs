@@ -65,7 +65,7 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
     // would also apply someone else's pending modifications.
     let change = DbInstanceChange { publicly_accessible: Some(false), ..DbInstanceChange::default() };
     let read = || async { ports.db_instance(id).await.map(private) };
-    turn_on_from(setting, first.map(private), read, || ports.modify_db_instance(id, &change)).await
+    turn_on_from(ports, setting, first.map(private), read, || ports.modify_db_instance(id, &change)).await
 }
 
 #[cfg(test)]

@@ -99,9 +99,9 @@ pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
             steps.push(revoke(ports, group_id, &label, &chosen, egress).await);
         }
     }
-    let verified = match ports.security_group_rules(group_id).await {
-        Ok(left) if left.is_empty() => Ok(()),
-        Ok(left) => Err(format!("{} rule(s) left", left.len()).into()),
+    let verified = match super::settle::until(ports, || ports.security_group_rules(group_id), |left| left.is_empty()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(left)) => Err(super::settle::propagating(format!("{} rule(s) left", left.len()))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(steps, verified)

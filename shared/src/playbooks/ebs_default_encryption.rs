@@ -50,7 +50,7 @@ pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         prior: json!({ "ebs_encryption_by_default": false, "region": ctx.region }),
     };
     let read = || async { ports.ebs_encryption_by_default().await.map(Some) };
-    turn_on(setting, read, || ports.enable_ebs_encryption_by_default()).await
+    turn_on(ports, setting, read, || ports.enable_ebs_encryption_by_default()).await
 }
 
 #[cfg(test)]

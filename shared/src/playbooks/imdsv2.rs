@@ -82,10 +82,11 @@ pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         })),
         Err(e) => return PlaybookReport::conclude(vec![failed("imdsv2", write, &label, e)], Ok(())),
     };
-    let verified = match ports.instance_metadata(id).await {
-        Ok(Some(i)) if i.http_tokens == "required" => Ok(()),
-        Ok(Some(i)) => Err(format!("{id} reads back HttpTokens={}", i.http_tokens).into()),
-        Ok(None) => Err(format!("instance {id} is gone").into()),
+    let required = |i: &Option<crate::ports::InstanceMetadata>| i.as_ref().is_none_or(|i| i.http_tokens == "required");
+    let verified = match super::settle::until(ports, || ports.instance_metadata(id), required).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) | Ok(Err(None)) => Err(format!("instance {id} is gone").into()),
+        Ok(Err(Some(i))) => Err(super::settle::propagating(format!("{id} reads back HttpTokens={}", i.http_tokens))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

@@ -72,7 +72,7 @@ pub async fn run<P: KmsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         prior: json!({ "key_id": key, "rotation": false }),
     };
     let read = || async { ports.key_rotation_enabled(key).await.map(Some) };
-    turn_on(setting, read, || ports.enable_key_rotation(key)).await
+    turn_on(ports, setting, read, || ports.enable_key_rotation(key)).await
 }
 
 #[cfg(test)]

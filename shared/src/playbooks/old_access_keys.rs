@@ -117,11 +117,15 @@ pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
             format!("{user} must rotate the deactivated key(s) {}", rotate.join(", ")),
         ));
     }
-    let verified = match ports.list_access_keys(user).await {
-        Ok(now) => match now.iter().find(|k| k.active && old.iter().any(|o| o.id == k.id)) {
-            Some(key) => Err(format!("access key {} is still active", key.id).into()),
-            None => Ok(()),
-        },
+    let still_active = |now: &Vec<AccessKey>| {
+        now.iter().find(|k| k.active && old.iter().any(|o| o.id == k.id)).map(|k| k.id.clone())
+    };
+    let verified = match super::settle::until(ports, || ports.list_access_keys(user), |now| still_active(now).is_none()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(now)) => Err(super::settle::propagating(format!(
+            "access key {} is still active",
+            still_active(&now).unwrap_or_default()
+        ))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(steps, verified)

@@ -111,9 +111,9 @@ pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         .with_prior(json!({ "password_policy": current })),
         Err(e) => return PlaybookReport::conclude(vec![failed("strengthen-policy", api, &label, e)], Ok(())),
     };
-    let verified = match ports.get_password_policy().await {
-        Ok(Some(read)) if read == wanted => Ok(()),
-        Ok(read) => Err(format!("the policy reads back as {read:?}, not {wanted:?}").into()),
+    let verified = match super::settle::until(ports, || ports.get_password_policy(), |read| read.as_ref() == Some(&wanted)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(_)) => Err(super::settle::propagating("the password policy does not read back as written".into())),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

@@ -64,7 +64,7 @@ pub async fn run<P: SqsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         prior: json!({ "queue_url": url, "sqs_managed_sse": false, "kms_key": null }),
     };
     let read = || async { ports.queue_encryption(&url).await.map(|e| Some(e.encrypted())) };
-    turn_on(setting, read, || ports.enable_queue_sse(&url)).await
+    turn_on(ports, setting, read, || ports.enable_queue_sse(&url)).await
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ pub async fn run<P: EcrPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         prior: json!({ "repository": repository, "scan_on_push": false }),
     };
     let read = || ports.scan_on_push(repository);
-    turn_on(setting, read, || ports.enable_scan_on_push(repository)).await
+    turn_on(ports, setting, read, || ports.enable_scan_on_push(repository)).await
 }
 
 #[cfg(test)]

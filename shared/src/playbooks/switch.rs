@@ -6,7 +6,7 @@ use std::future::Future;
 
 use super::failed;
 use crate::audit::{PlaybookReport, StepOutcome, StepRecord};
-use crate::ports::PortResult;
+use crate::ports::{PortResult, Settle};
 
 /// One setting of one resource, as the report names it.
 pub(crate) struct Setting<'a> {
@@ -23,6 +23,7 @@ pub(crate) struct Setting<'a> {
 
 /// `read` answers `Some(on)`, or `None` when the resource does not exist.
 pub(crate) async fn turn_on<R, W>(
+    ports: &impl Settle,
     setting: Setting<'_>,
     read: impl Fn() -> R,
     write: impl FnOnce() -> W,
@@ -32,11 +33,12 @@ where
     W: Future<Output = PortResult<()>>,
 {
     let first = read().await;
-    turn_on_from(setting, first, read, write).await
+    turn_on_from(ports, setting, first, read, write).await
 }
 
 /// As `turn_on`, for a playbook that has read the resource already (for its tags): `first` is that read.
 pub(crate) async fn turn_on_from<R, W>(
+    ports: &impl Settle,
     setting: Setting<'_>,
     first: PortResult<Option<bool>>,
     read: impl Fn() -> R,
@@ -87,9 +89,12 @@ where
                     )
                 }
             };
-            let verified = match read().await {
-                Ok(Some(true)) => Ok(()),
-                Ok(_) => Err(format!("{what}: does not read back so").into()),
+            let verified = match super::settle::until(ports, &read, |on| *on != Some(false)).await {
+                Ok(Ok(Some(_))) => Ok(()),
+                Ok(Ok(None)) | Ok(Err(None)) => Err(format!("{label} is gone").into()),
+                Ok(Err(Some(_))) => Err(super::settle::propagating(format!(
+                    "{what}: does not read back so"
+                ))),
                 Err(e) => Err(e.into()),
             };
             PlaybookReport::conclude(vec![record], verified)

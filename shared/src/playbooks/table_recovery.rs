@@ -57,7 +57,7 @@ pub async fn run<P: DynamoDbPort>(ports: &P, ctx: &RunContext, target: &Target) 
         prior: json!({ "table": table, "point_in_time_recovery": false }),
     };
     let read = || ports.point_in_time_recovery(table);
-    turn_on(setting, read, || ports.enable_point_in_time_recovery(table)).await
+    turn_on(ports, setting, read, || ports.enable_point_in_time_recovery(table)).await
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ pub async fn run<P: CloudTrailPort>(ports: &P, ctx: &RunContext, target: &Target
         prior: json!({ "trail": trail_arn, "log_file_validation": false }),
     };
     let read = || async { ports.get_trail(&trail_arn).await.map(|t| t.map(|t| t.log_file_validation)) };
-    turn_on(setting, read, || ports.enable_log_file_validation(&trail_arn)).await
+    turn_on(ports, setting, read, || ports.enable_log_file_validation(&trail_arn)).await
 }
 
 /// The trail, when this account may change it here: not an organization trail (the management account's)

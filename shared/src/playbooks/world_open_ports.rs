@@ -58,7 +58,7 @@ pub fn target(finding: &Finding) -> Result<Target, String> {
         (Some("EC2.18"), _) => PortPolicy::AllBut(AUTHORIZED_PORTS),
         (None, Some(rule)) if rule.contains("restricted-ssh") => PortPolicy::Listed(&[22]),
         (None, Some(_)) => PortPolicy::AllBut(AUTHORIZED_PORTS),
-        (other, _) => return Err(format!("no port rule for control {other:?}")),
+        (other, _) => return Err(format!("no port rule for control {}", other.unwrap_or("none"))),
     };
     Ok(Target::SecurityGroup {
         group_id: security_group_id(finding)?,
@@ -136,11 +136,10 @@ pub async fn run<P: Ec2Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
             ),
         ));
     }
-    let verified = match ports.security_group_rules(group_id).await {
-        Ok(now) => match now.iter().find(|r| ids.contains(&r.id)) {
-            Some(rule) => Err(format!("rule {} is still there", rule.id).into()),
-            None => Ok(()),
-        },
+    let left = |now: &Vec<SecurityGroupRule>| now.iter().find(|r| ids.contains(&r.id)).map(|r| r.id.clone());
+    let verified = match super::settle::until(ports, || ports.security_group_rules(group_id), |now| left(now).is_none()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(now)) => Err(super::settle::propagating(format!("rule {} is still there", left(&now).unwrap_or_default()))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(steps, verified)

@@ -19,7 +19,7 @@ pub struct Trail {
     pub kms_key: Option<String>,
 }
 
-pub trait CloudTrailPort: Send + Sync {
+pub trait CloudTrailPort: super::Settle + Send + Sync {
     /// `None` when the trail does not exist.
     fn get_trail(&self, arn: &str) -> impl Future<Output = PortResult<Option<Trail>>> + Send;
     fn enable_log_file_validation(&self, arn: &str) -> impl Future<Output = PortResult<()>> + Send;

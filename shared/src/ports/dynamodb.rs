@@ -5,7 +5,7 @@ use std::future::Future;
 
 use super::PortResult;
 
-pub trait DynamoDbPort: Send + Sync {
+pub trait DynamoDbPort: super::Settle + Send + Sync {
     /// Whether point-in-time recovery is on; `None` when the table does not exist.
     fn point_in_time_recovery(
         &self,

@@ -113,7 +113,7 @@ pub struct FlowLog {
 }
 
 /// EC2 in the member account's region.
-pub trait Ec2Port: Send + Sync {
+pub trait Ec2Port: super::Settle + Send + Sync {
     /// `None` when the group does not exist.
     fn describe_security_group(
         &self,

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use super::PortResult;
 
-pub trait EcrPort: Send + Sync {
+pub trait EcrPort: super::Settle + Send + Sync {
     /// Whether the repository scans images on push; `None` when it does not exist.
     fn scan_on_push(
         &self,

@@ -60,7 +60,7 @@ pub struct IamUser {
     pub tags: BTreeMap<String, String>,
 }
 
-pub trait IamPort: Send + Sync {
+pub trait IamPort: super::Settle + Send + Sync {
     fn list_access_keys(
         &self,
         user: &str,

@@ -42,7 +42,7 @@ impl KmsKey {
     }
 }
 
-pub trait KmsPort: Send + Sync {
+pub trait KmsPort: super::Settle + Send + Sync {
     /// `None` when the key does not exist.
     fn describe_key(&self, key: &str) -> impl Future<Output = PortResult<Option<KmsKey>>> + Send;
     fn key_rotation_enabled(&self, key: &str) -> impl Future<Output = PortResult<bool>> + Send;

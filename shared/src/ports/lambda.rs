@@ -5,7 +5,7 @@ use std::future::Future;
 
 use super::PortResult;
 
-pub trait LambdaPort: Send + Sync {
+pub trait LambdaPort: super::Settle + Send + Sync {
     /// The function's resource-based policy (JSON); `None` when it has none.
     fn function_policy(
         &self,

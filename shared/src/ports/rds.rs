@@ -44,7 +44,7 @@ pub enum SnapshotKind {
     Cluster,
 }
 
-pub trait RdsPort: Send + Sync {
+pub trait RdsPort: super::Settle + Send + Sync {
     /// `None` when the instance does not exist.
     fn db_instance(&self, id: &str) -> impl Future<Output = PortResult<Option<DbInstance>>> + Send;
     fn modify_db_instance(

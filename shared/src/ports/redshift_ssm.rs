@@ -20,14 +20,14 @@ pub struct RedshiftCluster {
     pub pending_publicly_accessible: Option<bool>,
 }
 
-pub trait RedshiftPort: Send + Sync {
+pub trait RedshiftPort: super::Settle + Send + Sync {
     /// `None` when the cluster does not exist.
     fn cluster(&self, id: &str)
         -> impl Future<Output = PortResult<Option<RedshiftCluster>>> + Send;
     fn make_cluster_private(&self, id: &str) -> impl Future<Output = PortResult<()>> + Send;
 }
 
-pub trait SsmPort: Send + Sync {
+pub trait SsmPort: super::Settle + Send + Sync {
     /// The accounts (or `all`) a document is shared with; `None` when the document does not exist.
     fn document_shared_with(
         &self,

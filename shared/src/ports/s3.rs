@@ -68,7 +68,7 @@ pub struct BucketAcl {
 }
 
 /// S3 bucket operations. Every call carries the expected bucket owner.
-pub trait S3Port: Send + Sync {
+pub trait S3Port: super::Settle + Send + Sync {
     fn get_bucket_tags(
         &self,
         bucket: &str,

@@ -17,7 +17,7 @@ pub struct LinkedSecret {
     pub rotation_lambda_arn: Option<String>,
 }
 
-pub trait SecretsPort: Send + Sync {
+pub trait SecretsPort: super::Settle + Send + Sync {
     /// Secrets in `region` carrying the tag `tag_key` = `user`.
     fn list_linked_secrets(
         &self,

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use super::PortResult;
 
-pub trait SnsPort: Send + Sync {
+pub trait SnsPort: super::Settle + Send + Sync {
     /// The topic's KMS key: `None` when the topic does not exist, `Some(None)` when it is not encrypted.
     fn topic_kms_key(
         &self,

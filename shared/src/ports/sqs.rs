@@ -21,7 +21,7 @@ impl QueueEncryption {
     }
 }
 
-pub trait SqsPort: Send + Sync {
+pub trait SqsPort: super::Settle + Send + Sync {
     /// The queue's URL (GetQueueUrl with the owner's account); `None` when there is no such queue.
     fn queue_url(
         &self,
