@@ -111,12 +111,14 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         .with_prior(json!({ "bucket": bucket, "policy": current })),
         Err(e) => return PlaybookReport::conclude(vec![failed("tls-only", write, &label, e)], Ok(())),
     };
-    let verified = match ports.get_bucket_policy(bucket, owner).await {
-        Ok(Some(read)) => match parse_document(&read).as_ref().map(statements) {
-            Some(read) if read.iter().any(enforces_tls) && kept.iter().all(|s| read.contains(s)) => Ok(()),
-            _ => Err("the policy read back lacks the TLS statement or a statement it had".to_owned().into()),
-        },
-        Ok(None) => Err("the bucket has no policy after the write".to_owned().into()),
+    let as_written = |read: &Option<String>| {
+        read.as_deref().and_then(parse_document).as_ref().map(statements).is_some_and(|read| {
+            read.iter().any(enforces_tls) && kept.iter().all(|s| read.contains(s))
+        })
+    };
+    let verified = match super::settle::until(ports, || ports.get_bucket_policy(bucket, owner), as_written).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(_)) => Err(super::settle::propagating("the policy read back lacks the TLS statement or a statement it had".into())),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

@@ -284,23 +284,30 @@ async fn verify<P: S3Port>(
     changed: &Changed,
     had_policy: bool,
 ) -> Result<(), Failure> {
-    if changed.bpa
-        && !ports
-            .get_public_access_block(bucket, owner)
-            .await?
-            .is_some_and(|b| b.all_on())
-    {
-        return Err("Block Public Access is not fully on".into());
-    }
-    if had_policy && ports.get_bucket_policy_status(bucket, owner).await? == Some(true) {
-        return Err(if changed.policy {
-            "S3 still considers the bucket policy public (GetBucketPolicyStatus)"
-        } else {
-            "S3 considers the bucket policy public (GetBucketPolicyStatus) but no statement matches its documented rules: review it by hand"
+    use super::settle::{propagating, until};
+    if changed.bpa {
+        let read = || ports.get_public_access_block(bucket, owner);
+        let all_on = |b: &Option<crate::ports::PublicAccessBlock>| b.as_ref().is_some_and(|b| b.all_on());
+        if until(ports, read, all_on).await?.is_err() {
+            return Err(propagating("Block Public Access is not fully on".into()));
         }
-        .into());
     }
-    Ok(())
+    if !had_policy {
+        return Ok(());
+    }
+    // What S3 says may lag the policy write only when Riposte changed the policy; otherwise a public
+    // verdict is S3's considered answer on a policy Riposte cannot explain.
+    let read = || ports.get_bucket_policy_status(bucket, owner);
+    let public = if changed.policy {
+        until(ports, read, |status| *status != Some(true)).await?.is_err()
+    } else {
+        read().await? == Some(true)
+    };
+    match (public, changed.policy) {
+        (false, _) => Ok(()),
+        (true, true) => Err(propagating("S3 still considers the bucket policy public (GetBucketPolicyStatus)".into())),
+        (true, false) => Err("S3 considers the bucket policy public (GetBucketPolicyStatus) but no statement matches its documented rules: review it by hand".into()),
+    }
 }
 
 #[cfg(test)]
