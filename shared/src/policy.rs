@@ -38,6 +38,8 @@ pub struct Policy {
     pub scope: Scope,
     /// The kill switch: every automatic action becomes notify-only (an analyst's action still runs).
     pub kill_switch: bool,
+    /// The kill switch is at `all`: analysts' actions (approve, remediate, undo) are paused too.
+    pub analysts_paused: bool,
 }
 
 impl Default for Policy {
@@ -53,6 +55,7 @@ impl Default for Policy {
             modes: BTreeMap::new(),
             scope: Scope::default(),
             kill_switch: false,
+            analysts_paused: false,
         }
     }
 }
@@ -236,6 +239,14 @@ fn decide(finding: &Finding, source: &Source, policy: &Policy, out: &mut Assessm
         Ok(spec) => spec,
         Err(reason) => return Decision::Skip(reason),
     };
+    // The switch at `all` stops analysts too (approve, remediate, undo); ignoring only makes Riposte do
+    // less.
+    if policy.analysts_paused && action.is_some_and(|a| a != AnalystAction::Ignore) {
+        return Decision::Skip(
+            "the kill switch is at `all`: analysts' actions are paused too, nothing was changed"
+                .into(),
+        );
+    }
     // An undo restores what a run changed: the control has usually passed since (that is what the run
     // did), and the scope or mode may have changed; neither stops putting the recorded state back.
     let undoing = action == Some(AnalystAction::Undo);

@@ -405,3 +405,42 @@ fn the_settings_override_modes_scope_and_pause_everything_automatic() {
         "remediate"
     );
 }
+
+#[test]
+fn the_kill_switch_at_all_stops_analysts_but_not_ignore() {
+    let policy = Policy {
+        kill_switch: true,
+        analysts_paused: true,
+        ..Policy::default()
+    };
+    for (action, stopped) in [
+        (AnalystAction::Approve, true),
+        (AnalystAction::Remediate, true),
+        (AnalystAction::Undo, true),
+        (AnalystAction::Ignore, false),
+    ] {
+        let source = Source::Operator {
+            action,
+            who: "arn:aws:sts::111111111111:assumed-role/analyst/alice".into(),
+            time: "2026-12-04T12:00:00Z".into(),
+        };
+        let decision = assess(&s3_8(), &source, None, &policy).decision;
+        let skipped =
+            matches!(&decision, Decision::Skip(r) if r.contains("analysts' actions are paused"));
+        assert_eq!(skipped, stopped, "{action:?}: {decision:?}");
+    }
+    // The switch at `on` leaves analysts their actions.
+    let on = Policy {
+        kill_switch: true,
+        ..Policy::default()
+    };
+    let source = Source::Operator {
+        action: AnalystAction::Remediate,
+        who: "alice".into(),
+        time: "2026-12-04T12:00:00Z".into(),
+    };
+    assert_eq!(
+        assess(&s3_8(), &source, None, &on).decision.name(),
+        "remediate"
+    );
+}

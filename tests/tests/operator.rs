@@ -4,7 +4,7 @@
 //! a bucket and of a user (and its refusal after a manual change), and "ignore". Every assertion reads
 //! state back from the emulator.
 
-use riposte_tests::{Emulator, MemberView, TEST_SETTINGS};
+use riposte_tests::{Emulator, MemberView, Scenario, TEST_SETTINGS};
 use serde_json::json;
 
 #[path = "operator/limits.rs"]
@@ -196,8 +196,11 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     );
     limits::hold_under_concurrency(&emulator, &scenario).await;
 
-    // 7. The kill switch: an automatic fix becomes notify-only.
+    // 7. The kill switch, read first and on its own: with a settings document that has just become
+    // invalid (the last good one stays), an automatic fix becomes notify-only.
     hub.put_kill_switch("on").await;
+    hub.put_settings("[remediation]\nseverity_threshold = \"LOUD\"\n")
+        .await;
     hub.wait_ttl().await;
     let old_keys = scenario.finding_id("old-keys");
     let laggard = scenario.str("/incidents/old_keys/user_name");
@@ -209,7 +212,13 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
     assert_eq!(f.field("riposte:status"), "notify-only");
     assert!(f.note.contains("kill switch"), "{f:?}");
     assert_eq!(view_old.keys(&laggard).await, laggard_keys);
+    hub.put_settings("").await;
+    kill_switch_levels(
+        &emulator, &scenario, &hub, &engine, &ids[0], &view_b, &public,
+    )
+    .await;
     hub.put_kill_switch("off").await;
+    hub.wait_ttl().await;
 
     // 8. "Riposte: undo" puts the bucket back exactly; the next Imported event does not redo it.
     let undo = hub.custom_action(&ids[0], "RiposteUndo", "Riposte: undo", 0);
@@ -348,4 +357,31 @@ async fn operators_steer_approve_limit_pause_and_undo_without_a_redeploy() {
             );
         }
     }
+}
+
+/// The switch at `all` stops an analyst's undo too (the bucket stays as the fix left it); a switch
+/// parameter that goes missing pauses, as `riposte config show` reads it with the hub's wiring.
+async fn kill_switch_levels(
+    emulator: &Emulator,
+    scenario: &Scenario,
+    hub: &Hub,
+    engine: &riposte_hub::cli::HubEngine,
+    finding: &str,
+    view: &MemberView,
+    bucket: &str,
+) {
+    let fixed = BucketState::read(view, bucket).await;
+    hub.put_kill_switch("all").await;
+    hub.wait_ttl().await;
+    let undo = hub.custom_action(finding, "RiposteUndo", "Riposte: undo", 0);
+    hub.lambda(engine, &[undo]).await;
+    assert_eq!(BucketState::read(view, bucket).await, fixed);
+    let (_, out, err) = hub.cli(emulator, scenario, &["config", "show"]);
+    assert!(out.contains("# kill switch: ALL"), "{out}{err}");
+    hub.delete_kill_switch().await;
+    let (_, out, err) = hub.cli(emulator, scenario, &["config", "show"]);
+    assert!(
+        out.contains("# kill switch: ON"),
+        "a missing switch pauses: {out}{err}"
+    );
 }

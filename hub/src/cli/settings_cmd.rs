@@ -75,10 +75,10 @@ async fn show(access: &super::operator::Access) -> Result<i32, HubError> {
     }
     outln!(
         "# kill switch: {}",
-        if config.policy.kill_switch {
-            "ON - automatic remediation is paused"
-        } else {
-            "off"
+        match (config.policy.kill_switch, config.policy.analysts_paused) {
+            (_, true) => "ALL - automatic remediation and analysts' actions are paused",
+            (true, false) => "ON - automatic remediation is paused",
+            (false, false) => "off",
         }
     );
     if !config.policy.scope.include_accounts.is_empty()

@@ -1,8 +1,11 @@
-//! Settings that change without a deploy: the document in an SSM parameter and the kill switch in
-//! another, read together (one GetParameters call) at most every `ttl` (30 s by default) per container; the accounts of
-//! scoped OUs from Organizations, cached for `OU_TTL`. A failed or invalid read keeps the last good
-//! settings; with none yet the run fails (its messages are redelivered), so nothing runs on settings
-//! nobody chose. Any kill-switch value but off/false/0/no pauses: a typo fails safe.
+//! Settings that change without a deploy: the kill switch in an SSM parameter, read first and on its own,
+//! and the document in another, at most every `ttl` (30 s by default) per container; the accounts of
+//! scoped OUs from Organizations, cached for `OU_TTL`. A failed or invalid document read keeps the last
+//! good settings (with none yet the run fails and its messages are redelivered, so nothing runs on
+//! settings nobody chose) but never the last switch: the switch read now applies whatever the
+//! document's state. Any switch value but off/false/0/no pauses automatic remediation (a typo fails
+//! safe), `all` pauses analysts' actions too, and a switch parameter that is missing or unreadable
+//! pauses.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -18,11 +21,38 @@ pub const OU_TTL: Duration = Duration::from_secs(600);
 /// other value pauses it, so a typo fails safe.
 const OFF: &[&str] = &["off", "false", "0", "no", ""];
 
+/// The kill switch as read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    /// Off: automatic remediation runs.
+    Off,
+    /// On (any value but off/all, a typo included, or a switch that is missing or unreadable):
+    /// automatic remediation is paused; analysts' actions still run.
+    Automatic,
+    /// `all`: analysts' actions are paused too.
+    All,
+}
+
+impl Switch {
+    /// A parameter's value: off/false/0/no/"" leave remediation running, `all` stops everything, any
+    /// other value pauses automatic remediation.
+    pub fn parse(value: &str) -> Self {
+        let value = value.trim().to_ascii_lowercase();
+        if OFF.contains(&value.as_str()) {
+            Switch::Off
+        } else if value == "all" {
+            Switch::All
+        } else {
+            Switch::Automatic
+        }
+    }
+}
+
 /// What one read produced.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub settings: Settings,
-    pub kill_switch: bool,
+    pub switch: Switch,
 }
 
 pub struct LiveSettings {
@@ -70,17 +100,22 @@ impl LiveSettings {
             .await
             .map_err(|e| HubError::Settings(e.to_string()))?;
         let mut config = base.with_settings(&snapshot.settings)?;
-        config.policy.kill_switch = snapshot.kill_switch;
+        config.policy.kill_switch = snapshot.switch != Switch::Off;
+        config.policy.analysts_paused = snapshot.switch == Switch::All;
         self.expand_ous(&snapshot.settings, &mut config).await?;
         Ok(config)
     }
 
+    /// The switch first and on its own, then the document: an unreadable or invalid document keeps
+    /// the last good one, but never the last switch — the switch read now applies, and a switch that
+    /// cannot be read pauses.
     async fn read(&self, base: &Config) -> Result<Arc<Snapshot>, String> {
-        let fresh = self.fetch(base).await;
+        let switch = self.switch().await;
+        let fresh = self.document(base).await;
         let mut last = self.last_good.lock().unwrap_or_else(|p| p.into_inner());
         match fresh {
-            Ok(snapshot) => {
-                let snapshot = Arc::new(snapshot);
+            Ok(settings) => {
+                let snapshot = Arc::new(Snapshot { settings, switch });
                 *last = Some(snapshot.clone());
                 Ok(snapshot)
             }
@@ -90,67 +125,77 @@ impl LiveSettings {
                         reason,
                         "settings not refreshed: the last good ones stay in force"
                     );
-                    Ok(previous)
+                    Ok(Arc::new(Snapshot {
+                        settings: previous.settings.clone(),
+                        switch,
+                    }))
                 }
                 None => Err(reason),
             },
         }
     }
 
-    async fn fetch(&self, base: &Config) -> Result<Snapshot, String> {
-        let names: Vec<String> = self
-            .document
-            .iter()
-            .chain(&self.kill_switch)
-            .cloned()
-            .collect();
-        if names.is_empty() {
-            // Only OUs to resolve: the document is the file's (or the defaults).
-            return Ok(Snapshot {
-                settings: base.document.clone(),
-                kill_switch: false,
-            });
+    /// The kill switch, read on its own; without a switch parameter, off. A switch parameter that is
+    /// missing or cannot be read pauses: someone deleted it, or the hub cannot tell. ssm:GetParameters
+    /// (the hub role's one SSM read) with one name: a missing parameter comes back under
+    /// InvalidParameters, not as an error.
+    async fn switch(&self) -> Switch {
+        let Some(name) = &self.kill_switch else {
+            return Switch::Off;
+        };
+        match self.ssm.get_parameters().names(name).send().await {
+            Ok(out) => match out.parameters().first().and_then(|p| p.value()) {
+                Some(value) => Switch::parse(value),
+                None => {
+                    tracing::error!(
+                        parameter = name,
+                        alarm = "kill-switch-missing",
+                        "kill switch parameter missing: automatic remediation paused"
+                    );
+                    Switch::Automatic
+                }
+            },
+            Err(e) => {
+                let reason = crate::aws::explain::failed(
+                    &format!("reading the kill switch {name} (ssm:GetParameters)"),
+                    &e,
+                );
+                tracing::error!(
+                    reason,
+                    alarm = "kill-switch-unreadable",
+                    "kill switch unreadable: automatic remediation paused"
+                );
+                Switch::Automatic
+            }
         }
-        let out = self
+    }
+
+    /// The settings document: the parameter's, else the file's (or the defaults).
+    async fn document(&self, base: &Config) -> Result<Settings, String> {
+        let Some(name) = &self.document else {
+            return Ok(base.document.clone());
+        };
+        let read = self
             .ssm
             .get_parameters()
-            .set_names(Some(names))
+            .names(name)
             .with_decryption(true)
             .send()
-            .await;
-        let out = match out {
-            Ok(out) => out,
-            // The switch is read with the document: unreadable, the settings fail (or the last good
-            // stay) and the switch of the last good read applies.
-            Err(e) => {
-                return Err(crate::aws::explain::failed(
+            .await
+            .map_err(|e| {
+                crate::aws::explain::failed(
                     "reading the settings parameters (ssm:GetParameters)",
                     &e,
-                ))
-            }
-        };
-        let value = |name: &Option<String>| {
-            name.as_ref().and_then(|n| {
-                out.parameters()
-                    .iter()
-                    .find(|p| p.name() == Some(n.as_str()))
-                    .and_then(|p| p.value().map(str::to_owned))
-            })
-        };
-        let settings = match (&self.document, value(&self.document)) {
-            (None, _) => base.document.clone(),
-            (Some(name), None) => return Err(format!("settings parameter {name} does not exist")),
-            (Some(name), Some(text)) => Settings::parse(&text).map_err(|errors| {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                format!("settings parameter {name} is invalid: {}", list.join("; "))
-            })?,
-        };
-        // A missing switch parameter is off: creating it is how the switch is thrown.
-        let kill_switch = value(&self.kill_switch)
-            .is_some_and(|v| !OFF.contains(&v.trim().to_ascii_lowercase().as_str()));
-        Ok(Snapshot {
-            settings,
-            kill_switch,
+                )
+            })?;
+        let text = read
+            .parameters()
+            .first()
+            .and_then(|p| p.value())
+            .ok_or_else(|| format!("settings parameter {name} does not exist"))?;
+        Settings::parse(text).map_err(|errors| {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            format!("settings parameter {name} is invalid: {}", list.join("; "))
         })
     }
 

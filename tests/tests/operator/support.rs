@@ -116,6 +116,14 @@ impl Hub {
     pub async fn put_kill_switch(&self, value: &str) {
         self.put(KILL_SWITCH, value).await;
     }
+    pub async fn delete_kill_switch(&self) {
+        self.ssm
+            .delete_parameter()
+            .name(KILL_SWITCH)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    }
     pub async fn wait_ttl(&self) {
         tokio::time::sleep(std::time::Duration::from_millis(TTL_SECONDS * 1000 + 200)).await;
     }
