@@ -76,6 +76,11 @@ pub struct Severity {
 pub struct FindingProviderFields {
     #[serde(default)]
     pub severity: Option<Severity>,
+    /// The types as the provider (GuardDuty) wrote them: BatchImportFindings only, which a member
+    /// account cannot call under an AWS product. `Types` itself a member can rewrite with
+    /// BatchUpdateFindings (Security Hub User Guide, "FindingProviderFields").
+    #[serde(default)]
+    pub types: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -329,6 +334,15 @@ impl Finding {
             .as_deref()
             .and_then(SeverityLabel::parse)
             .or_else(|| severity.normalized.map(SeverityLabel::from_normalized))
+    }
+
+    /// The finding's types as its provider wrote them (`FindingProviderFields.Types`), which a member
+    /// account cannot rewrite; `Types` only for a finding that carries no provider types.
+    pub fn provider_types(&self) -> &[String] {
+        match &self.finding_provider_fields {
+            Some(fields) if !fields.types.is_empty() => &fields.types,
+            _ => &self.types,
+        }
     }
 
     /// GuardDuty's own 0–8.9 score: `FindingProviderFields.Severity.Original`, else the deprecated

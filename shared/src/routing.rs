@@ -36,7 +36,7 @@ pub enum Route {
 /// GuardDuty types in Security Hub read `TTPs/Discovery/Recon:IAMUser-MaliciousIPCaller`: the
 /// namespace path, then the GuardDuty type with its `/` written as `-`. Return the canonical type.
 pub fn guardduty_type(finding: &Finding) -> Option<String> {
-    finding.types.iter().find_map(|t| {
+    finding.provider_types().iter().find_map(|t| {
         let tail = t.rsplit('/').next()?;
         let (purpose, rest) = tail.split_once(':')?;
         let (resource, name) = rest.split_once('-')?;

@@ -188,3 +188,32 @@ fn inspector_package_vulnerabilities_route_to_the_notice_and_nothing_else_of_ins
         "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default".into();
     assert!(matches!(route(&imported), Route::NoPlaybook { .. }));
 }
+
+#[test]
+fn guardduty_findings_route_on_the_providers_types_which_members_cannot_rewrite() {
+    let mut finding = findings("api-getfindings-guardduty-iam-accesskeys-placebo.json")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no finding in the sample"));
+    let original = finding.types.clone();
+    assert!(
+        matches!(route(&finding), Route::Playbook { spec, .. } if spec.id == "credential-compromise")
+    );
+    // A member account rewrites Types with BatchUpdateFindings; the provider's copy stays.
+    finding.finding_provider_fields = Some(crate::asff::FindingProviderFields {
+        types: original,
+        ..Default::default()
+    });
+    finding.types = vec!["Software and Configuration Checks/Benign".into()];
+    assert!(
+        matches!(route(&finding), Route::Playbook { spec, .. } if spec.id == "credential-compromise")
+    );
+    // And the other way round: a GuardDuty type written into Types by a member does not route a
+    // finding whose provider said otherwise.
+    finding.types = vec!["TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce".into()];
+    finding.finding_provider_fields = Some(crate::asff::FindingProviderFields {
+        types: vec!["Software and Configuration Checks/Benign".into()],
+        ..Default::default()
+    });
+    assert!(!matches!(route(&finding), Route::Playbook { .. }));
+}

@@ -342,6 +342,8 @@ def test_the_function_runs_bootstrap_on_al2023_with_the_configuration_the_hub_re
         "RIPOSTE_CONFIG_PARAMETER": f"/{p['FunctionName']}/settings",
         "RIPOSTE_KILL_SWITCH_PARAMETER": f"/{p['FunctionName']}/kill-switch",
         "RIPOSTE_LIMITS_TABLE": f"{p['FunctionName']}-limits",
+        # The function acts only on this queue's records (a direct invocation is refused).
+        "RIPOSTE_QUEUE_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{p['FunctionName']}-findings",
     }
 
 

@@ -94,12 +94,14 @@ pub async fn run<P: S3Port>(ports: &P, ctx: &RunContext, target: &Target) -> Pla
         .with_prior(json!({ "bucket": bucket, "policy": current })),
         Err(e) => return PlaybookReport::conclude(vec![failed("deny-cross-account", write, &label, e)], Ok(())),
     };
-    let verified = match ports.get_bucket_policy(bucket, owner).await {
-        Ok(Some(read)) => match parse_document(&read) {
-            Some(read) if denied(&read, &foreign) && statements(&document).iter().filter(|s| s["Sid"] != SID).all(|s| statements(&read).contains(s)) => Ok(()),
-            _ => Err("the policy read back lacks the deny or a statement it had".to_owned().into()),
-        },
-        Ok(None) => Err("the bucket has no policy after the write".to_owned().into()),
+    let as_written = |read: &Option<String>| {
+        read.as_deref().and_then(parse_document).is_some_and(|read| {
+            denied(&read, &foreign) && statements(&document).iter().filter(|s| s["Sid"] != SID).all(|s| statements(&read).contains(s))
+        })
+    };
+    let verified = match super::settle::until(ports, || ports.get_bucket_policy(bucket, owner), as_written).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(_)) => Err(super::settle::propagating("the policy read back lacks the deny or a statement it had".into())),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

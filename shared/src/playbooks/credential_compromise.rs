@@ -388,9 +388,11 @@ async fn revoke_role_sessions<P: IamPort>(
             )
         }
     };
-    let verified = match ports.get_role_policy(role, REVOKE_SESSIONS_POLICY).await {
-        Ok(Some(doc)) if parse_document(&doc).as_ref() == Some(&wanted) => Ok(()),
-        Ok(_) => Err(format!("inline policy {REVOKE_SESSIONS_POLICY} is not in place").into()),
+    let in_place = |doc: &Option<String>| doc.as_deref().and_then(parse_document).as_ref() == Some(&wanted);
+    let read = || ports.get_role_policy(role, REVOKE_SESSIONS_POLICY);
+    let verified = match super::settle::until(ports, read, in_place).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(_)) => Err(super::settle::propagating(format!("inline policy {REVOKE_SESSIONS_POLICY} is not in place"))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

@@ -183,12 +183,18 @@ async fn verify<P: IamPort>(
     stale: &[String],
     password_deleted: bool,
 ) -> Result<(), crate::audit::Failure> {
-    let keys = ports.list_access_keys(user).await?;
-    if let Some(key) = keys.iter().find(|k| k.active && stale.contains(&k.id)) {
-        return Err(format!("access key {} is still active", key.id).into());
+    use super::settle::{propagating, until};
+    let active = |keys: &Vec<crate::ports::AccessKey>| {
+        keys.iter().find(|k| k.active && stale.contains(&k.id)).map(|k| k.id.clone())
+    };
+    if let Err(keys) = until(ports, || ports.list_access_keys(user), |k| active(k).is_none()).await? {
+        let key = active(&keys).unwrap_or_default();
+        return Err(propagating(format!("access key {key} is still active")));
     }
-    if password_deleted && ports.login_profile_created(user).await?.is_some() {
-        return Err("the console password is still there".to_owned().into());
+    if password_deleted
+        && until(ports, || ports.login_profile_created(user), Option::is_none).await?.is_err()
+    {
+        return Err(propagating("the console password is still there".into()));
     }
     Ok(())
 }

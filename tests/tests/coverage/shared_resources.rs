@@ -11,6 +11,8 @@ async fn denies_partner(view: &MemberView, bucket: &str) -> bool {
         .any(|sid| sid == "RiposteDenyCrossAccountSensitiveActions")
 }
 
+/// Whether the cluster is (or, a change pending, is becoming) publicly accessible: Redshift shows an
+/// accepted ModifyCluster under PendingModifiedValues while it applies it.
 pub async fn cluster_public(view: &MemberView, id: &str) -> Option<bool> {
     let rs = aws_sdk_redshift::Client::new(&view.config);
     let out = rs
@@ -19,7 +21,11 @@ pub async fn cluster_public(view: &MemberView, id: &str) -> Option<bool> {
         .send()
         .await
         .ok()?;
-    out.clusters().first()?.publicly_accessible()
+    let cluster = out.clusters().first()?;
+    cluster
+        .pending_modified_values()
+        .and_then(|p| p.publicly_accessible())
+        .or(cluster.publicly_accessible())
 }
 
 async fn document_shared_with(view: &MemberView, name: &str) -> Vec<String> {

@@ -92,13 +92,18 @@ pub async fn undo<P: IamPort>(
 }
 
 async fn verify<P: IamPort>(ports: &P, user: &str, keys: &[String], deny_all: Option<&str>) -> Result<(), Failure> {
-    let current = ports.list_access_keys(user).await?;
-    if let Some(id) = keys.iter().find(|id| !current.iter().any(|k| &k.id == *id && k.active)) {
-        return Err(format!("access key {id} is not Active").into());
+    use crate::playbooks::settle::{propagating, until};
+    let inactive = |current: &Vec<crate::ports::AccessKey>| {
+        keys.iter().find(|id| !current.iter().any(|k| &k.id == *id && k.active)).cloned()
+    };
+    if let Err(current) = until(ports, || ports.list_access_keys(user), |c| inactive(c).is_none()).await? {
+        let id = inactive(&current).unwrap_or_default();
+        return Err(propagating(format!("access key {id} is not Active")));
     }
     if let Some(arn) = deny_all {
-        if ports.list_attached_user_policies(user).await?.iter().any(|p| p == arn) {
-            return Err("AWSDenyAll is still attached".into());
+        let detached = |current: &Vec<String>| !current.iter().any(|p| p == arn);
+        if until(ports, || ports.list_attached_user_policies(user), detached).await?.is_err() {
+            return Err(propagating("AWSDenyAll is still attached".into()));
         }
     }
     Ok(())

@@ -142,22 +142,23 @@ pub async fn undo<P: S3Port>(
 }
 
 async fn verify<P: S3Port>(ports: &P, bucket: &str, owner: &str, r: &Recorded) -> Result<(), Failure> {
+    use crate::playbooks::settle::{propagating, until};
     if let Some(bpa) = &r.bpa {
-        if ports.get_public_access_block(bucket, owner).await? != *bpa {
-            return Err("Block Public Access is not as recorded".into());
+        if until(ports, || ports.get_public_access_block(bucket, owner), |now| now == bpa).await?.is_err() {
+            return Err(propagating("Block Public Access is not as recorded".into()));
         }
     }
     if let Some((before, _)) = &r.policy {
-        let now = ports.get_bucket_policy(bucket, owner).await?;
-        if !same_policy(now.as_deref(), Some(before)) {
-            return Err("the bucket policy is not as recorded".into());
+        let read = || ports.get_bucket_policy(bucket, owner);
+        if until(ports, read, |now| same_policy(now.as_deref(), Some(before))).await?.is_err() {
+            return Err(propagating("the bucket policy is not as recorded".into()));
         }
     }
     // With IgnorePublicAcls restored on, S3 shows only the effective ACL: read it back only when off.
     let ignores = r.bpa.flatten().is_some_and(|b| b.ignore_public_acls);
     if let (Some(acl), false) = (&r.acl, ignores) {
-        if !same_grants(&ports.get_bucket_acl(bucket, owner).await?, acl) {
-            return Err("the ACL is not as recorded".into());
+        if until(ports, || ports.get_bucket_acl(bucket, owner), |now| same_grants(now, acl)).await?.is_err() {
+            return Err(propagating("the ACL is not as recorded".into()));
         }
     }
     Ok(())
