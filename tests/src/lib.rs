@@ -149,6 +149,19 @@ impl Emulator {
         answer.unwrap_or_else(|e| panic!("/_riposte/latency: {e}"));
     }
 
+    /// AWS's consistency, strictly (tests/emulator/README.md): configuration reads lag writes by `lag_ms`
+    /// (the hub's reads only: set-up and read-back sessions see the real state), and RDS/Redshift changes
+    /// wait under PendingModifiedValues as AWS documents. Call after building the scenario (a reset puts
+    /// the switches back to off).
+    pub fn strict(&self, lag_ms: u64) {
+        ureq::post(&format!("{}/_riposte/lag", self.url))
+            .send_json(serde_json::json!({ "ms": lag_ms }))
+            .unwrap_or_else(|e| panic!("POST /_riposte/lag: {e}"));
+        ureq::post(&format!("{}/_riposte/pending", self.url))
+            .send_json(serde_json::json!({ "on": true, "redshift_ms": 200 }))
+            .unwrap_or_else(|e| panic!("POST /_riposte/pending: {e}"));
+    }
+
     /// Every role session STS issued so far, with its secret key and session token (for leak scans).
     pub fn issued_credentials(&self) -> Vec<Value> {
         self.get("/_riposte/sts/issued", "issued")

@@ -9,6 +9,10 @@ use riposte_tests::{
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How long the hub's reads lag its writes here: an unretried read-back right after a write sees the old
+/// value, a retried one (0.25 s, then 0.5 s) the new.
+const LAG_MS: u64 = 400;
+
 #[path = "e2e/records.rs"]
 mod records;
 
@@ -67,6 +71,8 @@ async fn run_lambda(emulator: &Emulator, scenario: &Scenario, events: &[Value]) 
 async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
+    // AWS's consistency: the hub's reads lag its writes, RDS/Redshift changes go pending.
+    emulator.strict(LAG_MS);
     let imported = emulator.events();
     assert_eq!(imported.len(), 10, "the scenario imports ten findings");
     let hub_account = scenario.str("/hub_account");
@@ -272,6 +278,8 @@ async fn the_lambda_remediates_both_seed_incidents_across_member_accounts() {
 async fn replayed_events_and_the_write_backs_own_events_trigger_nothing() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
+    // AWS's consistency: the hub's reads lag its writes, RDS/Redshift changes go pending.
+    emulator.strict(LAG_MS);
     let imported = emulator.events();
     create_audit_bucket(&emulator, &scenario).await;
     run_lambda(&emulator, &scenario, &imported).await;
@@ -389,6 +397,8 @@ async fn forged_invocations_change_nothing(
 async fn the_cli_plans_without_calls_then_remediates_and_exits_1_for_the_unreachable_member() {
     let emulator = Emulator::start();
     let scenario = emulator.scenario();
+    // AWS's consistency: the hub's reads lag its writes, RDS/Redshift changes go pending.
+    emulator.strict(LAG_MS);
     let mut imported = emulator.events();
     // A file is a pointer too: a finding Security Hub does not hold, naming the bystander in workload-c.
     let bystander_account = scenario.member("workload-c");

@@ -19,4 +19,7 @@ def install() -> None:
     iam_ages.install()
     dynamodb.install()
     organizations.install()
+    from . import pending  # RDS/Redshift pending modifications; moto's behaviour until switched on
+
+    pending.install()
     _installed = True

@@ -17,7 +17,7 @@ from moto.core.request import Request
 from moto.core.responses import get_service_router
 from moto.iam.models import get_account_id_from
 
-from . import faults
+from . import faults, iam_eval
 from .journal import JOURNAL, iso_millis, utc_now
 
 # SigV4 signing names whose botocore/moto service name differs.
@@ -126,6 +126,7 @@ class Recorder:
             if path.rstrip("/") == "/moto-api/reset" and method == "POST":
                 JOURNAL.clear()
                 faults.clear()
+                iam_eval.reset()
             return result
         record = describe_call(environ)
         faults.enter(record)
@@ -141,6 +142,10 @@ class Recorder:
             record.update(status=int(rule["status"]), fault=rule["code"])
             JOURNAL.append("calls", record)
             return faults.respond(rule, environ, start_response)
+        denied = iam_eval.check(record, environ, start_response)  # spoke sessions, when the IAM switch is on
+        if denied is not None:
+            JOURNAL.append("calls", record)
+            return denied
         seen: dict[str, Any] = {}
 
         def recording_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
@@ -166,6 +171,8 @@ class Recorder:
             return _json(start_response, "200 OK", {"peak": faults.peaks(reset=method == "DELETE")})
         if path in ("/_riposte/faults", "/_riposte/latency"):
             return self._switch(path, method, environ, start_response)
+        if path == "/_riposte/iam/eval":
+            return _json(start_response, *iam_eval.control(method, environ))
         if path == "/_riposte/sts/issued" and method == "GET":
             return _json(start_response, "200 OK", {"issued": issued_credentials()})
         kind = self.LOGS.get(path)

@@ -20,11 +20,13 @@ def build_app():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import install
+    from .lag import LagMiddleware
     from .recorder import Recorder
     from .s3 import ExpectedBucketOwnerCheck
+    from .switches import Switches
 
     install()
-    return Recorder(ExpectedBucketOwnerCheck(DomainDispatcherApplication(create_backend_app)))
+    return Switches(Recorder(LagMiddleware(ExpectedBucketOwnerCheck(DomainDispatcherApplication(create_backend_app)))))
 
 
 def make(port: int = 0, verbose: bool = False) -> BaseWSGIServer:
