@@ -169,7 +169,7 @@ pub fn to_json(f: &AwsSecurityFinding) -> Value {
             json!({ "Severity": p.severity().map(|s| json!({
                 "Label": s.label().map(|l| l.as_str()),
                 "Original": s.original(),
-            })) })
+            })), "Types": p.types() })
         }),
     );
     map.insert(
