@@ -39,16 +39,7 @@ async fn a_poison_message_is_dead_lettered_alone_and_its_neighbours_are_handled_
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     let dlq_url = dlq.queue_url().unwrap_or_default().to_owned();
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"))
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-        .unwrap_or_default();
+    let dlq_arn = queue_arn(&sqs, &dlq_url).await;
     let redrive = json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive });
     let queue = sqs
         .create_queue()
@@ -58,16 +49,7 @@ async fn a_poison_message_is_dead_lettered_alone_and_its_neighbours_are_handled_
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     let queue_url = queue.queue_url().unwrap_or_default().to_owned();
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e:?}"))
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-        .unwrap_or_default();
+    let queue_arn = queue_arn(&sqs, &queue_url).await;
 
     // Two good Imported events between which a poison message sits.
     let events = emulator.events();
@@ -215,4 +197,16 @@ async fn a_poison_message_is_dead_lettered_alone_and_its_neighbours_are_handled_
             .map(|s| s.as_str().to_owned());
         assert_eq!(workflow.as_deref(), Some("RESOLVED"), "{key}");
     }
+}
+
+async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .unwrap_or_default()
 }
