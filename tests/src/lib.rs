@@ -149,9 +149,10 @@ impl Emulator {
         answer.unwrap_or_else(|e| panic!("/_riposte/latency: {e}"));
     }
 
-    /// AWS's consistency, strictly (tests/emulator/README.md): configuration reads lag writes by `lag_ms`
-    /// (the hub's reads only: set-up and read-back sessions see the real state), and RDS/Redshift changes
-    /// wait under PendingModifiedValues as AWS documents. Call after building the scenario (a reset puts
+    /// AWS, strictly (tests/emulator/README.md): every call of a spoke session is authorized against the
+    /// spoke role's policies as IAM would; configuration reads lag writes by `lag_ms` (the hub's reads
+    /// only: set-up and read-back sessions see the real state); RDS/Redshift changes wait under
+    /// PendingModifiedValues as AWS documents. Call after building the scenario (a reset puts
     /// the switches back to off).
     pub fn strict(&self, lag_ms: u64) {
         ureq::post(&format!("{}/_riposte/lag", self.url))
@@ -160,6 +161,9 @@ impl Emulator {
         ureq::post(&format!("{}/_riposte/pending", self.url))
             .send_json(serde_json::json!({ "on": true, "redshift_ms": 200 }))
             .unwrap_or_else(|e| panic!("POST /_riposte/pending: {e}"));
+        ureq::post(&format!("{}/_riposte/iam/eval", self.url))
+            .send_json(serde_json::json!({ "enabled": true }))
+            .unwrap_or_else(|e| panic!("POST /_riposte/iam/eval: {e}"));
     }
 
     /// Every role session STS issued so far, with its secret key and session token (for leak scans).

@@ -11,6 +11,8 @@ mod data_services;
 mod databases;
 #[path = "coverage/instances.rs"]
 mod instances;
+#[path = "coverage/misuse.rs"]
+mod misuse;
 #[path = "coverage/shared_resources.rs"]
 mod shared_resources;
 #[path = "coverage/vulnerabilities.rs"]
@@ -362,6 +364,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     );
     shared_resources::assert_after_approval(&b, &scenario).await;
     account_bpa::assert_blocked(&b, &c, &scenario).await;
+    misuse::grants_cannot_be_turned_around(&emulator, &scenario).await;
     for key in approve {
         let (workflow, status, note) = after[&scenario.finding_id(key)].clone();
         assert_eq!(

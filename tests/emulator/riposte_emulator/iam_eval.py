@@ -457,15 +457,6 @@ def _format_regex(fmt: str) -> re.Pattern:
     return re.compile(regex)
 
 
-def resource_type_of(prefix: str, types: Iterable[str], arn: str) -> str | None:
-    """Which of the action's resource types an ARN has (by the reference's ARN formats)."""
-    for resource_type in types:
-        fmt = resource_format(prefix, resource_type)
-        if fmt and _format_regex(fmt).fullmatch(arn):
-            return resource_type
-    return None
-
-
 # ------------------------------------------------------------------ the request
 
 
@@ -739,7 +730,7 @@ EC2_ID_TYPES = {
     "eipalloc": "elastic-ip", "lt": "launch-template", "key": "key-pair", "sgr": "security-group-rule",
     "tgw": "transit-gateway", "tgw-attach": "transit-gateway-attachment", "pcx": "vpc-peering-connection",
     "dopt": "dhcp-options", "vpce": "vpc-endpoint", "eigw": "egress-only-internet-gateway",
-    "pl": "prefix-list", "lt-": "launch-template",
+    "pl": "prefix-list",
 }
 SSM_RESOURCE_TYPES = {"Document": "document", "ManagedInstance": "managed-instance",
                       "MaintenanceWindow": "maintenancewindow", "Parameter": "parameter",
@@ -859,13 +850,6 @@ def _queue_arn(call: Call) -> str | None:
         owner = call.param("QueueOwnerAWSAccountId") or call.account
         return f"arn:{PARTITION}:sqs:{call.region}:{owner}:{name}"
     return None
-
-
-def _ec2_arn(call: Call, resource_type: str, resource_id: str) -> str | None:
-    fmt = resource_format("ec2", resource_type)
-    if not fmt:
-        return None
-    return _format_regex_fill(call, fmt, resource_id)
 
 
 def _format_regex_fill(call: Call, fmt: str, value: str) -> str:

@@ -1,6 +1,7 @@
 """WSGI middleware in front of moto: records every AWS call and serves the emulator's control endpoints.
 
-Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET /_riposte/sts/issued (every role
+Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET/POST/DELETE /_riposte/iam/eval (the IAM
+switch, see iam_eval.py); GET /_riposte/sts/issued (every role
 session STS issued, secrets included, for leak scans); POST/GET/DELETE /_riposte/faults and /_riposte/latency
 (the fault and latency switches, see faults.py); GET/DELETE /_riposte/events,
 /_riposte/calls, /_riposte/rotations; GET filters
