@@ -90,6 +90,19 @@ pub struct Compliance {
     pub status: Option<String>,
     #[serde(default)]
     pub security_control_id: Option<String>,
+    /// The control's parameters as Security Hub evaluated it (`authorizedTcpPorts`, `maxAccessKeyAge`).
+    #[serde(default)]
+    pub security_control_parameters: Vec<ControlParameter>,
+}
+
+/// One of a control's parameters: its name and its values, as ASFF writes them (strings).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ControlParameter {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub value: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -279,6 +292,17 @@ impl Finding {
             .and_then(|c| c.security_control_id.clone())
             .or_else(|| self.product_field("ControlId"))
             .filter(|id| !id.is_empty())
+    }
+
+    /// The values of the control's parameter `name`, as the finding carries them; `None` when absent
+    /// (the control's default applies).
+    pub fn control_parameter(&self, name: &str) -> Option<&[String]> {
+        self.compliance
+            .as_ref()?
+            .security_control_parameters
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value.as_slice())
     }
 
     /// The AWS Config rule name of a Config-integration finding.

@@ -53,6 +53,7 @@ fn decisions_follow_the_policy_table() {
     passed.compliance = Some(crate::asff::Compliance {
         status: Some("PASSED".into()),
         security_control_id: None,
+        ..Default::default()
     });
     let mut medium = s3_8();
     medium.severity = Some(crate::asff::Severity {

@@ -112,6 +112,7 @@ fn the_consolidated_control_id_wins_over_the_legacy_one() {
     finding.compliance = Some(crate::asff::Compliance {
         status: Some("FAILED".into()),
         security_control_id: Some("S3.2".into()),
+        ..Default::default()
     });
     assert_eq!(finding.control_id().as_deref(), Some("S3.2"));
 }
@@ -122,6 +123,7 @@ fn config_rule_names_route_with_and_without_deployment_suffixes() {
     finding.compliance = Some(crate::asff::Compliance {
         status: Some("FAILED".into()),
         security_control_id: None,
+        ..Default::default()
     });
     finding.product_fields.clear();
     for (rule, expected) in [

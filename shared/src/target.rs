@@ -34,20 +34,30 @@ pub enum Target {
 }
 
 /// Which ports a security-group control forbids to the whole internet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "ports", rename_all = "kebab-case")]
 pub enum PortPolicy {
     /// These ports (EC2.13: 22, EC2.14: 3389, EC2.19: the high-risk list).
     Listed(&'static [i32]),
-    /// Every port but these (EC2.18: only 80 and 443 may be open).
-    AllBut(&'static [i32]),
+    /// Every port but the authorized ones (EC2.18: its `authorizedTcpPorts`, 80 and 443 by default, and
+    /// `authorizedUdpPorts`, none by default).
+    AllBut { tcp: Vec<i32>, udp: Vec<i32> },
     /// No rule at all (EC2.2: the default security group).
     NoRules,
 }
 
 impl PortPolicy {
+    /// The ports a world-open rule may keep serving (EC2.18's authorized ports; 80 and 443 for the
+    /// others, which forbid a list): (tcp, udp).
+    pub fn authorized(&self) -> (Vec<i32>, Vec<i32>) {
+        match self {
+            PortPolicy::AllBut { tcp, udp } => (tcp.clone(), udp.clone()),
+            _ => (vec![80, 443], Vec::new()),
+        }
+    }
+
     /// Whether a rule on `protocol` covering `from..=to` opens a forbidden port.
-    pub fn forbids(self, protocol: &str, from: Option<i32>, to: Option<i32>) -> bool {
+    pub fn forbids(&self, protocol: &str, from: Option<i32>, to: Option<i32>) -> bool {
         let (from, to) = match (protocol, from, to) {
             ("-1", _, _) => (0, 65_535),
             ("tcp" | "udp" | "6" | "17", Some(f), Some(t)) if f <= t => (f.max(0), t.min(65_535)),
@@ -57,7 +67,14 @@ impl PortPolicy {
         };
         match self {
             PortPolicy::Listed(ports) => ports.iter().any(|p| (from..=to).contains(p)),
-            PortPolicy::AllBut(allowed) => (from..=to).any(|p| !allowed.contains(&p)),
+            PortPolicy::AllBut { tcp, udp } => {
+                let allowed: &[i32] = match protocol {
+                    "tcp" | "6" => tcp,
+                    "udp" | "17" => udp,
+                    _ => &[],
+                };
+                (from..=to).any(|p| !allowed.contains(&p))
+            }
             PortPolicy::NoRules => true,
         }
     }

@@ -128,6 +128,7 @@ mod tests {
         finding.compliance = Some(crate::asff::Compliance {
             status: Some("FAILED".into()),
             security_control_id: Some("S3.1".into()),
+            ..Default::default()
         });
         let policy = crate::policy::Policy::default();
         let decision =

@@ -59,18 +59,45 @@ fn ec2_19_revokes_every_world_open_high_risk_port_and_keeps_https() {
 }
 
 #[test]
-fn ec2_18_keeps_authorized_ports_and_reports_a_wide_rule_that_served_them() {
+fn ec2_18_keeps_authorized_ports_and_leaves_a_wide_rule_that_serves_them_for_a_person() {
     let fake = account();
     fake.with_state(|s| {
         if let Some((_, rules)) = s.security_groups.get_mut("sg-1") {
             rules.push(rule("sgr-all-world", "-1", (-1, -1), Some("0.0.0.0/0"), None));
         }
     });
-    let report = block_on(run(&fake, &ctx(), &group(PortPolicy::AllBut(AUTHORIZED_PORTS))));
-    assert_eq!(left(&fake), ["sgr-ssh-office", "sgr-https-world", "sgr-egress"]);
-    assert!(report.manual.iter().any(|m| m.contains("sgr-all-world")), "{:?}", report.manual);
+    let report = block_on(run(&fake, &ctx(), &group(PortPolicy::AllBut { tcp: AUTHORIZED_PORTS.to_vec(), udp: Vec::new() })));
+    // The world-open rules on forbidden ports go; the one that also serves 443 stays, named, and the
+    // finding is not called fixed.
+    assert_eq!(left(&fake), ["sgr-ssh-office", "sgr-https-world", "sgr-egress", "sgr-all-world"]);
+    assert!(report.manual.iter().any(|m| m.contains("sgr-all-world") && m.contains("tcp 443")), "{:?}", report.manual);
+    assert!(
+        matches!(&report.outcome, PlaybookOutcome::Failed { reason, retryable: false } if reason.contains("sgr-all-world")),
+        "{report:?}"
+    );
     let prior = report.steps[0].prior.clone().unwrap_or_default();
-    assert_eq!(prior["ingress_rules"].as_array().map(Vec::len), Some(4));
+    assert_eq!(prior["ingress_rules"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn ec2_18_honours_the_findings_authorized_ports() {
+    let finding: Finding = serde_json::from_value(serde_json::json!({
+        "Id": "f", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+        "AwsAccountId": "111111111111",
+        "Compliance": {"Status": "FAILED", "SecurityControlId": "EC2.18", "SecurityControlParameters": [
+            {"Name": "authorizedTcpPorts", "Value": ["5432"]},
+            {"Name": "authorizedUdpPorts", "Value": ["500,4500"]}
+        ]},
+        "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:ec2:us-east-1:111111111111:security-group/sg-1"}]
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let target = target(&finding).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(target, group(PortPolicy::AllBut { tcp: vec![5432], udp: vec![500, 4500] }));
+    let fake = account();
+    let report = block_on(run(&fake, &ctx(), &target));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+    // 5432 is authorized here; 443 is not, so its world-open rule goes too.
+    assert_eq!(left(&fake), ["sgr-ssh-office", "sgr-postgres-world", "sgr-egress"]);
 }
 
 #[test]
@@ -95,7 +122,7 @@ fn the_control_decides_the_ports() {
         "Resources": [{"Type": "AwsEc2SecurityGroup", "Id": "arn:aws:ec2:us-east-1:111111111111:security-group/sg-1"}]
     }))
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(target(&finding), Ok(group(PortPolicy::AllBut(AUTHORIZED_PORTS))));
+    assert_eq!(target(&finding), Ok(group(PortPolicy::AllBut { tcp: AUTHORIZED_PORTS.to_vec(), udp: Vec::new() })));
     if let Some(c) = finding.compliance.as_mut() {
         c.security_control_id = Some("EC2.19".into());
     }

@@ -143,6 +143,10 @@ pub fn to_json(f: &AwsSecurityFinding) -> Value {
             json!({
                 "Status": c.status().map(|s| s.as_str()),
                 "SecurityControlId": c.security_control_id(),
+                "SecurityControlParameters": c.security_control_parameters().iter().map(|p| json!({
+                    "Name": p.name(),
+                    "Value": p.value(),
+                })).collect::<Vec<_>>(),
             })
         }),
     );
