@@ -137,6 +137,9 @@ pub struct RunContext {
     /// The AWS Config rule name of a Config-integration finding (no control id): the playbooks whose fix
     /// depends on the rule read it, never another rule's setting.
     pub config_rule: Option<String>,
+    /// The control's parameters as the finding carries them (`Compliance.SecurityControlParameters`):
+    /// the values Security Hub evaluated, which the fix honours over its defaults.
+    pub control_parameters: std::collections::BTreeMap<String, Vec<String>>,
     /// Keys and destinations the team chose for the resources Riposte fixes.
     pub settings: TeamSettings,
     /// The protected principals' ARNs (`[principals] protected` and `break_glass`): a playbook that
@@ -155,6 +158,27 @@ pub struct TeamSettings {
     pub access_log_bucket: Option<String>,
     /// `destinations.flow_log_destination`: an S3 bucket ARN (`arn:aws:s3:::bucket[/prefix]`).
     pub flow_log_destination: Option<String>,
+}
+
+impl RunContext {
+    /// A numeric control parameter (`maxAccessKeyAge`), when the finding carries one that parses.
+    pub fn number_parameter(&self, name: &str) -> Option<u32> {
+        self.control_parameters
+            .get(name)?
+            .first()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// A boolean control parameter (`RequireSymbols`), when the finding carries one.
+    pub fn flag_parameter(&self, name: &str) -> Option<bool> {
+        match self.control_parameters.get(name)?.first()?.trim() {
+            v if v.eq_ignore_ascii_case("true") => Some(true),
+            v if v.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
 }
 
 impl TeamSettings {
@@ -226,6 +250,7 @@ pub(crate) fn test_context(account: &str) -> RunContext {
         exclusion_tag: None,
         control: None,
         config_rule: None,
+        control_parameters: Default::default(),
         settings: TeamSettings::default(),
         protected_principals: Vec::new(),
     }

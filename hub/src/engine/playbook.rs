@@ -152,6 +152,13 @@ impl<S: SpokesPort, F: FindingsPort, N: NotifyPort> Engine<S, F, N> {
             exclusion_tag: w.assessment.live_exclusion_tag.clone(),
             control: w.finding.control_id(),
             config_rule: w.finding.config_rule(),
+            control_parameters: w
+                .finding
+                .compliance
+                .iter()
+                .flat_map(|c| &c.security_control_parameters)
+                .map(|p| (p.name.clone(), p.value.clone()))
+                .collect(),
             settings: config.settings.clone(),
             protected_principals: config.policy.protected_principals.clone(),
         }

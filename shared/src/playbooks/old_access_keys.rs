@@ -51,9 +51,15 @@ fn date(seconds: i64) -> String {
         .unwrap_or_else(|_| seconds.to_string())
 }
 
+/// The age IAM.3 allows: the finding's `maxAccessKeyAge` (what Security Hub evaluated), else the
+/// settings' `max_key_age_days`.
+fn max_age_days(ctx: &RunContext) -> u32 {
+    ctx.number_parameter("maxAccessKeyAge").unwrap_or(ctx.max_key_age_days)
+}
+
 /// An active key created more than `max_age_days` before now.
 fn too_old(key: &AccessKey, ctx: &RunContext) -> bool {
-    let limit = ctx.now.unix_timestamp() - i64::from(ctx.max_key_age_days) * 86_400;
+    let limit = ctx.now.unix_timestamp() - i64::from(max_age_days(ctx)) * 86_400;
     key.active && key.created.is_some_and(|created| created <= limit)
 }
 

@@ -153,3 +153,16 @@ fn a_protected_user_named_by_unique_id_is_never_touched() {
     );
     assert_eq!(active(&fake, "test-admin2"), ["AKIAOLD", "AKIANEW"]);
 }
+
+#[test]
+fn the_findings_max_access_key_age_is_honoured() {
+    let fake = account();
+    // AKIANEW is 10 days old: too old for a control configured with maxAccessKeyAge 7.
+    let ctx = RunContext {
+        control_parameters: [("maxAccessKeyAge".to_owned(), vec!["7".to_owned()])].into(),
+        ..ctx()
+    };
+    let report = block_on(run(&fake, &ctx, &by_unique_id("test-admin2")));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:?}");
+    assert!(active(&fake, "test-admin2").is_empty());
+}

@@ -77,6 +77,48 @@ pub fn strengthened(policy: &PasswordPolicy, control: Option<&str>) -> PasswordP
     out
 }
 
+/// The `iam-password-policy` Config rule's own defaults (AWS Config managed rule): the four classes,
+/// length 14, reuse 24, maximum age 90 — never weaker than what is set.
+fn config_rule_defaults(policy: &PasswordPolicy) -> PasswordPolicy {
+    let mut out = strengthened(policy, Some("IAM.7"));
+    out.minimum_length = out.minimum_length.max(14);
+    out.reuse_prevention = Some(out.reuse_prevention.unwrap_or(0).max(24));
+    out.max_age_days = Some(out.max_age_days.map_or(90, |d| d.min(90)));
+    out.allow_users_to_change = true;
+    out
+}
+
+/// IAM.7 as the finding's parameters set it: a class a parameter does not require stays as the account
+/// has it; length, reuse and age are only ever strengthened.
+fn with_parameters(base: &PasswordPolicy, ctx: &RunContext) -> PasswordPolicy {
+    let mut out = strengthened(base, Some("IAM.7"));
+    let not_required = |name: &str| ctx.flag_parameter(name) == Some(false);
+    if not_required("RequireUppercaseCharacters") {
+        out.require_uppercase = base.require_uppercase;
+    }
+    if not_required("RequireLowercaseCharacters") {
+        out.require_lowercase = base.require_lowercase;
+    }
+    if not_required("RequireSymbols") {
+        out.require_symbols = base.require_symbols;
+    }
+    if not_required("RequireNumbers") {
+        out.require_numbers = base.require_numbers;
+    }
+    let number = |name: &str| ctx.number_parameter(name).and_then(|n| i32::try_from(n).ok());
+    if let Some(length) = number("MinimumPasswordLength") {
+        out.minimum_length = out.minimum_length.max(length);
+    }
+    if let Some(reuse) = number("PasswordReusePrevention") {
+        out.reuse_prevention = Some(out.reuse_prevention.unwrap_or(0).max(reuse));
+    }
+    if let Some(age) = number("MaxPasswordAge") {
+        out.max_age_days = Some(out.max_age_days.map_or(age, |d| d.min(age)));
+        out.allow_users_to_change = true;
+    }
+    out
+}
+
 pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> PlaybookReport {
     let label = target.label();
     let current = match ports.get_password_policy().await {
@@ -87,7 +129,11 @@ pub async fn run<P: IamPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
         }
     };
     let base = current.clone().unwrap_or(PasswordPolicy::API_DEFAULTS);
-    let wanted = strengthened(&base, ctx.control.as_deref());
+    let wanted = match (ctx.control.as_deref(), ctx.config_rule.as_deref()) {
+        (None, Some(rule)) if rule.contains("iam-password-policy") => config_rule_defaults(&base),
+        (Some("IAM.7"), _) => with_parameters(&base, ctx),
+        (control, _) => strengthened(&base, control),
+    };
     let api = "iam:UpdateAccountPasswordPolicy";
     if current.as_ref() == Some(&wanted) {
         let step = StepRecord::new(

@@ -127,3 +127,29 @@ fn a_denied_update_fails_and_leaves_the_policy_as_it_was() {
     );
     assert_eq!(stored(&fake), Some(custom()));
 }
+
+#[test]
+fn the_config_rule_gets_its_own_defaults_and_iam_7_its_parameters() {
+    let open = PasswordPolicy::API_DEFAULTS;
+    let rule = config_rule_defaults(&open);
+    assert_eq!((rule.minimum_length, rule.reuse_prevention, rule.max_age_days), (14, Some(24), Some(90)));
+    assert!(rule.require_symbols && rule.require_numbers && rule.require_uppercase && rule.require_lowercase);
+    // Never weaker than what is set.
+    let strict = PasswordPolicy { minimum_length: 20, reuse_prevention: Some(30), max_age_days: Some(60), ..rule.clone() };
+    assert_eq!(config_rule_defaults(&strict), strict);
+
+    let iam_7 = RunContext {
+        control: Some("IAM.7".into()),
+        control_parameters: [
+            ("MinimumPasswordLength".to_owned(), vec!["16".to_owned()]),
+            ("RequireSymbols".to_owned(), vec!["false".to_owned()]),
+            ("MaxPasswordAge".to_owned(), vec!["60".to_owned()]),
+        ]
+        .into(),
+        ..crate::playbooks::test_context("111111111111")
+    };
+    let wanted = with_parameters(&open, &iam_7);
+    assert_eq!((wanted.minimum_length, wanted.max_age_days), (16, Some(60)));
+    assert!(!wanted.require_symbols, "not required by the parameters: left as the account had it");
+    assert!(wanted.require_numbers && wanted.require_uppercase);
+}
