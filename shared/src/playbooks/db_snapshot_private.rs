@@ -73,10 +73,11 @@ pub async fn run<P: RdsPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
             .with_prior(json!({ "snapshot": id, "kind": kind, "restore": restorers })),
         Err(e) => return PlaybookReport::conclude(vec![failed("private", write, &label, e)], Ok(())),
     };
-    let verified = match ports.snapshot_restorers(kind, id).await {
-        Ok(Some(after)) if !after.iter().any(|a| a == "all") => Ok(()),
-        Ok(Some(_)) => Err(format!("{id} is still public").into()),
-        Ok(None) => Err(format!("snapshot {id} is gone").into()),
+    let private = |after: &Option<Vec<String>>| after.as_ref().is_none_or(|a| !a.iter().any(|a| a == "all"));
+    let verified = match super::settle::until(ports, || ports.snapshot_restorers(kind, id), private).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) | Ok(Err(None)) => Err(format!("snapshot {id} is gone").into()),
+        Ok(Err(Some(_))) => Err(super::settle::propagating(format!("{id} is still public"))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

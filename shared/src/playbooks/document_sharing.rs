@@ -75,10 +75,11 @@ pub async fn run<P: SsmPort>(ports: &P, ctx: &RunContext, target: &Target) -> Pl
             .with_prior(json!({ "document": name, "shared_with": shared })),
         Err(e) => return PlaybookReport::conclude(vec![failed("private", write, &label, e)], Ok(())),
     };
-    let verified = match ports.document_shared_with(name).await {
-        Ok(Some(after)) if !after.iter().any(|a| a.eq_ignore_ascii_case("all")) => Ok(()),
-        Ok(Some(_)) => Err(format!("{name} is still public").into()),
-        Ok(None) => Err(format!("document {name} is gone").into()),
+    let private = |after: &Option<Vec<String>>| after.as_ref().is_none_or(|a| !a.iter().any(|a| a.eq_ignore_ascii_case("all")));
+    let verified = match super::settle::until(ports, || ports.document_shared_with(name), private).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) | Ok(Err(None)) => Err(format!("document {name} is gone").into()),
+        Ok(Err(Some(_))) => Err(super::settle::propagating(format!("{name} is still public"))),
         Err(e) => Err(e.into()),
     };
     PlaybookReport::conclude(vec![step], verified)

@@ -73,10 +73,11 @@ pub async fn run<P: LambdaPort>(ports: &P, ctx: &RunContext, target: &Target) ->
             Err(e) => failed(step, write, &label, e),
         });
     }
-    let verified = match ports.function_policy(function).await {
-        Ok(policy) => match public_statements(policy.as_deref()) {
-            Ok(left) if left.is_empty() => Ok(()),
-            Ok(left) => Err(format!("{} public statement(s) left", left.len()).into()),
+    let closed = |policy: &Option<String>| public_statements(policy.as_deref()).is_ok_and(|left| left.is_empty());
+    let verified = match super::settle::until(ports, || ports.function_policy(function), closed).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(policy)) => match public_statements(policy.as_deref()) {
+            Ok(left) => Err(super::settle::propagating(format!("{} public statement(s) left", left.len()))),
             Err(reason) => Err(reason.into()),
         },
         Err(e) => Err(e.into()),
