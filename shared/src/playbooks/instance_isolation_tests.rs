@@ -105,3 +105,52 @@ fn an_instance_of_an_auto_scaling_group_is_flagged_for_a_person() {
     let report = block_on(run(&fake, &ctx(), &target()));
     assert!(report.manual.iter().any(|m| m.contains("web-asg")), "{:?}", report.manual);
 }
+
+#[test]
+fn an_isolation_group_someone_opened_is_not_called_isolation() {
+    let fake = account();
+    block_on(run(&fake, &ctx(), &target()));
+    // Someone adds an ingress rule to the shared isolation group; the next isolation must not pass.
+    fake.with_state(|s| {
+        if let Some((_, rules)) = s
+            .security_groups
+            .values_mut()
+            .find(|(g, _)| g.name.starts_with("riposte-isolation-"))
+        {
+            rules.push(crate::ports::SecurityGroupRule {
+                id: "sgr-opened".into(),
+                protocol: "tcp".into(),
+                from_port: Some(22),
+                to_port: Some(22),
+                cidr_ipv4: Some("0.0.0.0/0".into()),
+                ..Default::default()
+            });
+        }
+    });
+    let again = block_on(run(&fake, &ctx(), &target()));
+    assert!(
+        matches!(&again.outcome, PlaybookOutcome::Failed { reason, .. } if reason.contains("isolation group") && reason.contains("inbound")),
+        "{again:#?}"
+    );
+}
+
+#[test]
+fn verification_reads_the_isolation_group_itself() {
+    let fake = account();
+    block_on(run(&fake, &ctx(), &target()));
+    let group = fake.with_state(|s| {
+        s.security_groups
+            .iter()
+            .find(|(_, (g, _))| g.name.starts_with("riposte-isolation-"))
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default()
+    });
+    assert_eq!(block_on(super::isolate::verify(&fake, "i-0miner", Some(&group))), Ok(()));
+    fake.with_state(|s| {
+        if let Some((_, rules)) = s.security_groups.get_mut(&group) {
+            rules.push(crate::ports::SecurityGroupRule { id: "sgr-late".into(), egress: true, protocol: "-1".into(), ..Default::default() });
+        }
+    });
+    let verified = block_on(super::isolate::verify(&fake, "i-0miner", Some(&group)));
+    assert!(verified.is_err_and(|f| f.reason.contains("sgr-late")));
+}

@@ -144,24 +144,36 @@ async fn deny_issued<P: IamPort>(ports: &P, role: &str, instance_arn: &str, labe
 
 /// Every interface in the isolation group alone, no profile attached.
 pub async fn verify<P: Ec2Port>(ports: &P, id: &str, group: Option<&str>) -> Result<(), Failure> {
+    use crate::playbooks::settle::{propagating, until};
     let Some(group) = group else {
         return Err("no isolation group: the instance is not isolated".to_owned().into());
     };
-    match ports.describe_instance(id).await {
-        Ok(Some(i)) => {
-            let open: Vec<&str> = i
-                .interfaces
-                .iter()
-                .filter(|n| n.groups != [group])
-                .map(|n| n.id.as_str())
-                .collect();
-            match (open.is_empty(), i.profile_arn) {
-                (true, None) => Ok(()),
-                (false, _) => Err(format!("interfaces not isolated: {}", open.join(", ")).into()),
-                (true, Some(profile)) => Err(format!("profile {profile} is still attached").into()),
-            }
+    // The isolation group must let nothing through: no rule at all, ingress or egress (someone may have
+    // added one to the shared group since it was created).
+    let rules = ports.security_group_rules(group).await?;
+    if !rules.is_empty() {
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        return Err(format!("isolation group {group} has rules ({}): the instance is not cut off", ids.join(", ")).into());
+    }
+    let open = |i: &Option<crate::ports::Instance>| -> Vec<String> {
+        i.iter()
+            .flat_map(|i| &i.interfaces)
+            .filter(|n| n.groups != [group])
+            .map(|n| n.id.clone())
+            .collect()
+    };
+    let done = |i: &Option<crate::ports::Instance>| {
+        i.as_ref().is_none_or(|i| i.profile_arn.is_none()) && open(i).is_empty()
+    };
+    match until(ports, || ports.describe_instance(id), done).await? {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) | Err(None) => Err(format!("instance {id} is gone").into()),
+        Err(Some(i)) if !open(&Some(i.clone())).is_empty() => {
+            Err(propagating(format!("interfaces not isolated: {}", open(&Some(i)).join(", "))))
         }
-        Ok(None) => Err(format!("instance {id} is gone").into()),
-        Err(e) => Err(e.into()),
+        Err(Some(i)) => Err(propagating(format!(
+            "profile {} is still attached",
+            i.profile_arn.unwrap_or_default()
+        ))),
     }
 }
