@@ -352,7 +352,7 @@ async fn each_coverage_playbook_fixes_its_resource_and_leaves_the_bystander() {
     assert_eq!(evidence, 1);
     let role = scenario.str("/incidents/compromised_instance/role");
     let deny = b
-        .role_policy(&role, "RiposteIsolatedInstance")
+        .role_policy(&role, &format!("RiposteIsolatedInstance-{miner}"))
         .await
         .unwrap_or_default();
     assert!(deny.to_string().contains(&miner), "{deny}");

@@ -22,6 +22,12 @@ mod isolate;
 /// The inline policy that denies the instance's already-issued role credentials.
 pub const DENY_POLICY: &str = "RiposteIsolatedInstance";
 
+/// The deny policy of one instance (`RiposteIsolatedInstance-i-0abc…`): one per isolated instance, so
+/// isolating a second instance that shares the role never replaces (lifts) the first one's deny.
+pub fn deny_policy_name(instance_id: &str) -> String {
+    format!("{DENY_POLICY}-{instance_id}")
+}
+
 pub const SPEC: PlaybookSpec = PlaybookSpec {
     id: "instance-isolation",
     title: "Isolate a compromised EC2 instance, keeping the evidence",
@@ -36,7 +42,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         "tag it riposte:isolated and turn on termination protection",
         "snapshot every attached EBS volume (evidence first)",
         "move every network interface to the VPC's no-traffic group riposte-isolation-<vpc> (created once, its egress rule revoked); record the previous groups",
-        "detach the instance profile; deny the profile role's credentials already issued to this instance; record the profile",
+        "detach the instance profile; deny the profile role's credentials already issued to this instance, in a policy of its own (RiposteIsolatedInstance-<instance>: isolating another instance of the role never lifts it); record the profile",
         "verify that every interface is isolated and no profile is attached",
     ],
     grants: &[
@@ -58,6 +64,7 @@ pub const SPEC: PlaybookSpec = PlaybookSpec {
         Grant::on("ec2:DescribeIamInstanceProfileAssociations"),
         Grant::on("ec2:DisassociateIamInstanceProfile"),
         Grant::on("iam:GetInstanceProfile"),
+        Grant::on("iam:GetRolePolicy"),
         Grant::on("iam:PutRolePolicy"),
     ],
     risk: Risk::Disruptive,

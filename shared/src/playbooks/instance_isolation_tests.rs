@@ -66,7 +66,7 @@ fn the_instance_is_cut_off_after_its_evidence_is_kept_and_its_neighbour_is_untou
         assert_eq!(s.snapshots.len(), 1);
         assert_eq!(s.termination_protected, ["i-0miner"]);
         assert!(miner.tags.contains_key("riposte:isolated"));
-        let deny = &s.roles["app-role"].policies[DENY_POLICY];
+        let deny = &s.roles["app-role"].policies[&deny_policy_name("i-0miner")];
         assert!(deny.contains(ARN), "{deny}");
     });
     // The previous groups and profile are recorded for undo.
@@ -153,4 +153,27 @@ fn verification_reads_the_isolation_group_itself() {
     });
     let verified = block_on(super::isolate::verify(&fake, "i-0miner", Some(&group)));
     assert!(verified.is_err_and(|f| f.reason.contains("sgr-late")));
+}
+
+#[test]
+fn isolating_a_second_instance_of_the_role_never_lifts_the_first_ones_deny() {
+    let fake = account();
+    block_on(run(&fake, &ctx(), &target()));
+    // The neighbour runs with the same profile (and role); it is isolated in turn.
+    fake.with_state(|s| {
+        let profile = "arn:aws:iam::111111111111:instance-profile/app-profile";
+        s.profile_associations.insert(
+            "i-0neighbour".into(),
+            ProfileAssociation { id: "iip-assoc-2".into(), profile_arn: profile.into() },
+        );
+    });
+    let neighbour = "arn:aws:ec2:us-east-1:111111111111:instance/i-0neighbour";
+    let second = Target::Resource { arn: crate::arn::Arn::parse(neighbour).unwrap_or_else(|| panic!("arn")) };
+    let report = block_on(run(&fake, &ctx(), &second));
+    assert_eq!(report.outcome, PlaybookOutcome::Remediated, "{report:#?}");
+    fake.with_state(|s| {
+        let policies = &s.roles["app-role"].policies;
+        assert!(policies[&deny_policy_name("i-0miner")].contains(ARN), "the first deny stays: {policies:?}");
+        assert!(policies[&deny_policy_name("i-0neighbour")].contains(neighbour));
+    });
 }

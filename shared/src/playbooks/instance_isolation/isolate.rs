@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::DENY_POLICY;
+use super::deny_policy_name;
 use crate::arn::Arn;
 use crate::audit::{Failure, StepOutcome, StepRecord};
 use crate::playbooks::failed;
@@ -96,7 +96,7 @@ pub async fn profile<P: Ec2Port + IamPort>(
     match ports.instance_profile_roles(&profile).await {
         Ok(roles) => {
             for role in roles {
-                steps.push(deny_issued(ports, &role, instance_arn, label).await);
+                steps.push(deny_issued(ports, &role, id, instance_arn, label).await);
             }
         }
         Err(e) => steps.push(failed("deny-issued-credentials", "iam:GetInstanceProfile", label, e)),
@@ -117,7 +117,13 @@ pub async fn profile<P: Ec2Port + IamPort>(
 }
 
 /// Credentials already issued to the instance outlive the detached profile: deny them by their source.
-async fn deny_issued<P: IamPort>(ports: &P, role: &str, instance_arn: &str, label: &str) -> StepRecord {
+async fn deny_issued<P: IamPort>(ports: &P, role: &str, id: &str, instance_arn: &str, label: &str) -> StepRecord {
+    let name = deny_policy_name(id);
+    // What was there before, for the record (a second run finds its own deny).
+    let existed = match ports.get_role_policy(role, &name).await {
+        Ok(existing) => existing,
+        Err(e) => return failed("deny-issued-credentials", "iam:GetRolePolicy", label, e),
+    };
     let document = json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -129,7 +135,7 @@ async fn deny_issued<P: IamPort>(ports: &P, role: &str, instance_arn: &str, labe
         }],
     });
     let api = "iam:PutRolePolicy";
-    match ports.put_role_policy(role, DENY_POLICY, &document.to_string()).await {
+    match ports.put_role_policy(role, &name, &document.to_string()).await {
         Ok(()) => StepRecord::new(
             "deny-issued-credentials",
             Some(api),
@@ -137,7 +143,7 @@ async fn deny_issued<P: IamPort>(ports: &P, role: &str, instance_arn: &str, labe
             StepOutcome::Done,
             format!("role {role} denies every call made with this instance's credentials"),
         )
-        .with_prior(json!({ "role": role, "policy_name": DENY_POLICY, "existed": false })),
+        .with_prior(json!({ "role": role, "policy_name": name, "existed": existed.is_some(), "document": existed })),
         Err(e) => failed("deny-issued-credentials", api, label, e),
     }
 }
@@ -150,8 +156,8 @@ pub async fn verify<P: Ec2Port>(ports: &P, id: &str, group: Option<&str>) -> Res
     };
     // The isolation group must let nothing through: no rule at all, ingress or egress (someone may have
     // added one to the shared group since it was created).
-    let rules = ports.security_group_rules(group).await?;
-    if !rules.is_empty() {
+    // Its egress rule was just revoked: the read may lag.
+    if let Err(rules) = until(ports, || ports.security_group_rules(group), |r| r.is_empty()).await? {
         let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
         return Err(format!("isolation group {group} has rules ({}): the instance is not cut off", ids.join(", ")).into());
     }
