@@ -4,7 +4,7 @@ attached interface's groups as the union of its own and its instance's launch gr
 shows on the interface and on the instance. An instance's groups are its primary interface's: keep them in step.
 
 ModifyInstanceMetadataOptions changes only the options given (EC2 API reference, ModifyInstanceMetadataOptions,
-HttpEndpoint and HttpTokens: "If you don't specify a value, the existing state is maintained"); moto 5.2.5 rebuilds
+HttpEndpoint: "If this parameter is not specified, the existing state is maintained"); moto 5.2.5 rebuilds
 the whole set from the request, so an omitted HttpEndpoint came back as none and the hop limit as 1. Keep the
 instance's current value of every option the request leaves out.
 """

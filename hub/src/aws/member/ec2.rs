@@ -198,8 +198,8 @@ impl Ec2Port for MemberClients {
             .ec2
             .modify_instance_metadata_options()
             .instance_id(instance_id)
-            // HttpEndpoint omitted: "If you don't specify a value, the existing state is maintained" (EC2 API
-            // reference, ModifyInstanceMetadataOptions). An endpoint the team turned off stays off.
+            // HttpEndpoint omitted: "If this parameter is not specified, the existing state is maintained"
+            // (EC2 API reference, ModifyInstanceMetadataOptions). An endpoint the team turned off stays off.
             .http_tokens(HttpTokensState::Required);
         call!(
             self,
