@@ -71,11 +71,41 @@ fn verb(status: RiposteStatus) -> &'static str {
     }
 }
 
+/// Text a finding or a member account chose (titles, resource names, reasons, the steps naming them)
+/// for Chatbot's client-markdown: markdown characters escaped, `&`, `<` and `>` as entities (Slack's
+/// links, mentions and `<!channel>`), control characters as spaces — so a member account's finding or
+/// resource name cannot add a link, a mention or formatting to the team's channel.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '`' | '~' | '[' | ']' | '(' | ')' | '#' | '|' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The same text for a plain-text line (a title, the e-mail's fields): control characters (a newline
+/// that would forge an "Outcome:" line) as spaces.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn headline(notice: &Notice) -> String {
     format!(
         "Riposte {}: {} in {} ({})",
         verb(notice.status),
-        notice.resource,
+        plain(&notice.resource),
         notice.account,
         notice.region
     )
@@ -83,11 +113,11 @@ fn headline(notice: &Notice) -> String {
 
 /// The Chatbot custom notification. `threadId` is stable per finding so every message about it threads.
 pub fn chatbot(notice: &Notice) -> Value {
-    let mut description = format!("*{}*\n{}", notice.title, notice.reason);
+    let mut description = format!("*{}*\n{}", md(&notice.title), md(&notice.reason));
     for action in &notice.actions {
-        description.push_str(&format!("\n• {action}"));
+        description.push_str(&format!("\n• {}", md(action)));
     }
-    let mut next_steps = notice.next_steps.clone();
+    let mut next_steps: Vec<String> = notice.next_steps.iter().map(|s| md(s)).collect();
     if notice.status == RiposteStatus::AwaitingApproval {
         next_steps.extend(approval_steps(notice));
     }
@@ -104,7 +134,7 @@ pub fn chatbot(notice: &Notice) -> Value {
         "id": format!("{}:{}", notice.run, notice.finding_id),
         "content": {
             "textType": "client-markdown",
-            "title": headline(notice),
+            "title": headline(notice).replace('<', "&lt;").replace('>', "&gt;"),
             "description": description,
             "nextSteps": next_steps,
             "keywords": [notice.status.as_str(), notice.playbook.clone().unwrap_or_default(), notice.account.clone()],
@@ -126,11 +156,11 @@ pub fn email(notice: &Notice) -> String {
     let mut body = format!(
         "{}\n\nFinding: {}\n{}\nAccount: {}\nRegion: {}\nResource: {}\nPlaybook: {}\nOutcome: {}\nWhy: {}\n",
         headline(notice),
-        notice.title,
+        plain(&notice.title),
         notice.finding_id,
         notice.account,
         notice.region,
-        notice.resource,
+        plain(&notice.resource),
         notice.playbook.as_deref().unwrap_or("none"),
         notice.status.as_str(),
         notice.reason,
@@ -193,7 +223,7 @@ pub fn sns_message(message: &Notification) -> String {
 mod tests {
     use super::*;
 
-    fn notice(status: RiposteStatus) -> Notice {
+    pub(super) fn notice(status: RiposteStatus) -> Notice {
         Notice {
             finding_id: "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f".into(),
             title: "Credentials used from a Tor exit node".into(),
@@ -257,5 +287,68 @@ mod tests {
         );
         assert!(description.contains("https://us-east-1.console.aws.amazon.com/securityhub/home?region=us-east-1#/findings?search=Id%3D%255Coperator%255C%253AEQUALS%255C%253Aarn%253Aaws%253Aguardduty"), "{description}");
         assert!(subject(&Notification::One(Box::new(notice(RiposteStatus::Failed)))).len() < 100);
+    }
+}
+
+#[cfg(test)]
+mod escaping_tests {
+    use super::*;
+
+    fn forged() -> Notice {
+        let mut notice = super::tests::notice(RiposteStatus::Remediated);
+        notice.title = "Looks fine [click here](https://evil.example) <https://evil.example|Open> <!channel>\nOutcome: remediated".into();
+        notice.resource = "user/*admin*_x".into();
+        notice.reason = "policy `Sid` [x](y)".into();
+        notice.actions = vec!["removed <@U123>".into()];
+        notice.next_steps = vec!["see [docs](https://evil.example)".into()];
+        notice
+    }
+
+    #[test]
+    fn finding_text_cannot_add_links_mentions_or_formatting_to_the_channel() {
+        let doc = chatbot(&forged());
+        let markdown = format!(
+            "{}{}",
+            doc["content"]["description"], doc["content"]["nextSteps"]
+        );
+        for raw in [
+            "](https://evil",
+            "<https://evil",
+            "<!channel>",
+            "<@U123>",
+            "*admin*",
+            "`Sid`",
+        ] {
+            assert!(!markdown.contains(raw), "{raw} survived in {markdown}");
+        }
+        assert!(!doc["content"]["title"]
+            .to_string()
+            .contains("<https://evil"));
+        let description = doc["content"]["description"].as_str().unwrap_or_default();
+        assert!(
+            description.contains("\\[click here\\]\\(https://evil.example\\)"),
+            "{description}"
+        );
+        assert!(
+            !description.contains("\nOutcome: remediated"),
+            "a forged line: {description}"
+        );
+        // Riposte's own console link stays a link.
+        assert!(
+            description.contains("|Open the finding in Security Hub>"),
+            "{description}"
+        );
+    }
+
+    #[test]
+    fn the_email_keeps_each_field_on_its_line() {
+        let body = email(&forged());
+        let outcome_lines = body.lines().filter(|l| l.starts_with("Outcome: ")).count();
+        assert_eq!(outcome_lines, 1, "{body}");
+        assert!(
+            body.lines()
+                .any(|l| l.starts_with("Finding: ") && l.ends_with("Outcome: remediated")),
+            "{body}"
+        );
     }
 }

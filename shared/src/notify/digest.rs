@@ -104,9 +104,10 @@ fn line(notice: &Notice) -> String {
         what.push(&notice.reason);
     }
     what.extend(notice.actions.iter().map(String::as_str));
+    let what: Vec<String> = what.iter().map(|w| super::md(w)).collect();
     let mut line = format!(
         "{} ({}): {}",
-        notice.resource,
+        super::md(&notice.resource),
         notice.region,
         what.join("; ")
     );
@@ -117,11 +118,12 @@ fn line(notice: &Notice) -> String {
 }
 
 /// What is left for people, each step once, naming the resource it is about.
-fn next_steps(notices: &[Notice]) -> Vec<String> {
+/// `escape` renders the member-chosen text for the medium (markdown or plain).
+fn next_steps(notices: &[Notice], escape: fn(&str) -> String) -> Vec<String> {
     let mut steps: Vec<String> = Vec::new();
     for n in notices {
         for step in &n.next_steps {
-            let step = format!("{}: {step}", n.resource);
+            let step = format!("{}: {}", escape(&n.resource), escape(step));
             if !steps.contains(&step) {
                 steps.push(step);
             }
@@ -148,7 +150,11 @@ pub fn chatbot(notices: &[Notice]) -> Value {
     let headline = headline(notices);
     let mut description = format!("*{} findings*", notices.len());
     for notice in notices {
-        description.push_str(&format!("\n• *{}*: {}", notice.title, line(notice)));
+        description.push_str(&format!(
+            "\n• *{}*: {}",
+            super::md(&notice.title),
+            line(notice)
+        ));
     }
     description.push_str(&format!("\n{}", record_line(notices)));
     let playbook = n.playbook.clone().unwrap_or_default();
@@ -160,7 +166,7 @@ pub fn chatbot(notices: &[Notice]) -> Value {
             "textType": "client-markdown",
             "title": headline,
             "description": description,
-            "nextSteps": next_steps(notices),
+            "nextSteps": next_steps(notices, super::md),
             "keywords": [n.status.as_str(), playbook, n.account],
         },
         "metadata": {
@@ -182,7 +188,11 @@ pub fn email(notices: &[Notice]) -> String {
     for n in notices {
         body.push_str(&format!(
             "\n- {}\n  {}\n  Resource: {} ({})\n  Why: {}\n",
-            n.title, n.finding_id, n.resource, n.region, n.reason
+            super::plain(&n.title),
+            n.finding_id,
+            super::plain(&n.resource),
+            n.region,
+            super::plain(&n.reason)
         ));
         for action in &n.actions {
             body.push_str(&format!("  Done: {action}\n"));
@@ -191,7 +201,7 @@ pub fn email(notices: &[Notice]) -> String {
             body.push_str(&format!("  {url}\n"));
         }
     }
-    let steps = next_steps(notices);
+    let steps = next_steps(notices, super::plain);
     if !steps.is_empty() {
         body.push_str("\nWhat is left for you:\n");
         for step in &steps {
