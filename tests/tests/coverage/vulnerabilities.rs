@@ -47,7 +47,12 @@ pub async fn assert_reported(
             .as_array()
             .map(|s| s.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        assert_eq!(&steps[..fixes.len()], fixes, "{key}: {steps:?}");
+        // The channel gets them as markdown, package text escaped (`\(` renders as `(`).
+        let wanted: Vec<String> = fixes
+            .iter()
+            .map(|f| riposte_shared::notify::md(f))
+            .collect();
+        assert_eq!(&steps[..fixes.len()], wanted, "{key}: {steps:?}");
     }
     assert_eq!(notes[0], notes[1], "the note is the same for both findings");
     // Notify-only: no member call names the instance or the image's repository.
