@@ -59,11 +59,38 @@ pub async fn create_limits_table(emulator: &Emulator, scenario: &Scenario) {
 /// that every finding runs and the counting costs what it costs. Create the resources first with
 /// [`create_deployed_resources`].
 pub fn deployed_config(scenario: &Scenario) -> riposte_hub::config::Config {
-    let settings = format!(
+    deployed_config_with(scenario, &deployed_settings())
+}
+
+/// [`deployed_config`] at the pace a user gets: the tests' settings without their unpaced
+/// `[pacing]` table, so every bucket has its default burst and rate (the benchmarks' and the
+/// call-count test's).
+pub fn deployed_config_default_pace(scenario: &Scenario) -> riposte_hub::config::Config {
+    deployed_config_with(scenario, &without_pacing(&deployed_settings()))
+}
+
+fn deployed_settings() -> String {
+    format!(
         "{}\n[limits]\nper_account_per_hour = 0\nper_playbook_per_hour = 0\n",
         crate::TEST_SETTINGS
-    );
-    deployed_config_with(scenario, &settings)
+    )
+}
+
+/// A settings document without its `[pacing]` table (from its header to the next table's).
+pub fn without_pacing(settings: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in settings.lines() {
+        let header = line.trim_start().starts_with('[');
+        if header {
+            skipping = line.trim() == "[pacing]";
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// [`deployed_config`]'s wiring with a settings document of the caller's own (the load runs': paced).

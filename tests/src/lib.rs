@@ -27,7 +27,8 @@ pub use calls::{iam_action, member_calls, process_usage, sqs_event, tally, FINDI
 pub use findings::{all_findings, field, notifications, statuses};
 pub use hub::{
     audit_bucket, create_audit_bucket, create_deployed_resources, create_limits_table,
-    deployed_config, deployed_config_with, LIMITS_TABLE,
+    deployed_config, deployed_config_default_pace, deployed_config_with, without_pacing,
+    LIMITS_TABLE,
 };
 pub use view::MemberView;
 
@@ -297,8 +298,10 @@ impl Scenario {
 /// unit-tested on a fake clock). CloudTrail.2 and SNS.1 encrypt with the team's key (moto does not check
 /// key policies).
 pub const TEST_SETTINGS: &str = r#"
-# Unpaced: these tests count calls and read state, and AWS's rates would only slow them. Pacing is proven on
-# its own (hub pacer_tests) and under load with the default rates (tests/tests/load.rs).
+# Unpaced: these tests read state, and AWS's rates would only slow them. Pacing is proven on its own (hub
+# pacer_tests), under load with the defaults (tests/tests/load.rs), at the defaults for lone findings
+# (tests/tests/calls.rs) and under an emulated throttle (tests/tests/faults.rs); the benchmarks run at the
+# defaults (`without_pacing`).
 [pacing]
 iam = 10000
 s3 = 10000

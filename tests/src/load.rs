@@ -18,8 +18,8 @@ use crate::{
 /// set (a storm past the default 50 an hour would wait for approval). A run may append its own.
 pub const LOAD_SETTINGS: &str = "[remediation]\nseverity_threshold = \"MEDIUM\"\n[limits]\nper_account_per_hour = 0\nper_playbook_per_hour = 0\n";
 
-/// The window in which the pace is checked: a bucket of rate r holding ⌈r⌉ tokens lets at most
-/// ⌈r⌉ + r·W calls through in any W seconds. The emulator stamps a call when it reads it, so calls
+/// The window in which the pace is checked: a bucket of rate r holding b tokens lets at most
+/// b + r·W calls through in any W seconds. The emulator stamps a call when it reads it, so calls
 /// sent evenly can arrive bunched when it is busy: the limit allows `SLACK_MS` more of refill.
 const WINDOW_MS: i128 = 4_000;
 const SLACK_MS: f64 = 1_000.0;
@@ -68,8 +68,8 @@ pub struct LoadReport {
     /// The same per service, every account and region together.
     pub service_paces: BTreeMap<String, Pace>,
     pub max_per_account: usize,
-    /// The `[pacing]` rate per service prefix.
-    pub rates: BTreeMap<String, f64>,
+    /// The `[pacing]` bucket per service prefix.
+    pub shapes: BTreeMap<String, riposte_hub::aws::pacer::Shape>,
 }
 
 /// What the emulator saw of a run.
@@ -127,9 +127,9 @@ impl Load {
                 .map(|((service, _, _), pace)| (service, pace))
                 .collect(),
             max_per_account: config.max_per_account,
-            rates: riposte_hub::aws::pacer::Service::ALL
+            shapes: riposte_hub::aws::pacer::Service::ALL
                 .iter()
-                .map(|s| (s.prefix().to_owned(), config.document.pacing.rate(*s)))
+                .map(|s| (s.prefix().to_owned(), config.document.pacing.shape(*s)))
                 .collect(),
         };
         (scenario, report)
@@ -271,8 +271,8 @@ impl LoadReport {
     /// The most calls a key may see in `seconds`: each instance's bucket holds ⌈r⌉ and refills r/s
     /// (plus `SLACK_MS` of refill for arrival jitter). `None`: a service without a rate.
     pub fn limit(&self, service: &str, instances: usize, seconds: f64) -> Option<usize> {
-        let rate = self.rates.get(service).copied()?;
-        let per_instance = rate.ceil() + rate * (seconds + SLACK_MS / 1000.0);
+        let shape = self.shapes.get(service).copied()?;
+        let per_instance = f64::from(shape.burst) + shape.rate * (seconds + SLACK_MS / 1000.0);
         Some((per_instance.floor() as usize).saturating_mul(instances))
     }
 
@@ -298,7 +298,7 @@ impl LoadReport {
             let calls: usize = keys.iter().map(|p| p.calls).sum();
             let busiest = keys.iter().map(|p| p.max_in_window).max().unwrap_or(0);
             let mean = keys.iter().map(|p| p.sustained).sum::<f64>() / keys.len().max(1) as f64;
-            let budget = self.rates.get(service).copied().unwrap_or(0.0) * instances as f64;
+            let budget = self.shapes.get(service).map_or(0.0, |s| s.rate) * instances as f64;
             out.push_str(&format!(
                 "| {service} | {} | {calls} | {busiest} ({}) | {mean:.1} ({budget:.1}) |\n",
                 keys.len(),

@@ -19,8 +19,8 @@
 //! (users and buckets 101–200, no linked secret), against the 1,520.
 
 use riposte_tests::{
-    create_deployed_resources, deployed_config, member_calls, sqs_event, Emulator, MemberView,
-    Scenario,
+    create_deployed_resources, deployed_config_default_pace, member_calls, sqs_event, Emulator,
+    MemberView, Scenario,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ const BATCH_CEILING: usize = 1_520;
 #[derive(Clone, Copy, PartialEq)]
 enum Wiring {
     /// As the hub stack deploys it: the SNS topic, the audit archive, the limits table (counts taken, no
-    /// limit set, so that every finding runs).
+    /// limit set, so that every finding runs), the default `[pacing]`.
     Deployed,
     /// Without the two optional outputs (topic, archive) and without blast-radius limits.
     Bare,
@@ -51,7 +51,7 @@ enum Wiring {
 fn engine(emulator: &Emulator, scenario: &Scenario, wiring: Wiring) -> riposte_hub::cli::HubEngine {
     let sdk = emulator.sdk(scenario.hub_credentials());
     let config = match wiring {
-        Wiring::Deployed => deployed_config(scenario),
+        Wiring::Deployed => deployed_config_default_pace(scenario),
         Wiring::Bare => riposte_hub::config::Config {
             sns_topic_arn: None,
             ..scenario.hub_config()
@@ -156,6 +156,10 @@ async fn each_finding_costs_the_fewest_calls_and_a_batch_amortizes_the_rest() {
         "a bucket costs {:?}",
         riposte_tests::tally(member)
     );
+
+    // At the default pace, neither lone finding waited for a token: each fits its buckets' burst.
+    let paced = container.pacer.as_ref().map(|p| p.counts());
+    assert_eq!(paced, Some((0, 0)), "(calls that waited, throttles)");
 
     // 100 users + 100 buckets on the hub as deployed (user 1 has a linked secret to rotate).
     let interleaved = |range: std::ops::Range<usize>| -> Vec<Value> {

@@ -34,21 +34,35 @@ pub struct MemberClients {
     pub region: String,
 }
 
-/// An SDK client for one member account whose retries draw on that account's own budget: the retry
-/// token bucket and the adaptive client-side rate limiter belong to a partition named by account and
-/// service. With the SDK's default partition (the service's name), one throttled account would drain
-/// the retry tokens, and slow the calls, of every other account the hub instance serves.
+/// An SDK client for one member account whose retries draw on that account's own budgets: the retry
+/// token bucket belongs to a partition named by account and service (with the SDK's default
+/// partition, the service's name, one throttled account would drain the retry tokens of every other
+/// account the hub instance serves), and a throttled attempt's retry waits for a token of the
+/// account's pacing bucket (`pacer::retry`), which the throttling has slowed. Standard retry mode:
+/// the pacer is the one rate controller, not the SDK's adaptive limiter beside it.
 macro_rules! paced {
-    ($sdk:ident, $config:expr, $account:expr) => {{
-        let builder = $sdk::config::Builder::from($config)
-            .retry_config(aws_config::retry::RetryConfig::adaptive())
+    ($sdk:ident, $service:ident, $config:expr, $account:expr, $pacer:expr) => {{
+        $sdk::config::Builder::from($config)
+            .retry_config(aws_config::retry::RetryConfig::standard())
             .retry_partition($sdk::config::retry::RetryPartition::new(format!(
                 "riposte-{}-{}",
                 $account,
                 stringify!($sdk)
-            )));
-        builder
+            )))
+            .interceptor(paced!(@retries $service, $config, $account, $pacer))
+            .retry_classifier(paced!(@retries $service, $config, $account, $pacer))
     }};
+    (@retries $service:ident, $config:expr, $account:expr, $pacer:expr) => {
+        super::pacer::retry::PacedRetries {
+            pacer: $pacer.clone(),
+            service: super::pacer::Service::$service,
+            account: $account.to_owned(),
+            region: $config
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_default(),
+        }
+    };
 }
 
 impl MemberClients {
@@ -61,37 +75,60 @@ impl MemberClients {
     ) -> Self {
         let account = account.as_str();
         Self {
-            iam: aws_sdk_iam::Client::from_conf(paced!(aws_sdk_iam, config, account).build()),
+            iam: aws_sdk_iam::Client::from_conf(
+                paced!(aws_sdk_iam, Iam, config, account, pacer).build(),
+            ),
             s3: aws_sdk_s3::Client::from_conf(
-                paced!(aws_sdk_s3, config, account)
+                paced!(aws_sdk_s3, S3, config, account, pacer)
                     .force_path_style(path_style)
                     .build(),
             ),
             s3control: aws_sdk_s3control::Client::from_conf(
-                paced!(aws_sdk_s3control, config, account).build(),
+                paced!(aws_sdk_s3control, S3, config, account, pacer).build(),
             ),
             secrets: aws_sdk_secretsmanager::Client::from_conf(
-                paced!(aws_sdk_secretsmanager, config, account).build(),
+                paced!(
+                    aws_sdk_secretsmanager,
+                    SecretsManager,
+                    config,
+                    account,
+                    pacer
+                )
+                .build(),
             ),
-            ec2: aws_sdk_ec2::Client::from_conf(paced!(aws_sdk_ec2, config, account).build()),
-            sqs: aws_sdk_sqs::Client::from_conf(paced!(aws_sdk_sqs, config, account).build()),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                paced!(aws_sdk_ec2, Ec2, config, account, pacer).build(),
+            ),
+            sqs: aws_sdk_sqs::Client::from_conf(
+                paced!(aws_sdk_sqs, Sqs, config, account, pacer).build(),
+            ),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
-                paced!(aws_sdk_dynamodb, config, account).build(),
+                paced!(aws_sdk_dynamodb, DynamoDb, config, account, pacer).build(),
             ),
-            kms: aws_sdk_kms::Client::from_conf(paced!(aws_sdk_kms, config, account).build()),
+            kms: aws_sdk_kms::Client::from_conf(
+                paced!(aws_sdk_kms, Kms, config, account, pacer).build(),
+            ),
             cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
-                paced!(aws_sdk_cloudtrail, config, account).build(),
+                paced!(aws_sdk_cloudtrail, CloudTrail, config, account, pacer).build(),
             ),
-            ecr: aws_sdk_ecr::Client::from_conf(paced!(aws_sdk_ecr, config, account).build()),
-            rds: aws_sdk_rds::Client::from_conf(paced!(aws_sdk_rds, config, account).build()),
+            ecr: aws_sdk_ecr::Client::from_conf(
+                paced!(aws_sdk_ecr, Ecr, config, account, pacer).build(),
+            ),
+            rds: aws_sdk_rds::Client::from_conf(
+                paced!(aws_sdk_rds, Rds, config, account, pacer).build(),
+            ),
             lambda: aws_sdk_lambda::Client::from_conf(
-                paced!(aws_sdk_lambda, config, account).build(),
+                paced!(aws_sdk_lambda, Lambda, config, account, pacer).build(),
             ),
             redshift: aws_sdk_redshift::Client::from_conf(
-                paced!(aws_sdk_redshift, config, account).build(),
+                paced!(aws_sdk_redshift, Redshift, config, account, pacer).build(),
             ),
-            ssm: aws_sdk_ssm::Client::from_conf(paced!(aws_sdk_ssm, config, account).build()),
-            sns: aws_sdk_sns::Client::from_conf(paced!(aws_sdk_sns, config, account).build()),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                paced!(aws_sdk_ssm, Ssm, config, account, pacer).build(),
+            ),
+            sns: aws_sdk_sns::Client::from_conf(
+                paced!(aws_sdk_sns, Sns, config, account, pacer).build(),
+            ),
             config: config.clone(),
             linked: secrets::linked_secrets_cache(),
             pacer,

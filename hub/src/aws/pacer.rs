@@ -1,26 +1,36 @@
 //! Pacing: every call one hub instance makes into a member account first takes a token from the
-//! bucket of its (service, account, region) — IAM is global, so one bucket per account — refilled at
-//! the `[pacing]` rate. A burst of findings in one account is spread at what AWS allows the account,
-//! instead of being thrown at it, throttled and retried. Findings of other accounts, and other
-//! services of the same account, do not wait for it. The SDK's adaptive retry (`member.rs`) still
-//! slows a client that is throttled anyway: other callers share the account's budget.
+//! bucket of its (service, account, region) — IAM is global, so one bucket per account — shaped by
+//! `[pacing]`: a burst, then a refill rate. A lone finding, or a handful in one account, finds its
+//! tokens in the burst and never waits; a storm in one account is spread at the rate instead of being
+//! thrown at AWS. Findings of other accounts, and other services of the same account, do not wait
+//! for it.
 //!
-//! The rates are per hub instance: with `n` instances busy on one account, the account sees up to `n`
-//! times the rate (docs/capacity.md).
+//! One controller: when a member service answers with throttling anyway (other callers share the
+//! account's quota), the bucket's rate is lowered and recovers (`bucket.rs`, AIMD), and the SDK's
+//! retry of the throttled call waits for a token of the same bucket ([`retry::PacedRetries`]). The
+//! SDK's own adaptive limiter is not used: it is keyed by service and region, not member account,
+//! and would be a second controller fighting this one.
+//!
+//! The buckets are per hub instance: with `n` instances busy on one account, the account sees up to
+//! `n` times the rates (docs/capacity.md), until it throttles and every instance slows.
 //!
 //! A playbook runs under a cut-off ([`CUTOFF`], set by the engine from the invocation's deadline): a
 //! call whose token would only come after it is refused at once, unsent, as a transient failure, so
 //! the playbook reports the steps it did and the finding is resumed on redelivery, instead of the
 //! call waiting into the deadline and the playbook being cut off with its report.
 
-use governor::clock::Clock;
-use governor::{DefaultKeyedRateLimiter, Jitter, Quota, RateLimiter};
 use std::collections::HashMap;
-use std::num::NonZeroU32;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::settings::Pacing;
+
+mod bucket;
+pub mod retry;
+
+use bucket::Bucket;
+pub use bucket::Shape;
 
 tokio::task_local! {
     /// The instant by which a paced call of the current playbook must have its token.
@@ -104,24 +114,24 @@ impl Service {
     }
 }
 
-/// A bucket refilled at `rate` calls per second that holds one second of calls (at least one).
-pub fn quota(rate: f64) -> Quota {
-    let period = Duration::from_secs_f64(1.0 / rate.clamp(0.1, 10_000.0));
-    let burst = NonZeroU32::new(rate.ceil().clamp(1.0, 10_000.0) as u32).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(burst)
+/// (service, account, region); the region is `None` for a global service.
+type Key = (Service, String, Option<String>);
+
+fn key(service: Service, account: &str, region: &str) -> Key {
+    (
+        service,
+        account.to_owned(),
+        (!service.global()).then(|| region.to_owned()),
+    )
 }
 
-/// (account, region); the region is `None` for a global service.
-type Key = (String, Option<String>);
-
-/// One service's buckets (one per key) and the rate they refill at.
-type Buckets = (f64, Arc<DefaultKeyedRateLimiter<Key>>);
-
-/// The token buckets of one hub instance, one family per service at that service's rate.
+/// The token buckets of one hub instance, one per (service, account, region) in use.
 pub struct Pacer {
-    buckets: RwLock<HashMap<Service, Buckets>>,
+    shapes: RwLock<Pacing>,
+    buckets: Mutex<HashMap<Key, Bucket>>,
+    /// Calls that waited for a token, and throttling answers seen (for traces and benchmarks).
+    waited: AtomicU64,
+    throttles: AtomicU64,
 }
 
 impl std::fmt::Debug for Pacer {
@@ -131,33 +141,89 @@ impl std::fmt::Debug for Pacer {
 }
 
 impl Pacer {
-    pub fn new(rates: &Pacing) -> Self {
-        let pacer = Self {
-            buckets: RwLock::new(HashMap::new()),
-        };
-        pacer.set(rates);
-        pacer
-    }
-
-    /// Take the settings in force (each run): a service whose rate changed gets new buckets, and the
-    /// buckets of accounts no longer called are dropped.
-    pub fn set(&self, rates: &Pacing) {
-        let mut buckets = self.buckets.write().unwrap_or_else(PoisonError::into_inner);
-        for &service in Service::ALL {
-            let rate = rates.rate(service);
-            match buckets.get(&service) {
-                Some((current, limiter)) if *current == rate => limiter.retain_recent(),
-                _ => {
-                    buckets.insert(service, (rate, Arc::new(RateLimiter::keyed(quota(rate)))));
-                }
-            }
+    pub fn new(settings: &Pacing) -> Self {
+        Self {
+            shapes: RwLock::new(settings.clone()),
+            buckets: Mutex::new(HashMap::new()),
+            waited: AtomicU64::new(0),
+            throttles: AtomicU64::new(0),
         }
     }
 
-    /// The rate in force for `service` (calls per second per account, or account and region).
-    pub fn rate(&self, service: Service) -> Option<f64> {
-        let buckets = self.buckets.read().unwrap_or_else(PoisonError::into_inner);
-        buckets.get(&service).map(|(rate, _)| *rate)
+    /// Take the settings in force (each run): buckets of a changed service take the new shape (a
+    /// lowered rate stays lowered, up to the new setting), and buckets back at rest are forgotten.
+    pub fn set(&self, settings: &Pacing) {
+        let now = Instant::now();
+        let mut shapes = self.shapes.write().unwrap_or_else(PoisonError::into_inner);
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if *shapes != *settings {
+            for ((service, _, _), bucket) in buckets.iter_mut() {
+                bucket.reshape(settings.shape(*service), now);
+            }
+            *shapes = settings.clone();
+        }
+        buckets.retain(|_, bucket| !bucket.idle(now));
+    }
+
+    /// The bucket shape in force for `service`.
+    pub fn shape(&self, service: Service) -> Shape {
+        let shapes = self.shapes.read().unwrap_or_else(PoisonError::into_inner);
+        shapes.shape(service)
+    }
+
+    /// The refill rate in force for one bucket: its setting's, or lower after throttling.
+    pub fn rate_in_force(&self, service: Service, account: &str, region: &str) -> f64 {
+        let setting = self.shape(service).rate;
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        buckets
+            .get(&key(service, account, region))
+            .map_or(setting, Bucket::rate)
+    }
+
+    /// Calls that waited for a token, and throttling answers seen, since the instance started.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.waited.load(Ordering::Relaxed),
+            self.throttles.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Take a token now: the wait before the call may go, or `Err(wait)` when it would end after
+    /// `deadline` (no token taken).
+    pub(crate) fn take(
+        &self,
+        service: Service,
+        account: &str,
+        region: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Duration, Duration> {
+        let shape = self.shape(service);
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        buckets
+            .entry(key(service, account, region))
+            .or_insert_with(|| Bucket::new(shape, now))
+            .take(now, deadline)
+    }
+
+    /// A call of `service` in `account` and `region` was answered with throttling.
+    pub(crate) fn throttled(&self, service: Service, account: &str, region: &str) {
+        self.throttles.fetch_add(1, Ordering::Relaxed);
+        let shape = self.shape(service);
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let bucket = buckets
+            .entry(key(service, account, region))
+            .or_insert_with(|| Bucket::new(shape, now));
+        if bucket.throttled(now) {
+            tracing::info!(
+                service = service.prefix(),
+                account,
+                region,
+                rate = bucket.rate(),
+                "throttled by AWS: this account's pace for the service is lowered"
+            );
+        }
     }
 
     /// Wait for a token to call `action` in `account` and `region`; how long it waited. Refused at
@@ -171,41 +237,15 @@ impl Pacer {
         let Some(service) = Service::of(action) else {
             return Ok(Duration::ZERO);
         };
-        let limiter = {
-            let buckets = self.buckets.read().unwrap_or_else(PoisonError::into_inner);
-            buckets.get(&service).map(|(_, limiter)| limiter.clone())
-        };
-        let Some(limiter) = limiter else {
-            return Ok(Duration::ZERO);
-        };
-        let key = (
-            account.to_owned(),
-            (!service.global()).then(|| region.to_owned()),
-        );
-        let started = Instant::now();
-        let Err(not_until) = limiter.check_key(&key) else {
-            return Ok(Duration::ZERO);
-        };
-        let wait = not_until.wait_time_from(limiter.clock().now());
         let cutoff = CUTOFF.try_with(|cutoff| *cutoff).ok();
-        if cutoff.is_some_and(|cutoff| started + wait > cutoff) {
-            return Err(PastCutoff { service, wait });
+        let wait = self
+            .take(service, account, region, cutoff)
+            .map_err(|wait| PastCutoff { service, wait })?;
+        if !wait.is_zero() {
+            self.waited.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
         }
-        // A little jitter, so the calls that waited for one key do not all wake at the same instant.
-        let ready =
-            limiter.until_key_ready_with_jitter(&key, Jitter::up_to(Duration::from_millis(20)));
-        match cutoff {
-            // Other calls may take the tokens first: the cut-off bounds the whole wait, and a wait
-            // given up takes no token.
-            Some(cutoff) => tokio::time::timeout_at(cutoff.into(), ready)
-                .await
-                .map_err(|_| PastCutoff {
-                    service,
-                    wait: started.elapsed(),
-                })?,
-            None => ready.await,
-        }
-        Ok(started.elapsed())
+        Ok(wait)
     }
 }
 

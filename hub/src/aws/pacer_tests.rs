@@ -12,15 +12,24 @@ fn every_member_call_has_a_paced_service_and_every_service_a_setting() {
     }
     let toml = crate::settings::Settings::default().to_toml();
     for service in Service::ALL {
-        assert!(
-            toml.contains(&format!("\n{} = ", service.prefix())),
-            "no [pacing] key for {service:?}"
-        );
+        for key in [
+            service.prefix().to_owned(),
+            format!("{}_burst", service.prefix()),
+        ] {
+            assert!(
+                toml.contains(&format!("\n{key} = ")),
+                "no [pacing] key {key} for {service:?}"
+            );
+        }
     }
 }
 
+/// IAM and S3 buckets that hold one second of calls.
 fn rates(iam: f64, s3: f64) -> Pacing {
-    let text = format!("[pacing]\niam = {iam}\ns3 = {s3}\n");
+    let (iam_burst, s3_burst) = (iam.ceil(), s3.ceil());
+    let text = format!(
+        "[pacing]\niam = {iam}\niam_burst = {iam_burst}\ns3 = {s3}\ns3_burst = {s3_burst}\n"
+    );
     crate::settings::Settings::parse(&text)
         .unwrap_or_else(|e| panic!("{e:?}"))
         .pacing
@@ -39,7 +48,7 @@ async fn burst(pacer: &Pacer, n: usize, action: &str, account: &str, region: &st
 #[tokio::test]
 async fn a_burst_beyond_the_rate_waits_for_tokens_per_account_and_service() {
     let pacer = Pacer::new(&rates(5.0, 1000.0));
-    // A bucket holds one second of calls: the first 5 IAM calls go at once, the next 5 take ≈ 1 s.
+    // The bucket holds 5 calls: the first 5 IAM calls go at once, the next 5 take ≈ 1 s.
     let first = burst(&pacer, 5, "iam:ListAccessKeys", "111111111111", "us-east-1").await;
     assert!(first < Duration::from_millis(150), "{first:?}");
     let next = burst(&pacer, 5, "iam:ListAccessKeys", "111111111111", "us-east-1").await;
@@ -81,7 +90,7 @@ async fn regional_services_have_a_bucket_per_region_and_new_settings_apply() {
         .unwrap_or_default();
     assert!(same >= Duration::from_millis(300), "{same:?}");
     pacer.set(&rates(5.0, 1000.0));
-    assert_eq!(pacer.rate(Service::S3), Some(1000.0));
+    assert_eq!(pacer.shape(Service::S3).rate, 1000.0);
     let raised = burst(
         &pacer,
         100,
@@ -202,4 +211,53 @@ async fn calls_queued_on_one_bucket_are_refused_at_the_cutoff_not_after() {
         }),
         "{results:?}"
     );
+}
+
+#[tokio::test]
+async fn at_the_defaults_a_lone_incident_never_waits_for_a_token() {
+    let pacer = Pacer::new(&Pacing::default());
+    // A compromised user (≈ 10 IAM calls) and a public bucket (≈ 10 S3 calls), ten of each in one
+    // account: all within the bursts.
+    for _ in 0..10 {
+        burst(
+            &pacer,
+            10,
+            "iam:ListAccessKeys",
+            "111111111111",
+            "us-east-1",
+        )
+        .await;
+        burst(
+            &pacer,
+            10,
+            "s3:GetBucketPolicy",
+            "111111111111",
+            "us-east-1",
+        )
+        .await;
+    }
+    assert_eq!(pacer.counts(), (0, 0), "no call waited");
+}
+
+#[tokio::test]
+async fn throttling_lowers_one_account_s_pace_and_new_settings_keep_it_lowered() {
+    let pacer = Pacer::new(&rates(10.0, 1000.0));
+    pacer.throttled(Service::Iam, "111111111111", "us-east-1");
+    let lowered = pacer.rate_in_force(Service::Iam, "111111111111", "eu-west-1");
+    assert!((lowered - 7.0).abs() < 0.1, "{lowered}");
+    // The burst is spent: the next call waits for a token at the lowered rate.
+    let waited = pacer
+        .wait("iam:ListAccessKeys", "111111111111", "us-east-1")
+        .await
+        .unwrap_or_default();
+    assert!(waited >= Duration::from_millis(100), "{waited:?}");
+    assert_eq!(pacer.counts(), (1, 1));
+    // Other accounts keep the setting.
+    assert_eq!(
+        pacer.rate_in_force(Service::Iam, "222222222222", "us-east-1"),
+        10.0
+    );
+    // The same settings again (each run): the lowered rate is remembered, not reset.
+    pacer.set(&rates(10.0, 1000.0));
+    assert!(pacer.rate_in_force(Service::Iam, "111111111111", "us-east-1") < 8.0);
 }

@@ -116,7 +116,14 @@ async fn a_refused_assume_role_names_the_role_and_is_not_cached() {
 }
 
 #[tokio::test]
-async fn a_throttled_iam_call_is_retried_by_the_sdk() {
+async fn a_throttled_iam_call_is_retried_by_the_sdk_and_slows_the_account_s_pace() {
+    let paced = pacer();
+    let retries = crate::aws::pacer::retry::PacedRetries {
+        pacer: paced.clone(),
+        service: crate::aws::pacer::Service::Iam,
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+    };
     let throttled = mock!(aws_sdk_iam::Client::update_access_key)
         .sequence()
         .http_status(400, Some("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>".into()))
@@ -127,7 +134,9 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
             aws_config::retry::RetryConfig::standard()
                 .with_max_attempts(3)
                 .with_initial_backoff(Duration::from_millis(1))
-        ));
+        )
+        .interceptor(retries.clone())
+        .retry_classifier(retries.clone()));
     let unused = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .build();
@@ -150,7 +159,7 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         sns: aws_sdk_sns::Client::new(&unused),
         config: aws_config::SdkConfig::builder().build(),
         linked: crate::aws::member::secrets::linked_secrets_cache(),
-        pacer: pacer(),
+        pacer: paced.clone(),
         account: "111111111111".into(),
         region: "us-east-1".into(),
     };
@@ -159,6 +168,12 @@ async fn a_throttled_iam_call_is_retried_by_the_sdk() {
         Ok(())
     );
     assert_eq!(throttled.num_calls(), 2);
+    // The throttling answer reached the account's bucket: one signal, and a lower rate.
+    let iam = crate::aws::pacer::Service::Iam;
+    assert_eq!(paced.counts().1, 1);
+    let setting = paced.shape(iam).rate;
+    let now = paced.rate_in_force(iam, "111111111111", "eu-west-1");
+    assert!(now < setting * 0.75, "{now} of {setting}");
 }
 
 #[tokio::test]
@@ -255,7 +270,7 @@ fn pacer() -> Arc<crate::aws::pacer::Pacer> {
 /// Each member account retries on its own budget: a throttled account cannot drain the retry tokens, or
 /// slow the adaptive rate, of the others (the SDK's default partition is the service's name alone).
 #[test]
-fn each_account_and_service_has_its_own_adaptive_retry_partition() {
+fn each_account_and_service_has_its_own_retry_partition_and_paced_retries() {
     let (a, b) = (account("111111111111"), account("222222222222"));
     let (one, two) = (
         MemberClients::new(&base(), &a, false, pacer()),
@@ -277,8 +292,13 @@ fn each_account_and_service_has_its_own_adaptive_retry_partition() {
     assert_ne!(partition(&one).0, partition(&two).0);
     assert_eq!(
         one.iam.config().retry_config().map(|r| r.mode()),
-        Some(aws_config::retry::RetryMode::Adaptive)
+        Some(aws_config::retry::RetryMode::Standard),
+        "the pacer is the one rate controller, not the SDK's adaptive limiter"
     );
+    assert!(one.iam.config().retry_classifiers().any(|c| {
+        aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry::name(&c)
+            .starts_with("riposte")
+    }));
     let elsewhere = one.secrets_in("eu-west-1");
     assert_eq!(
         elsewhere

@@ -3,7 +3,8 @@
 Control endpoints (not AWS): POST /_riposte/iam/age (see iam_ages.py); GET/POST/DELETE /_riposte/iam/eval (the IAM
 switch, see iam_eval.py); GET /_riposte/sts/issued (every role
 session STS issued, secrets included, for leak scans); POST/GET/DELETE /_riposte/faults and /_riposte/latency
-(the fault and latency switches, see faults.py); GET/DELETE /_riposte/events,
+(the fault and latency switches, see faults.py); POST/GET/DELETE /_riposte/throttle (the throttle switch, see
+throttle.py); GET/DELETE /_riposte/events,
 /_riposte/calls, /_riposte/rotations; GET filters
 calls by any recorded field given as a query parameter (e.g. ?service=s3&account_id=...). `POST /moto-api/reset`
 is passed to moto and then clears all three logs.
@@ -18,7 +19,7 @@ from moto.core.request import Request
 from moto.core.responses import get_service_router
 from moto.iam.models import get_account_id_from
 
-from . import faults, iam_eval
+from . import faults, iam_eval, throttle
 from .journal import JOURNAL, iso_millis, utc_now
 
 # SigV4 signing names whose botocore/moto service name differs.
@@ -127,6 +128,7 @@ class Recorder:
             if path.rstrip("/") == "/moto-api/reset" and method == "POST":
                 JOURNAL.clear()
                 faults.clear()
+                throttle.clear()
                 iam_eval.reset()
             return result
         record = describe_call(environ)
@@ -141,6 +143,11 @@ class Recorder:
         rule = faults.match(record)
         if rule is not None:
             record.update(status=int(rule["status"]), fault=rule["code"])
+            JOURNAL.append("calls", record)
+            return faults.respond(rule, environ, start_response)
+        rule = throttle.take(record)  # the throttle switch: the call's token bucket is empty
+        if rule is not None:
+            record.update(status=int(rule["status"]), throttled=rule["code"])
             JOURNAL.append("calls", record)
             return faults.respond(rule, environ, start_response)
         denied = iam_eval.check(record, environ, start_response)  # spoke sessions, when the IAM switch is on
@@ -172,6 +179,8 @@ class Recorder:
             return _json(start_response, "200 OK", {"peak": faults.peaks(reset=method == "DELETE")})
         if path in ("/_riposte/faults", "/_riposte/latency"):
             return self._switch(path, method, environ, start_response)
+        if path == "/_riposte/throttle":
+            return _json(start_response, *throttle.control(method, environ))
         if path == "/_riposte/iam/eval":
             return _json(start_response, *iam_eval.control(method, environ))
         if path == "/_riposte/sts/issued" and method == "GET":

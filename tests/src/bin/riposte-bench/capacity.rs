@@ -28,6 +28,8 @@ pub struct Measured {
     pub bucket: Single,
     pub batch_calls: usize,
     pub batch_member: usize,
+    /// Wall time of the 100 + 100 batch at the default pace.
+    pub batch_wall_s: Option<f64>,
     pub cold_start_ms: Option<f64>,
     pub cold_rss_mib: Option<f64>,
     /// (findings, ms per call, spread, findings per second per instance)
@@ -63,9 +65,14 @@ impl Measured {
         let _ = write!(
             out,
             "\n| figure | measured | conditions |\n|---|---|---|\n\
-             | 100 users + 100 buckets | {} calls ({} member) | one account, one fresh instance, two SQS batches of 100, the hub as deployed, no linked secret |\n\
+             | 100 users + 100 buckets | {} calls ({} member), {} s | one account, one fresh instance, two SQS batches of 100, the hub as deployed, no linked secret, default `[pacing]` |\n\
              | wall p50 of a lone finding on the emulator | user {:.0} ms, bucket {:.0} ms | ≈ 3 ms per call here, not AWS's latency |\n",
-            self.batch_calls, self.batch_member, self.user.wall_p50_ms, self.bucket.wall_p50_ms
+            self.batch_calls,
+            self.batch_member,
+            self.batch_wall_s
+                .map_or_else(|| "—".to_owned(), |s| format!("{s:.1}")),
+            self.user.wall_p50_ms,
+            self.bucket.wall_p50_ms
         );
         match (self.cold_start_ms, self.cold_rss_mib) {
             (Some(ms), Some(rss)) => {

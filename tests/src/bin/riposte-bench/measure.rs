@@ -1,8 +1,8 @@
 //! The measurements, each returning its Markdown section.
 
 use riposte_tests::{
-    create_deployed_resources, deployed_config, member_calls, process_usage, sqs_event, tally,
-    Emulator, Scenario,
+    create_deployed_resources, deployed_config_default_pace, member_calls, process_usage,
+    sqs_event, tally, Emulator, Scenario,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ pub fn header(runs: usize, load: &riposte_tests::load::Load) -> String {
     let profile = profile();
     format!(
         "# Benchmarks\n\nWritten by `riposte-bench` (see README, \"Proofs beyond the scenario tests\"); never edited by hand.\n\n\
-         | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | the hub wired as the stack deploys it (SNS topic, audit archive, limits table: counts taken, no limit set); single-finding runs: {runs} per playbook; throughput: {findings} findings over {spread}, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100, the default `[pacing]` rates |\n\n\
+         | | |\n|---|---|\n| date | {} |\n| commit | `{}` |\n| machine | {} cores, {} |\n| build | {profile} (hub and bench); the emulator is moto 5.2.5 in its own Python process on the same machine |\n| conditions | the hub wired as the stack deploys it (SNS topic, audit archive, limits table: counts taken, no limit set); single-finding runs: {runs} per playbook; throughput: {findings} findings over {spread}, {latency} ms added by the emulator to every AWS call, {instances} hub instances, SQS batches of 100, the default `[pacing]` buckets (no settings document's pacing: what a new user gets) |\n\n\
          Times on the emulator are not AWS times: a call costs ≈ 3 ms of loopback and Python here, 20–100 ms on AWS. \
          The call counts are what AWS would see.\n\n",
         command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
@@ -78,6 +78,11 @@ pub fn header(runs: usize, load: &riposte_tests::load::Load) -> String {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         cpu
     )
+}
+
+/// Calls of this hub instance that waited for a pacing token, and throttling answers it saw.
+fn paced(engine: &riposte_hub::cli::HubEngine) -> (u64, u64) {
+    engine.pacer.as_ref().map_or((0, 0), |p| p.counts())
 }
 
 impl Bench {
@@ -90,7 +95,7 @@ impl Bench {
     async fn container(&self, scenario: &Scenario) -> riposte_hub::cli::HubEngine {
         riposte_hub::cli::engine_from(
             &self.emulator.sdk(scenario.hub_credentials()),
-            deployed_config(scenario),
+            deployed_config_default_pace(scenario),
             false,
         )
     }
@@ -189,7 +194,7 @@ impl Bench {
         };
         let engine = self.container(&scenario).await;
         self.deliver(&engine, &[user(0), bucket(0)]).await;
-        let mut out = format!("## One finding, end to end, warm\n\nDelivered alone, {runs} times per playbook, to a warm hub instance (session cached). Wall: the handler from SQS event to response (read Security Hub's copy, blast-radius counts, claim, playbook, verification, write-back, notification, audit record). Hub CPU: this process's CPU time over the same span (all its threads, from `schedstat`) (the emulator runs in another process); waiting on AWS ≈ wall − CPU.\n\n| playbook | wall p50 ms | wall p95 ms | hub CPU p50 ms | hub CPU p95 ms | waiting p50 ms |\n|---|---|---|---|---|---|\n");
+        let mut out = format!("## One finding, end to end, warm\n\nDelivered alone, {runs} times per playbook, to a warm hub instance (session cached). Wall: the handler from SQS event to response (read Security Hub's copy, blast-radius counts, claim, playbook, verification, write-back, notification, audit record). Hub CPU: this process's CPU time over the same span (all its threads, from `schedstat`) (the emulator runs in another process); waiting on AWS ≈ wall − CPU.\n\n| playbook | wall p50 ms | wall p95 ms | hub CPU p50 ms | hub CPU p95 ms | waiting p50 ms | calls that waited for a token |\n|---|---|---|---|---|---|---|\n");
         let hub = scenario.str("/hub_account");
         for (name, make, single) in [
             (
@@ -200,6 +205,7 @@ impl Bench {
             ("public-bucket", &bucket, &mut measured.bucket),
         ] {
             let (mut walls, mut cpus, mut waits) = (Vec::new(), Vec::new(), Vec::new());
+            let (paced_before, _) = paced(&engine);
             for i in 1..=runs {
                 self.emulator.clear_calls();
                 let (wall, cpu, _) = self.deliver(&engine, &[make(i)]).await;
@@ -214,14 +220,16 @@ impl Bench {
             }
             single.wall_p50_ms = percentile(&mut walls, 0.5);
             single.cpu_p50_ms = percentile(&mut cpus, 0.5);
+            let (paced_after, _) = paced(&engine);
             let _ = writeln!(
                 out,
-                "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
                 percentile(&mut walls, 0.5),
                 percentile(&mut walls, 0.95),
                 percentile(&mut cpus, 0.5),
                 percentile(&mut cpus, 0.95),
-                percentile(&mut waits, 0.5)
+                percentile(&mut waits, 0.5),
+                paced_after - paced_before
             );
         }
 
@@ -241,7 +249,9 @@ impl Bench {
         let member = member_calls(&calls, &hub).len();
         measured.batch_calls = calls.len();
         measured.batch_member = member;
-        let _ = write!(out, "\n## 100 compromised users + 100 public buckets\n\nOne account, a fresh hub instance, two SQS batches of 100.\n\n| wall s | calls in all | member | hub (STS, Security Hub, blast-radius counts, SNS, audit) |\n|---|---|---|---|\n| {wall:.2} | {} | {member} | {} |\n\n", calls.len(), calls.len() - member);
+        measured.batch_wall_s = Some(wall);
+        let (waited, throttled) = paced(&fresh);
+        let _ = write!(out, "\n## 100 compromised users + 100 public buckets\n\nOne account, a fresh hub instance, two SQS batches of 100, the default `[pacing]` buckets. Calls/s at the emulator: every call of the run over its wall time; the emulator (one Python process) serves them one at a time, so when no call waited for a token it, not the pacing, is the bound.\n\n| wall s | calls in all | member | hub (STS, Security Hub, blast-radius counts, SNS, audit) | calls/s at the emulator | calls that waited for a token | throttling answers |\n|---|---|---|---|---|---|---|\n| {wall:.2} | {} | {member} | {} | {:.0} | {waited} | {throttled} |\n\n", calls.len(), calls.len() - member, calls.len() as f64 / wall.max(f64::EPSILON));
 
         out.push_str(&self.cold_start(&scenario, user(runs + 101), measured));
         out
