@@ -132,6 +132,30 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("POST /_riposte/faults: {e}"));
     }
 
+    /// Arm the emulator's throttle switch (tests/emulator/README.md): calls of a service above a token
+    /// bucket are answered with its throttling error, e.g. `{"service": "iam", "rate": 10, "burst": 10}`.
+    /// `None` clears it. The answer: the settings and the calls passed and throttled per bucket.
+    pub fn throttle(&self, setting: Option<&Value>) -> Value {
+        let url = format!("{}/_riposte/throttle", self.url);
+        let answer = match setting {
+            Some(setting) => ureq::post(&url).send_json(setting.clone()),
+            None => ureq::delete(&url).call(),
+        };
+        answer
+            .unwrap_or_else(|e| panic!("/_riposte/throttle: {e}"))
+            .into_json()
+            .unwrap_or_else(|e| panic!("/_riposte/throttle: {e}"))
+    }
+
+    /// The throttle switch's settings and counts.
+    pub fn throttled(&self) -> Value {
+        ureq::get(&format!("{}/_riposte/throttle", self.url))
+            .call()
+            .unwrap_or_else(|e| panic!("GET /_riposte/throttle: {e}"))
+            .into_json()
+            .unwrap_or_else(|e| panic!("GET /_riposte/throttle: {e}"))
+    }
+
     /// Disarm every fault rule.
     pub fn clear_faults(&self) {
         ureq::delete(&format!("{}/_riposte/faults", self.url))

@@ -34,6 +34,8 @@ pub struct Load {
     pub instances: usize,
     /// Appended to `LOAD_SETTINGS`.
     pub settings: String,
+    /// The emulator's throttle switch during the run (`Emulator::throttle`), for the member account.
+    pub throttle: Option<Value>,
 }
 
 /// The pace seen in one bucket's key: (service, account, region or "global").
@@ -70,6 +72,10 @@ pub struct LoadReport {
     pub max_per_account: usize,
     /// The `[pacing]` bucket per service prefix.
     pub shapes: BTreeMap<String, riposte_hub::aws::pacer::Shape>,
+    /// Each instance's token buckets, as the run left them.
+    pub pacers: Vec<std::sync::Arc<riposte_hub::aws::pacer::Pacer>>,
+    /// The throttle switch's counts at the end of the run (`Value::Null` without one).
+    pub throttled: Value,
 }
 
 /// What the emulator saw of a run.
@@ -107,7 +113,22 @@ impl Load {
                     .collect()
             })
             .collect();
+        let throttle = self.throttle.as_ref().map(|t| {
+            let mut t = t.clone();
+            t["account_id"] = Value::from(scenario.str("/incidents/users/account_id"));
+            t
+        });
+        if let Some(setting) = &throttle {
+            emulator.throttle(Some(setting));
+        }
         let observed = self.drive(emulator, &containers, &shares).await;
+        let throttled = if throttle.is_some() {
+            let counts = emulator.throttled();
+            emulator.throttle(None);
+            counts
+        } else {
+            Value::Null
+        };
         let calls = emulator.calls();
         let member = member_calls(&calls, &hub);
         let report = LoadReport {
@@ -131,6 +152,8 @@ impl Load {
                 .iter()
                 .map(|s| (s.prefix().to_owned(), config.document.pacing.shape(*s)))
                 .collect(),
+            pacers: containers.iter().filter_map(|c| c.pacer.clone()).collect(),
+            throttled,
         };
         (scenario, report)
     }

@@ -143,6 +143,7 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
         latency_ms: 5,
         instances: 1,
         settings: "[pacing]\niam = 5.0\niam_burst = 5\ns3 = 10.0\ns3_burst = 10\n".into(),
+        throttle: None,
     };
     let (_, r) = burst.run(&emulator).await;
     print(&burst, &r);
@@ -152,6 +153,58 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
     assert!(
         all > one_key,
         "{all} IAM calls in the busiest 4 s over 2 accounts: no more than one account's {one_key}"
+    );
+
+    // Under an emulated IAM throttle below the configured pace (AWS's quota shared with other
+    // callers): the account's bucket slows on the throttling answers and settles just under the
+    // throttle; no finding fails and none is sent back.
+    let limit = 10.0;
+    let throttled = Load {
+        findings: 60,
+        accounts: 1,
+        regions: Vec::new(),
+        latency_ms: 0,
+        instances: 1,
+        settings: "[pacing]\niam = 30.0\niam_burst = 20\n".into(),
+        throttle: Some(serde_json::json!({"service": "iam", "rate": limit, "burst": 10})),
+    };
+    let (_, r) = throttled.run(&emulator).await;
+    print(&throttled, &r);
+    check(&throttled, &r, 2, true);
+    let counts = r.throttled["counts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let count = |field: &str| {
+        counts
+            .iter()
+            .map(|c| c[field].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let (passed, refused) = (count("passed"), count("throttled"));
+    let seen = r.pacers.iter().map(|p| p.counts().1).sum::<u64>();
+    let iam = r
+        .paces
+        .iter()
+        .find(|((service, _, _), _)| service == "iam")
+        .map(|(_, pace)| pace.clone())
+        .unwrap_or_else(|| panic!("no IAM calls"));
+    let achieved = passed as f64 / iam.span_s.max(0.001);
+    println!(
+        "  throttle {limit}/s: {passed} IAM calls passed, {refused} throttled ({seen} seen by the hub), {achieved:.1} passed/s over {:.1} s",
+        iam.span_s
+    );
+    assert!(
+        refused > 0 && seen > 0,
+        "the throttle never bit: {counts:?}"
+    );
+    assert!(
+        refused * 4 <= passed,
+        "{refused} throttled against {passed} passed: the hub kept pushing past the throttle"
+    );
+    assert!(
+        achieved >= 0.5 * limit && achieved <= 1.2 * limit,
+        "{achieved:.1} IAM calls/s passed against a throttle of {limit}/s: not settled just under it"
     );
 
     // The flood, spread over accounts and regions.
@@ -166,6 +219,7 @@ async fn a_flood_of_findings_is_absorbed_with_nothing_lost_at_each_accounts_pace
         latency_ms: setting("RIPOSTE_LOAD_LATENCY_MS", 5) as u64,
         instances: setting("RIPOSTE_LOAD_INSTANCES", 2).max(1),
         settings: String::new(),
+        throttle: None,
     };
     let (_, r) = load.run(&emulator).await;
     print(&load, &r);

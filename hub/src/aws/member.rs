@@ -40,10 +40,14 @@ pub struct MemberClients {
 /// account the hub instance serves), and a throttled attempt's retry waits for a token of the
 /// account's pacing bucket (`pacer::retry`), which the throttling has slowed. Standard retry mode:
 /// the pacer is the one rate controller, not the SDK's adaptive limiter beside it.
+/// Attempts per member call: a throttled attempt's retry waits for a token of the account's slowed
+/// bucket instead of a blind backoff, so a burst that meets AWS's quota is carried through, not failed.
+pub const MEMBER_ATTEMPTS: u32 = 5;
+
 macro_rules! paced {
     ($sdk:ident, $service:ident, $config:expr, $account:expr, $pacer:expr) => {{
         $sdk::config::Builder::from($config)
-            .retry_config(aws_config::retry::RetryConfig::standard())
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(MEMBER_ATTEMPTS))
             .retry_partition($sdk::config::retry::RetryPartition::new(format!(
                 "riposte-{}-{}",
                 $account,

@@ -21,12 +21,15 @@ pub struct Shape {
 
 /// Multiplicative decrease on throttling.
 pub const DECREASE: f64 = 0.7;
-/// The decrease is taken at most once per this span.
-pub const DECREASE_GAP: Duration = Duration::from_secs(1);
+/// The decrease is taken at most once per this span (calls in flight together are throttled together).
+pub const DECREASE_GAP: Duration = Duration::from_millis(250);
 /// The slowest a throttled bucket goes, calls per second.
 pub const FLOOR: f64 = 0.2;
-/// Additive increase: the fraction of the setting's rate the rate in force regains per second.
-pub const RECOVERY: f64 = 0.05;
+/// Additive increase: the fraction of the setting's rate the rate in force regains per second, and
+/// the least it regains (calls per second, per second). Slow enough that a throttled bucket stays
+/// just under the service's rate for seconds before it probes above it again.
+pub const RECOVERY: f64 = 0.02;
+pub const MIN_STEP: f64 = 0.5;
 
 #[derive(Clone, Debug)]
 pub struct Bucket {
@@ -58,7 +61,8 @@ impl Bucket {
             return;
         }
         let before = self.rate;
-        self.rate = (self.rate + self.shape.rate * RECOVERY * elapsed).min(self.shape.rate);
+        let step = (self.shape.rate * RECOVERY).max(MIN_STEP);
+        self.rate = (self.rate + step * elapsed).min(self.shape.rate);
         // Tokens refilled over the span at the mean of the rate's start and end.
         self.tokens =
             (self.tokens + (before + self.rate) / 2.0 * elapsed).min(f64::from(self.shape.burst));
@@ -167,14 +171,14 @@ mod tests {
         assert!(bucket.throttled(t0));
         assert!((bucket.rate() - 7.0).abs() < 1e-9);
         // Calls throttled together are one signal.
-        assert!(!bucket.throttled(t0 + ms(500)));
+        assert!(!bucket.throttled(t0 + ms(100)));
         assert!(
-            (bucket.rate() - 7.0 - 0.25).abs() < 1e-6,
+            (bucket.rate() - 7.0 - 0.05).abs() < 1e-6,
             "{}",
             bucket.rate()
         );
         // No burst left: the next call waits for a refill at the lowered rate.
-        let wait = bucket.take(t0 + ms(500), None).unwrap_or_default();
+        let wait = bucket.take(t0 + ms(100), None).unwrap_or_default();
         assert!(wait > ms(100) && wait < ms(160), "{wait:?}");
         // A second signal after the gap lowers it again.
         assert!(bucket.throttled(t0 + ms(1500)));

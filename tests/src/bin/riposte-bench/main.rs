@@ -85,6 +85,7 @@ async fn run(args: &Args) -> (String, capacity::Measured) {
         latency_ms: args.latency_ms,
         instances: args.instances,
         settings: String::new(),
+        throttle: None,
     };
     let mut out = measure::header(args.runs, &load);
 
